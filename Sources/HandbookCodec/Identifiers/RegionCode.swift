@@ -1,0 +1,128 @@
+/// One row of the GB/T 2260 table shipped with the codec (`Resources/region-codes.tsv`).
+public struct RegionEntry: Sendable, Hashable {
+    /// The administrative level of a division.
+    public enum Level: String, Sendable, Hashable {
+        case province, prefecture, county
+    }
+
+    /// Six digits.
+    public let code: String
+    /// The Chinese name, 苏州市.
+    public let name: String
+    /// The English name, Suzhou.
+    public let englishName: String
+    /// The level.
+    public let level: Level
+    /// The first year the code was valid.
+    public let validFrom: Int
+    /// The last year the code was valid, or `nil` if it still is.
+    public let validUntil: Int?
+}
+
+/// A GB/T 2260 administrative division code: six digits whose first two name a province.
+///
+/// A code is valid when its province exists and, in Shanghai, Jiangsu and Zhejiang (whose every
+/// prefecture the table lists), when its prefecture exists. County-level codes need not be listed;
+/// ``entry`` is `nil` for those.
+public struct RegionCode: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The six digits.
+    public let code: String
+
+    /// Validates six digits.
+    public init(_ text: String) throws(IdentifierError) {
+        let characters = Array(text)
+        guard characters.count == 6 else {
+            throw IdentifierError(
+                .regionCode, .wrongLength, position: nil, rule: "GB/T 2260", detail: "6 digits expected, found \(characters.count) characters")
+        }
+        for (index, character) in characters.enumerated() where character.digitValue == nil {
+            throw IdentifierError(
+                .regionCode, .invalidCharacter, position: index + 1, rule: "GB/T 2260", detail: "a digit expected, found \"\(character)\"")
+        }
+        guard RegionTable.province(ofCode: text) != nil else {
+            throw IdentifierError(
+                .regionCode, .unknownRegion, position: 1, rule: "GB/T 2260 province",
+                detail: "no province has the code \(text.prefix(2))0000")
+        }
+        let prefecture = String(text.prefix(4)) + "00"
+        if RegionTable.listsEveryPrefecture(ofCode: text), !text.hasSuffix("0000"), RegionTable.entries[prefecture] == nil {
+            throw IdentifierError(
+                .regionCode, .unknownRegion, position: 3, rule: "GB/T 2260 prefecture",
+                detail: "\(RegionTable.province(ofCode: text)!.name) has no prefecture with the code \(prefecture)")
+        }
+        code = text
+    }
+
+    /// The table row of this exact code, if the table lists it.
+    public var entry: RegionEntry? { RegionTable.entries[code] }
+
+    /// The province the code belongs to.
+    public var province: RegionEntry { RegionTable.province(ofCode: code)! }
+
+    /// The prefecture the code belongs to, if the table lists it.
+    public var prefecture: RegionEntry? { RegionTable.entries[String(code.prefix(4)) + "00"] }
+
+    /// The most specific name the table knows: the code's own, else its prefecture's, else its province's.
+    public var name: String { (entry ?? prefecture ?? province).name }
+
+    /// Every row of the table.
+    public static var table: [RegionEntry] {
+        RegionTable.entries.values.sorted { $0.code < $1.code }
+    }
+
+    public var description: String { code }
+
+    public static func < (lhs: RegionCode, rhs: RegionCode) -> Bool { lhs.code < rhs.code }
+}
+
+/// The region table and the USCC pilot-area list, read once from the embedded resource files.
+enum RegionTable {
+    static let entries: [String: RegionEntry] = {
+        var entries: [String: RegionEntry] = [:]
+        for fields in ResourceFile.rows(PackageResources.region_codes_tsv, columns: 6) {
+            guard let level = RegionEntry.Level(rawValue: fields[3]), let from = Int(fields[4]) else {
+                preconditionFailure("Resources/region-codes.tsv: bad row \(fields)")
+            }
+            entries[fields[0]] = RegionEntry(
+                code: fields[0], name: fields[1], englishName: fields[2], level: level, validFrom: from,
+                validUntil: Int(fields[5]))
+        }
+        return entries
+    }()
+
+    static let pilotPrefixes: [String] = ResourceFile.rows(PackageResources.uscc_pilot_areas_tsv, columns: 3).map { $0[0] }
+
+    /// The three provinces whose every prefecture is listed.
+    static let fullyListedProvinces: Set<String> = ["31", "32", "33"]
+
+    static func province(ofCode code: String) -> RegionEntry? {
+        entries[String(code.prefix(2)) + "0000"].flatMap { $0.level == .province ? $0 : nil }
+    }
+
+    static func listsEveryPrefecture(ofCode code: String) -> Bool {
+        fullyListedProvinces.contains(String(code.prefix(2)))
+    }
+
+    /// Whether `code` may be a registering authority's area: a listed province's, or 100000 (national).
+    static func isKnownAuthorityArea(_ code: String) -> Bool {
+        code == "100000" || province(ofCode: code) != nil
+    }
+
+    static func isUSCCPilotArea(_ code: String) -> Bool {
+        pilotPrefixes.contains { code.hasPrefix($0) }
+    }
+}
+
+/// Tab-separated resource files: `#` comments, one row per line.
+enum ResourceFile {
+    static func rows(_ bytes: [UInt8], columns: Int) -> [[String]] {
+        String(decoding: bytes, as: UTF8.self)
+            .split(separator: "\n")
+            .filter { !$0.hasPrefix("#") && !$0.isEmpty }
+            .map { line in
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                precondition(fields.count == columns, "resource row with \(fields.count) of \(columns) fields: \(line)")
+                return fields
+            }
+    }
+}
