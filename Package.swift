@@ -41,6 +41,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // What `make demo` runs until the issuer and the verifier exist.
+        .executableTarget(
+            name: "handbook-demo",
+            dependencies: ["CPCSC", "HandbookCodec"],
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(
             name: "CPCSCTests",
             dependencies: ["CPCSC"],

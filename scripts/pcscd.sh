@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts pcscd with the vsmartcard virtual reader driver unless one already runs, and stops only a
 # pcscd this script started (its pid is kept in .build/pcscd.pid).
-#   scripts/pcscd.sh start | stop | status
+#   scripts/pcscd.sh start | stop | status | running (exit status only)
+# Scripts that start it stop it only when `running` said no before they started it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pidfile=.build/pcscd.pid
@@ -33,7 +34,7 @@ stop)
   if [ -f "$pidfile" ]; then
     pid=$(cat "$pidfile")
     rm -f "$pidfile"
-    if kill "$pid" 2>/dev/null; then
+    if [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = pcscd ] && kill "$pid" 2>/dev/null; then
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       echo "pcscd: stopped (pid $pid)"
     fi
@@ -42,8 +43,11 @@ stop)
 status)
   running && echo "pcscd: running" || echo "pcscd: not running"
   ;;
+running)
+  running
+  ;;
 *)
-  echo "usage: $0 start|stop|status" >&2
+  echo "usage: $0 start|stop|status|running" >&2
   exit 2
   ;;
 esac

@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-scripts/pcscd.sh start
-trap 'scripts/pcscd.sh stop' EXIT
+if ! scripts/pcscd.sh running; then
+  scripts/pcscd.sh start
+  trap 'scripts/pcscd.sh stop' EXIT
+fi
 
 swift build --build-tests
 swift test --skip-build "$@"

@@ -85,7 +85,9 @@ struct USCCTests {
 
 @Suite("organisation code (GB 11714) and registration number (GS 15-2006)")
 struct EnterpriseAliasTests {
-    @Test("valid organisation codes, with or without the hyphen", arguments: ["55323005-X", "55138508-2", "71610585-2", "78480020-8", "30934873-4", "M000100Y-4", "55323005X"])
+    @Test(
+        "valid organisation codes, with or without the hyphen",
+        arguments: ["55323005-X", "55138508-2", "71610585-2", "78480020-8", "30934873-4", "M000100Y-4", "55323005X"])
     func organisationCodes(code: String) throws {
         let parsed = try OrganizationCode(code)
         #expect(parsed.description.count == 10)
@@ -97,7 +99,10 @@ struct EnterpriseAliasTests {
         #expect { try OrganizationCode("5532300a-X") } throws: { ($0 as? IdentifierError)?.position == 8 }
     }
 
-    static let registrationNumbers = ["410000100015088", "410000100015096", "510000000391563", "110000420083649", "310000400000017", "320100000000017"]
+    static let registrationNumbers = [
+        "410000100015088", "410000100015096", "510000000391563", "110000420083649", "310000400000017",
+        "320100000000017",
+    ]
 
     @Test("valid 15-digit registration numbers", arguments: registrationNumbers)
     func registrationNumbersValid(number: String) throws {
@@ -114,7 +119,9 @@ struct EnterpriseAliasTests {
 
 @Suite("person identifiers (GB 11643 and travel documents)")
 struct PersonIdentifierTests {
-    static let residentNumbers = ["11010519491231002X", "310101198001010018", "320102197512310024", "330102199006150030"]
+    static let residentNumbers = [
+        "11010519491231002X", "310101198001010018", "320102197512310024", "330102199006150030",
+    ]
 
     @Test("valid resident identity numbers", arguments: residentNumbers)
     func residentValid(number: String) throws {
@@ -133,7 +140,9 @@ struct PersonIdentifierTests {
 
     @Test("a lowercase x check character is normalised")
     func lowercaseX() throws {
-        #expect(try PersonIdentifier(type: .residentIdentityCard, number: "11010519491231002x").number == "11010519491231002X")
+        #expect(
+            try PersonIdentifier(type: .residentIdentityCard, number: "11010519491231002x").number
+                == "11010519491231002X")
     }
 
     @Test("a birth date that does not exist is rejected at position 7, even with a matching check character")
@@ -241,7 +250,10 @@ struct RegionCodeTests {
 
     @Test(
         "unknown provinces, unknown delta prefectures and malformed codes are refused",
-        arguments: [("990000", IdentifierError.Code.unknownRegion), ("321400", .unknownRegion), ("31010", .wrongLength), ("3101A1", .invalidCharacter)])
+        arguments: [
+            ("990000", IdentifierError.Code.unknownRegion), ("321400", .unknownRegion), ("31010", .wrongLength),
+            ("3101A1", .invalidCharacter),
+        ])
     func invalid(code: String, failure: IdentifierError.Code) {
         #expect { try RegionCode(code) } throws: { ($0 as? IdentifierError)?.code == failure }
     }
@@ -272,7 +284,10 @@ struct BehaviourCodeTests {
 
     @Test(
         "malformed codes name the failing position",
-        arguments: [("H1-1-01", 1), ("D2-1-01", 2), ("D1_1-01", 3), ("D1--01", 4), ("D1-0-01", 4), ("D1-123-01", 6), ("D1-1-1", 6), ("D1-1-00", 6), ("KC-001", 1)])
+        arguments: [
+            ("H1-1-01", 1), ("D2-1-01", 2), ("D1_1-01", 3), ("D1--01", 4), ("D1-0-01", 4), ("D1-123-01", 6),
+            ("D1-1-1", 6), ("D1-1-00", 6), ("KC-001", 1),
+        ])
     func malformed(code: String, position: Int) {
         #expect { try BehaviourCode(code) } throws: { ($0 as? IdentifierError)?.position == position }
     }

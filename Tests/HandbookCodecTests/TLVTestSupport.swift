@@ -39,7 +39,8 @@ struct TLVTape {
         default: length = Int(next() % 20)
         }
         let seed = next()
-        return .primitive(tag(constructed: false), (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) })
+        return .primitive(
+            tag(constructed: false), (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) })
     }
 }
 

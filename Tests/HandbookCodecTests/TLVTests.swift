@@ -27,7 +27,9 @@ struct TLVTagTests {
         #expect(TLVTag(rawValue: tag.rawValue) == tag)
     }
 
-    @Test("non-canonical raw tags are refused", arguments: [0x5F1E, 0x5F8001, 0x5F818180, 0x1F, 0x5F81, 0x0100] as [UInt32])
+    @Test(
+        "non-canonical raw tags are refused",
+        arguments: [0x5F1E, 0x5F8001, 0x5F818180, 0x1F, 0x5F81, 0x0100] as [UInt32])
     func nonCanonical(raw: UInt32) {
         #expect(TLVTag(rawValue: raw) == nil)
     }
@@ -213,7 +215,9 @@ struct TLVPrimitiveTests {
         try TLVTree(decoding: bytes(hex)).root
     }
 
-    @Test("unsigned integers are minimal big-endian", arguments: [(UInt64(0), "00"), (127, "7F"), (256, "0100"), (UInt64.max, "FFFFFFFFFFFFFFFF")])
+    @Test(
+        "unsigned integers are minimal big-endian",
+        arguments: [(UInt64(0), "00"), (127, "7F"), (256, "0100"), (UInt64.max, "FFFFFFFFFFFFFFFF")])
     func unsigned(value: UInt64, hex: String) throws {
         let element = try element { $0.appendUnsigned(tag, value) }
         #expect(Array(element.value) == bytes(hex))

@@ -91,9 +91,11 @@ public struct PersonIdentifier: Sendable, Hashable, CustomStringConvertible {
         var characters = Array(text)
         if characters.last == "x" { characters[characters.count - 1] = "X" }
         guard characters.count == 18 || (characters.count == 15 && kind == .residentIdentityNumber) else {
-            let expected = kind == .residentIdentityNumber ? "18 characters (or 15 digits before 1999)" : "18 characters"
+            let expected =
+                kind == .residentIdentityNumber ? "18 characters (or 15 digits before 1999)" : "18 characters"
             throw IdentifierError(
-                kind, .wrongLength, position: nil, rule: rule, detail: "\(expected) expected, found \(characters.count)")
+                kind, .wrongLength, position: nil, rule: rule, detail: "\(expected) expected, found \(characters.count)"
+            )
         }
         var digits: [Int] = []
         for (index, character) in characters.enumerated() {
@@ -102,7 +104,8 @@ public struct PersonIdentifier: Sendable, Hashable, CustomStringConvertible {
             } else if !(index == 17 && character == "X") {
                 throw IdentifierError(
                     kind, .invalidCharacter, position: index + 1, rule: rule,
-                    detail: index == 17 ? "a digit or X expected, found \"\(character)\"" : "a digit expected, found \"\(character)\"")
+                    detail: index == 17
+                        ? "a digit or X expected, found \"\(character)\"" : "a digit expected, found \"\(character)\"")
             }
         }
         let prefix = String(characters.prefix(2))
@@ -170,9 +173,11 @@ public struct PersonIdentifier: Sendable, Hashable, CustomStringConvertible {
     private static func expectedFormats(_ type: IdentityDocumentType) -> String {
         switch type {
         case .passport:
-            return "14/15 + 7 digits, G/E + 8 digits, E + letter + 7 digits, P/PE/SE/DE + 7 digits, S/D + 7–8 digits, K + 8 digits or MA + 7 digits expected"
+            return
+                "14/15 + 7 digits, G/E + 8 digits, E + letter + 7 digits, P/PE/SE/DE + 7 digits, S/D + 7–8 digits, K + 8 digits or MA + 7 digits expected"
         case .homeReturnPermit: return "H or M + 8 or 10 digits, or HA/MA + 7 characters expected"
-        case .taiwanCompatriotPermit: return "8 digits, 10 digits with an optional (letter), or 10–12 characters expected"
+        case .taiwanCompatriotPermit:
+            return "8 digits, 10 digits with an optional (letter), or 10–12 characters expected"
         case .officerCard: return "one Chinese character + 字第 + 4–8 digits or letters + 号 expected"
         case .residentIdentityCard, .residencePermit: return "18 characters expected"
         }

@@ -33,11 +33,13 @@ public struct RegionCode: Sendable, Hashable, Comparable, CustomStringConvertibl
         let characters = Array(text)
         guard characters.count == 6 else {
             throw IdentifierError(
-                .regionCode, .wrongLength, position: nil, rule: "GB/T 2260", detail: "6 digits expected, found \(characters.count) characters")
+                .regionCode, .wrongLength, position: nil, rule: "GB/T 2260",
+                detail: "6 digits expected, found \(characters.count) characters")
         }
         for (index, character) in characters.enumerated() where character.digitValue == nil {
             throw IdentifierError(
-                .regionCode, .invalidCharacter, position: index + 1, rule: "GB/T 2260", detail: "a digit expected, found \"\(character)\"")
+                .regionCode, .invalidCharacter, position: index + 1, rule: "GB/T 2260",
+                detail: "a digit expected, found \"\(character)\"")
         }
         guard RegionTable.province(ofCode: text) != nil else {
             throw IdentifierError(
@@ -45,7 +47,9 @@ public struct RegionCode: Sendable, Hashable, Comparable, CustomStringConvertibl
                 detail: "no province has the code \(text.prefix(2))0000")
         }
         let prefecture = String(text.prefix(4)) + "00"
-        if RegionTable.listsEveryPrefecture(ofCode: text), !text.hasSuffix("0000"), RegionTable.entries[prefecture] == nil {
+        if RegionTable.listsEveryPrefecture(ofCode: text), !text.hasSuffix("0000"),
+            RegionTable.entries[prefecture] == nil
+        {
             throw IdentifierError(
                 .regionCode, .unknownRegion, position: 3, rule: "GB/T 2260 prefecture",
                 detail: "\(RegionTable.province(ofCode: text)!.name) has no prefecture with the code \(prefecture)")
@@ -90,7 +94,9 @@ enum RegionTable {
         return entries
     }()
 
-    static let pilotPrefixes: [String] = ResourceFile.rows(PackageResources.uscc_pilot_areas_tsv, columns: 3).map { $0[0] }
+    static let pilotPrefixes: [String] = ResourceFile.rows(PackageResources.uscc_pilot_areas_tsv, columns: 3).map {
+        $0[0]
+    }
 
     /// The three provinces whose every prefecture is listed.
     static let fullyListedProvinces: Set<String> = ["31", "32", "33"]

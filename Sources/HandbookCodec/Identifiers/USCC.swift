@@ -38,7 +38,8 @@ public struct USCC: Sendable, Hashable, Comparable, CustomStringConvertible {
         let characters = Array(text)
         guard characters.count == 18 else {
             throw IdentifierError(
-                .uscc, .wrongLength, position: nil, rule: Self.rule, detail: "18 characters expected, found \(characters.count)")
+                .uscc, .wrongLength, position: nil, rule: Self.rule,
+                detail: "18 characters expected, found \(characters.count)")
         }
         var values: [Int] = []
         for (index, character) in characters.enumerated() {
@@ -73,13 +74,15 @@ public struct USCC: Sendable, Hashable, Comparable, CustomStringConvertible {
             let detail = "check character \"\(Self.characterSet[expected])\" expected, found \"\(characters[17])\""
             guard mode == .lenient, RegionTable.isUSCCPilotArea(region) else {
                 throw IdentifierError(
-                    .uscc, .checkCharacterMismatch, position: 18, rule: "\(Self.rule) check character (ISO 7064 MOD 31-3)",
+                    .uscc, .checkCharacterMismatch, position: 18,
+                    rule: "\(Self.rule) check character (ISO 7064 MOD 31-3)",
                     detail: detail)
             }
             warnings.append(
                 IdentifierWarning(
                     code: "USCC_PILOT_AREA_CHECK",
-                    message: "accepted a USCC from an early pilot area whose check character does not verify (\(detail))"))
+                    message:
+                        "accepted a USCC from an early pilot area whose check character does not verify (\(detail))"))
         }
         self.value = text
         self.warnings = warnings
@@ -180,7 +183,8 @@ public struct RegistrationNumber: Sendable, Hashable, Comparable, CustomStringCo
         let area = String(characters.prefix(6))
         guard RegionTable.isKnownAuthorityArea(area) else {
             throw IdentifierError(
-                .registrationNumber, .unknownRegion, position: 1, rule: "\(Self.rule) registering authority (GB/T 2260)",
+                .registrationNumber, .unknownRegion, position: 1,
+                rule: "\(Self.rule) registering authority (GB/T 2260)",
                 detail: "no province has the code \(area.prefix(2))0000")
         }
         let expected = CheckCharacters.mod11_10(digits.prefix(14))

@@ -12,7 +12,8 @@ public struct CardDate: Sendable, Hashable, Comparable, CustomStringConvertible,
         guard (1...12).contains(month) else { throw CardDateError(reason: "month \(month) is not in 01–12") }
         let last = CardDate.daysInMonth(month, of: year)
         guard (1...last).contains(day) else {
-            throw CardDateError(reason: "day \(day) does not exist in \(year)-\(month < 10 ? "0" : "")\(month) (it has \(last) days)")
+            throw CardDateError(
+                reason: "day \(day) does not exist in \(year)-\(month < 10 ? "0" : "")\(month) (it has \(last) days)")
         }
         self.year = year
         self.month = month

@@ -80,7 +80,9 @@ public struct TLVHeader: Sendable, Hashable {
                 return .failure(
                     TLVError(
                         .nonMinimalLength, at: at,
-                        expected: "the shortest length form (\(length) takes \(length < 0x80 ? 1 : length < 0x100 ? 2 : 3) byte(s))"))
+                        expected:
+                            "the shortest length form (\(length) takes \(length < 0x80 ? 1 : length < 0x100 ? 2 : 3) byte(s))"
+                    ))
             }
         }
         return .success(TLVHeader(tag: tag, valueLength: length, headerLength: tagLength + 1 + count))

@@ -60,15 +60,18 @@ extension TLVElement {
     public func utf8Value(maximumBytes: Int = 1024) throws(TLVError) -> String {
         let value = try primitiveValue()
         guard value.count <= maximumBytes else {
-            throw TLVError(.invalidValue, at: valueOffset, expected: "text of at most \(maximumBytes) bytes, found \(value.count)")
+            throw TLVError(
+                .invalidValue, at: valueOffset, expected: "text of at most \(maximumBytes) bytes, found \(value.count)")
         }
         guard let text = String(validating: value, as: UTF8.self) else {
-            throw TLVError(.invalidValue, at: valueOffset + Self.firstInvalidUTF8Offset(value), expected: "well-formed UTF-8")
+            throw TLVError(
+                .invalidValue, at: valueOffset + Self.firstInvalidUTF8Offset(value), expected: "well-formed UTF-8")
         }
         if let control = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
             throw TLVError(
                 .invalidValue, at: valueOffset,
-                expected: "text without control characters, found U+\(String(control.value, radix: 16, uppercase: true))")
+                expected:
+                    "text without control characters, found U+\(String(control.value, radix: 16, uppercase: true))")
         }
         return text
     }
@@ -77,7 +80,8 @@ extension TLVElement {
     public func dateValue() throws(TLVError) -> CardDate {
         let value = try primitiveValue()
         guard value.count == 4 else {
-            throw TLVError(.invalidValue, at: valueOffset, expected: "a date of 4 BCD bytes YYYYMMDD, found \(value.count) bytes")
+            throw TLVError(
+                .invalidValue, at: valueOffset, expected: "a date of 4 BCD bytes YYYYMMDD, found \(value.count) bytes")
         }
         let digits = try bcdDigits()
         do {
@@ -94,7 +98,8 @@ extension TLVElement {
         case .success(let digits): return digits
         case .failure(let error):
             throw TLVError(
-                .invalidValue, at: valueOffset + error.nibble / 2, expected: "a BCD digit (0–9) in nibble \(error.nibble)")
+                .invalidValue, at: valueOffset + error.nibble / 2,
+                expected: "a BCD digit (0–9) in nibble \(error.nibble)")
         }
     }
 

@@ -105,7 +105,8 @@ public struct TLVTag: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
         guard offset + 1 < limit else {
             return .failure(
-                TLVError(.truncatedTag, at: offset + 1, expected: "the second byte of the multi-byte tag \(hexByte(first))"))
+                TLVError(
+                    .truncatedTag, at: offset + 1, expected: "the second byte of the multi-byte tag \(hexByte(first))"))
         }
         let second = bytes[offset + 1]
         if second & 0x80 == 0 {
@@ -123,7 +124,8 @@ public struct TLVTag: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
         guard offset + 2 < limit else {
             return .failure(
-                TLVError(.truncatedTag, at: offset + 2, expected: "the third byte of the multi-byte tag \(hexByte(first))"))
+                TLVError(
+                    .truncatedTag, at: offset + 2, expected: "the third byte of the multi-byte tag \(hexByte(first))"))
         }
         let third = bytes[offset + 2]
         guard third & 0x80 == 0 else {
@@ -134,7 +136,8 @@ public struct TLVTag: Hashable, Sendable, Comparable, CustomStringConvertible {
             (TLVTag(uncheckedRawValue: UInt32(first) << 16 | UInt32(second) << 8 | UInt32(third)), 3))
     }
 
-    static func decode(_ bytes: [UInt8], at offset: Int, limit: Int) -> Result<(tag: TLVTag, byteCount: Int), TLVError> {
+    static func decode(_ bytes: [UInt8], at offset: Int, limit: Int) -> Result<(tag: TLVTag, byteCount: Int), TLVError>
+    {
         bytes.withUnsafeBufferPointer { decode($0, at: offset, limit: limit) }
     }
 }

@@ -85,7 +85,8 @@ public struct TLVTree: Sendable {
                     return .failure(
                         TLVError(
                             .trailingBytes, at: base + offset,
-                            expected: "the end of the input after the element (\(buffer.count - offset) byte(s) follow)"))
+                            expected: "the end of the input after the element (\(buffer.count - offset) byte(s) follow)"
+                        ))
                 }
                 roots += 1
             }
@@ -101,7 +102,9 @@ public struct TLVTree: Sendable {
                 return .failure(
                     TLVError(
                         .lengthPastEnd, at: base + offset + header.tag.byteCount,
-                        expected: "a length of at most \(available) (what is left of \(container)), found \(header.valueLength)"))
+                        expected:
+                            "a length of at most \(available) (what is left of \(container)), found \(header.valueLength)"
+                    ))
             }
             let end = valueStart + header.valueLength
             nodes.append(
@@ -167,7 +170,8 @@ public struct TLVElement: Sendable {
     /// - Throws: ``TLVError/Code/unexpectedTag`` naming the missing tag and this element's offset.
     public func requiredChild(_ tag: TLVTag) throws(TLVError) -> TLVElement {
         guard let found = child(tag) else {
-            throw TLVError(.unexpectedTag, at: offset, expected: "an element tagged \(tag) inside the element tagged \(self.tag)")
+            throw TLVError(
+                .unexpectedTag, at: offset, expected: "an element tagged \(tag) inside the element tagged \(self.tag)")
         }
         return found
     }

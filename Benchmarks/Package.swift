@@ -1,0 +1,23 @@
+// swift-tools-version: 6.1
+// Benchmarks, kept out of the main package so the product build does not carry their baselines
+// (swift-asn1 here). Run them with `make bench` (scripts/bench.sh), always in release mode.
+
+import PackageDescription
+
+let package = Package(
+    name: "CreditHandbookBenchmarks",
+    dependencies: [
+        .package(name: "CreditHandbook", path: ".."),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "CodecBenchmark",
+            dependencies: [
+                .product(name: "HandbookCodec", package: "CreditHandbook"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# make bench: builds the benchmark package in release mode in its own build folder and runs each
+# benchmark; every figure is printed beside its baseline from the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+swift build --package-path Benchmarks --scratch-path .build-bench -c release --product CodecBenchmark
+.build-bench/release/CodecBenchmark
