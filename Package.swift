@@ -11,7 +11,8 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "CreditHandbook",
     products: [
-        .library(name: "HandbookCodec", targets: ["HandbookCodec"])
+        .library(name: "HandbookCodec", targets: ["HandbookCodec"]),
+        .library(name: "HandbookCrypto", targets: ["HandbookCrypto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0")
@@ -41,6 +42,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "HandbookCrypto",
+            dependencies: ["COpenSSL", "HandbookCodec"],
+            swiftSettings: swiftSettings
+        ),
+
         // What `make demo` runs until the issuer and the verifier exist.
         .executableTarget(
             name: "handbook-demo",
@@ -56,6 +63,11 @@ let package = Package(
         .testTarget(
             name: "COpenSSLTests",
             dependencies: ["COpenSSL"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HandbookCryptoTests",
+            dependencies: ["HandbookCrypto", "HandbookCodec"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,6 +14,12 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/kdf.h>
+#include <openssl/bio.h>
+#include <openssl/objects.h>
+#include <openssl/asn1.h>
+
+/// `BIO_get_mem_data`, a macro: the bytes written to a memory BIO so far.
+static inline long copenssl_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
 
 /// `OPENSSL_free`, a macro.
 static inline void copenssl_free(void *p) { OPENSSL_free(p); }
@@ -24,11 +30,70 @@ static inline STACK_OF(X509) *copenssl_sk_X509_new_null(void) { return sk_X509_n
 static inline int copenssl_sk_X509_push(STACK_OF(X509) *stack, X509 *cert) { return sk_X509_push(stack, cert); }
 /// `sk_X509_pop_free(stack, X509_free)`, a macro.
 static inline void copenssl_sk_X509_pop_free(STACK_OF(X509) *stack) { sk_X509_pop_free(stack, X509_free); }
+/// `sk_X509_num`, a macro.
+static inline int copenssl_sk_X509_num(const STACK_OF(X509) *stack) { return sk_X509_num(stack); }
+/// `sk_X509_value`, a macro.
+static inline X509 *copenssl_sk_X509_value(const STACK_OF(X509) *stack, int index) { return sk_X509_value(stack, index); }
+
+/// Flags for printing a name as RFC 2253 text with UTF-8 kept as UTF-8.
+static inline unsigned long copenssl_name_print_flags(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+
 /// `sk_X509_CRL_new_null`, a macro.
 static inline STACK_OF(X509_CRL) *copenssl_sk_X509_CRL_new_null(void) { return sk_X509_CRL_new_null(); }
 /// `sk_X509_CRL_push`, a macro.
 static inline int copenssl_sk_X509_CRL_push(STACK_OF(X509_CRL) *stack, X509_CRL *crl) { return sk_X509_CRL_push(stack, crl); }
 /// `sk_X509_CRL_pop_free(stack, X509_CRL_free)`, a macro.
 static inline void copenssl_sk_X509_CRL_pop_free(STACK_OF(X509_CRL) *stack) { sk_X509_CRL_pop_free(stack, X509_CRL_free); }
+
+/// NIST SP 800-108 counter-mode KDF with AES-128-CMAC through OpenSSL's KBKDF. The OSSL_PARAM
+/// arrays keep pointers to their names, so they are built here, from C string literals, rather than
+/// in Swift, where a bridged name would be a temporary. `salt` is the label, `info` the context or
+/// the whole fixed input. Returns 1 on success.
+static inline int copenssl_kbkdf_counter_cmac_aes128(
+    const unsigned char *key, size_t key_length, const unsigned char *salt, size_t salt_length,
+    const unsigned char *info, size_t info_length, int use_length_and_separator,
+    unsigned char *out, size_t out_length)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "KBKDF", NULL);
+    if (kdf == NULL) return 0;
+    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+    EVP_KDF_free(kdf);
+    if (ctx == NULL) return 0;
+    int flag = use_length_and_separator;
+    OSSL_PARAM params[9];
+    OSSL_PARAM *p = params;
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, "counter", 0);
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC, "CMAC", 0);
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_CIPHER, "AES-128-CBC", 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_length);
+    if (salt_length > 0) *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_length);
+    if (info_length > 0) *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_length);
+    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_L, &flag);
+    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_SEPARATOR, &flag);
+    *p = OSSL_PARAM_construct_end();
+    int result = EVP_KDF_derive(ctx, out, out_length, params);
+    EVP_KDF_CTX_free(ctx);
+    return result;
+}
+
+/// AES-128-CMAC (SP 800-38B) through EVP_MAC, for the same reason built here. Returns 1 on success.
+static inline int copenssl_cmac_aes128(
+    const unsigned char *key, size_t key_length, const unsigned char *message, size_t message_length,
+    unsigned char *out, size_t *out_length, size_t out_size)
+{
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+    if (mac == NULL) return 0;
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+    if (ctx == NULL) return 0;
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    int result = EVP_MAC_init(ctx, key, key_length, params)
+        && EVP_MAC_update(ctx, message, message_length)
+        && EVP_MAC_final(ctx, out, out_length, out_size);
+    EVP_MAC_CTX_free(ctx);
+    return result;
+}
 
 #endif

@@ -1,0 +1,214 @@
+import COpenSSL
+import HandbookCodec
+
+/// The two signature schemes of the handbook.
+public enum SignatureAlgorithm: String, Sendable, Hashable, CaseIterable, Codable {
+    /// ECDSA on NIST P-256 with SHA-256 (`ecdsa-with-SHA256`).
+    case ecdsaP256SHA256 = "ecdsa-p256-sha256"
+    /// SM2 with SM3 (GM/T 0003, GM/T 0009), signer ID `1234567812345678`.
+    case sm2SM3 = "sm2-sm3"
+
+    /// The signature algorithm's object identifier.
+    public var oid: OID {
+        switch self {
+        case .ecdsaP256SHA256: return try! OID(dotted: "1.2.840.10045.4.3.2")
+        case .sm2SM3: return try! OID(dotted: "1.2.156.10197.1.501")
+        }
+    }
+
+    /// The algorithm an OID names, if it is one of the two.
+    public init?(oid: OID) {
+        guard let match = Self.allCases.first(where: { $0.oid == oid }) else { return nil }
+        self = match
+    }
+
+    /// The GM/T 0009 default signer ID (distinguishing identifier) that SM2 signatures use.
+    public static let sm2SignerID: [UInt8] = Array("1234567812345678".utf8)
+
+    var digestName: String {
+        switch self {
+        case .ecdsaP256SHA256: return "SHA256"
+        case .sm2SM3: return "SM3"
+        }
+    }
+}
+
+/// Which of the two signature schemes an OpenSSL key belongs to; any other key is refused.
+func signatureAlgorithm(of pkey: OpaquePointer, operation: String) throws(CryptoError) -> SignatureAlgorithm {
+    if EVP_PKEY_is_a(pkey, "SM2") == 1 { return .sm2SM3 }
+    guard EVP_PKEY_is_a(pkey, "EC") == 1 else {
+        throw CryptoError(.unsupportedKey, operation: operation, reason: "not an elliptic-curve key (P-256 or SM2 expected)")
+    }
+    var name = [CChar](repeating: 0, count: 64)
+    var length = 0
+    guard EVP_PKEY_get_group_name(pkey, &name, name.count, &length) == 1 else { throw .openssl(operation) }
+    let group = String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    switch group {
+    case "prime256v1", "P-256": return .ecdsaP256SHA256
+    default:
+        throw CryptoError(.unsupportedKey, operation: operation, reason: "an EC key on curve \(group) (P-256 or SM2 expected)")
+    }
+}
+
+/// A private signing key, P-256 or SM2, held by OpenSSL.
+///
+/// OpenSSL clears the private scalar when the key is freed (`BN_clear_free`), which happens when the
+/// last reference to this object goes away. PEM text obtained from ``pemEncoded()`` is the caller's
+/// to protect.
+public final class PrivateKey: @unchecked Sendable {
+    // @unchecked: the EVP_PKEY is never mutated after creation, and OpenSSL allows one key to be
+    // used from several threads as long as each operation has its own EVP_MD_CTX, as here.
+    let pkey: OpaquePointer
+    /// The scheme this key signs with.
+    public let algorithm: SignatureAlgorithm
+
+    init(taking pkey: OpaquePointer, operation: String) throws(CryptoError) {
+        do throws(CryptoError) {
+            algorithm = try signatureAlgorithm(of: pkey, operation: operation)
+        } catch {
+            EVP_PKEY_free(pkey)
+            throw error
+        }
+        self.pkey = pkey
+    }
+
+    deinit { EVP_PKEY_free(pkey) }
+
+    /// Generates a new key pair from OpenSSL's random generator.
+    public static func generate(_ algorithm: SignatureAlgorithm) throws(CryptoError) -> PrivateKey {
+        let operation = "generate a \(algorithm.rawValue) key"
+        let type = algorithm == .sm2SM3 ? "SM2" : "EC"
+        guard let context = EVP_PKEY_CTX_new_from_name(nil, type, nil) else { throw .openssl(operation) }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_keygen_init(context) == 1 else { throw .openssl(operation) }
+        if algorithm == .ecdsaP256SHA256 {
+            guard EVP_PKEY_CTX_set_group_name(context, "P-256") == 1 else { throw .openssl(operation) }
+        }
+        var pkey: OpaquePointer?
+        guard EVP_PKEY_generate(context, &pkey) == 1, let pkey else { throw .openssl(operation) }
+        return try PrivateKey(taking: pkey, operation: operation)
+    }
+
+    /// Loads a PEM private key (PKCS#8 `PRIVATE KEY`, or the traditional `EC PRIVATE KEY`).
+    public convenience init(pemEncoded pem: String) throws(CryptoError) {
+        let operation = "load a PEM private key"
+        let pkey = try withReadBIO(Array(pem.utf8)) { bio throws(CryptoError) -> OpaquePointer in
+            guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+                throw .openssl(.malformedInput, operation)
+            }
+            return key
+        }
+        try self.init(taking: pkey, operation: operation)
+    }
+
+    /// The key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    public func pemEncoded() throws(CryptoError) -> String {
+        let bytes = try writtenToBIO("write a PKCS#8 private key") { bio in
+            PEM_write_bio_PKCS8PrivateKey(bio, pkey, nil, nil, 0, nil, nil)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The public half.
+    public var publicKey: PublicKey {
+        // Round-trips through SubjectPublicKeyInfo so the public key holds no private material.
+        let der = try! encodeDER("encode a public key") { i2d_PUBKEY(pkey, $0) }
+        return try! PublicKey(spkiDER: der)
+    }
+
+    /// Signs `message` (hashing it with SHA-256 or SM3) and returns the DER-encoded (r, s).
+    public func sign(_ message: some Collection<UInt8>) throws(CryptoError) -> [UInt8] {
+        let operation = "sign with \(algorithm.rawValue)"
+        guard let context = EVP_MD_CTX_new() else { throw .openssl(operation) }
+        defer { EVP_MD_CTX_free(context) }
+        var keyContext: OpaquePointer?
+        guard EVP_DigestSignInit_ex(context, &keyContext, algorithm.digestName, nil, nil, pkey, nil) == 1 else {
+            throw .openssl(operation)
+        }
+        if algorithm == .sm2SM3 {
+            guard EVP_PKEY_CTX_set1_id(keyContext, SignatureAlgorithm.sm2SignerID, Int32(SignatureAlgorithm.sm2SignerID.count)) == 1
+            else { throw .openssl(operation) }
+        }
+        let bytes = Array(message)
+        var length = 0
+        guard EVP_DigestSign(context, nil, &length, bytes, bytes.count) == 1 else { throw .openssl(operation) }
+        var signature = [UInt8](repeating: 0, count: length)
+        guard EVP_DigestSign(context, &signature, &length, bytes, bytes.count) == 1 else { throw .openssl(operation) }
+        return Array(signature.prefix(length))
+    }
+}
+
+/// A public verification key, P-256 or SM2, kept as its SubjectPublicKeyInfo.
+public final class PublicKey: @unchecked Sendable, Hashable {
+    // @unchecked: see PrivateKey; the EVP_PKEY is immutable once loaded.
+    let pkey: OpaquePointer
+    /// The scheme this key verifies.
+    public let algorithm: SignatureAlgorithm
+    /// The DER SubjectPublicKeyInfo.
+    public let spkiDER: [UInt8]
+
+    /// Loads a DER SubjectPublicKeyInfo.
+    public init(spkiDER der: [UInt8]) throws(CryptoError) {
+        let operation = "load a public key"
+        let loaded: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_PUBKEY(nil, &cursor, buffer.count)
+        }
+        guard let loaded else { throw .openssl(.malformedInput, operation) }
+        do throws(CryptoError) {
+            algorithm = try signatureAlgorithm(of: loaded, operation: operation)
+            // Refuse trailing bytes: the DER must be exactly one SubjectPublicKeyInfo.
+            let canonical = try encodeDER(operation) { i2d_PUBKEY(loaded, $0) }
+            guard canonical == der else {
+                throw CryptoError(.malformedInput, operation: operation, reason: "not exactly one DER SubjectPublicKeyInfo")
+            }
+        } catch {
+            EVP_PKEY_free(loaded)
+            throw error
+        }
+        pkey = loaded
+        spkiDER = der
+    }
+
+    /// The public key of an OpenSSL key object (which stays the caller's).
+    static func of(_ pkey: OpaquePointer) throws(CryptoError) -> PublicKey {
+        try PublicKey(spkiDER: try encodeDER("encode a public key") { i2d_PUBKEY(pkey, $0) })
+    }
+
+    deinit { EVP_PKEY_free(pkey) }
+
+    /// Whether `signature` (DER (r, s)) is a valid signature of `message` under `algorithm`.
+    ///
+    /// A key verifies only signatures of its own algorithm: asking a P-256 key to check an SM2
+    /// signature (or the reverse) throws ``CryptoError/Code/algorithmMismatch`` rather than trying.
+    /// A malformed signature is simply not valid.
+    public func isValidSignature(
+        _ signature: some Collection<UInt8>, for message: some Collection<UInt8>, algorithm: SignatureAlgorithm
+    ) throws(CryptoError) -> Bool {
+        let operation = "verify a \(algorithm.rawValue) signature"
+        guard algorithm == self.algorithm else {
+            throw CryptoError(
+                .algorithmMismatch, operation: operation,
+                reason: "the key is a \(self.algorithm.rawValue) key; it verifies only \(self.algorithm.rawValue) signatures")
+        }
+        guard let context = EVP_MD_CTX_new() else { throw .openssl(operation) }
+        defer { EVP_MD_CTX_free(context) }
+        var keyContext: OpaquePointer?
+        guard EVP_DigestVerifyInit_ex(context, &keyContext, algorithm.digestName, nil, nil, pkey, nil) == 1 else {
+            throw .openssl(operation)
+        }
+        if algorithm == .sm2SM3 {
+            guard EVP_PKEY_CTX_set1_id(keyContext, SignatureAlgorithm.sm2SignerID, Int32(SignatureAlgorithm.sm2SignerID.count)) == 1
+            else { throw .openssl(operation) }
+        }
+        let signatureBytes = Array(signature)
+        let messageBytes = Array(message)
+        let result = EVP_DigestVerify(context, signatureBytes, signatureBytes.count, messageBytes, messageBytes.count)
+        drainErrorQueue()  // a bad signature leaves reasons behind; they are not errors of ours
+        return result == 1
+    }
+
+    public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool { lhs.spkiDER == rhs.spkiDER }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(spkiDER) }
+}
