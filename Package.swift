@@ -38,6 +38,8 @@ let package = Package(
                 .embedInCode("Resources/region-codes.tsv"),
                 .embedInCode("Resources/behaviour-codes.tsv"),
                 .embedInCode("Resources/uscc-pilot-areas.tsv"),
+                // A link to Cards/card-profiles.tsv: the profiles live with the card specification.
+                .embedInCode("Resources/card-profiles.tsv"),
             ],
             swiftSettings: swiftSettings
         ),

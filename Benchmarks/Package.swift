@@ -11,13 +11,23 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
+        .target(name: "BenchmarkSupport", path: "Sources/BenchmarkSupport"),
+        .executableTarget(
+            name: "DocumentBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "HandbookCodec", package: "CreditHandbook"),
+                .product(name: "HandbookCrypto", package: "CreditHandbook"),
+            ]
+        ),
         .executableTarget(
             name: "CodecBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "HandbookCodec", package: "CreditHandbook"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
-        )
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

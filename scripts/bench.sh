@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-swift build --package-path Benchmarks --scratch-path .build-bench -c release --product CodecBenchmark
+swift build --package-path Benchmarks --scratch-path .build-bench -c release
 .build-bench/release/CodecBenchmark
+echo
+.build-bench/release/DocumentBenchmark

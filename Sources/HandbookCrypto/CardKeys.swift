@@ -16,14 +16,16 @@ public final class SymmetricKey: @unchecked Sendable, CustomStringConvertible {
     public convenience init(hex: String) throws(CryptoError) {
         let digits = Array(hex.utf8.filter { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) })
         guard digits.count % 2 == 0, !digits.isEmpty else {
-            throw CryptoError(.malformedInput, operation: "read a hexadecimal key", reason: "an even number of hex digits expected")
+            throw CryptoError(
+                .malformedInput, operation: "read a hexadecimal key", reason: "an even number of hex digits expected")
         }
         var bytes = [UInt8](repeating: 0, count: digits.count / 2)
         defer { OPENSSL_cleanse(&bytes, bytes.count) }
         for index in bytes.indices {
             guard let high = hexValue(digits[2 * index]), let low = hexValue(digits[2 * index + 1]) else {
                 throw CryptoError(
-                    .malformedInput, operation: "read a hexadecimal key", reason: "a non-hex character at digit \(2 * index + 1)")
+                    .malformedInput, operation: "read a hexadecimal key",
+                    reason: "a non-hex character at digit \(2 * index + 1)")
             }
             bytes[index] = high << 4 | low
         }
@@ -64,7 +66,9 @@ public enum CardKeys {
 
     /// NIST SP 800-108 key derivation in counter mode with AES-CMAC as the PRF (OpenSSL's KBKDF):
     /// output blocks are `CMAC(K, [i]₃₂ ‖ fixedInput)`.
-    public static func kbkdfCounterCMAC(key: SymmetricKey, fixedInput: [UInt8], outputLength: Int) throws(CryptoError) -> [UInt8] {
+    public static func kbkdfCounterCMAC(key: SymmetricKey, fixedInput: [UInt8], outputLength: Int) throws(CryptoError)
+        -> [UInt8]
+    {
         try kbkdf(key: key, salt: [], info: fixedInput, useLengthAndSeparator: false, outputLength: outputLength)
     }
 
@@ -77,9 +81,11 @@ public enum CardKeys {
 
     /// The card-management key of the card with `cardSerial`: 16 bytes of the KDF with the label
     /// ``derivationLabel`` and the serial as context.
-    public static func cardManagementKey(master: SymmetricKey, cardSerial: [UInt8]) throws(CryptoError) -> SymmetricKey {
+    public static func cardManagementKey(master: SymmetricKey, cardSerial: [UInt8]) throws(CryptoError) -> SymmetricKey
+    {
         guard master.count == 16 else {
-            throw CryptoError(.wrongLength, operation: "derive a card key", reason: "the master key must be 16 bytes (AES-128)")
+            throw CryptoError(
+                .wrongLength, operation: "derive a card key", reason: "the master key must be 16 bytes (AES-128)")
         }
         var derived = try kbkdfCounterCMAC(key: master, label: derivationLabel, context: cardSerial, outputLength: 16)
         defer { OPENSSL_cleanse(&derived, derived.count) }
@@ -87,9 +93,12 @@ public enum CardKeys {
     }
 
     /// The EXTERNAL AUTHENTICATE cryptogram for a card's challenge: `AES-CMAC(cardKey, challenge)`.
-    public static func externalAuthenticateCryptogram(cardKey: SymmetricKey, challenge: [UInt8]) throws(CryptoError) -> [UInt8] {
+    public static func externalAuthenticateCryptogram(cardKey: SymmetricKey, challenge: [UInt8]) throws(CryptoError)
+        -> [UInt8]
+    {
         guard challenge.count == 8 || challenge.count == 16 else {
-            throw CryptoError(.wrongLength, operation: "compute a cryptogram", reason: "a challenge of 8 or 16 bytes expected")
+            throw CryptoError(
+                .wrongLength, operation: "compute a cryptogram", reason: "a challenge of 8 or 16 bytes expected")
         }
         return try cmac(key: cardKey, message: challenge)
     }
@@ -97,17 +106,22 @@ public enum CardKeys {
     /// AES-CMAC (NIST SP 800-38B) with a 16-byte key.
     public static func cmac(key: SymmetricKey, message: [UInt8]) throws(CryptoError) -> [UInt8] {
         let operation = "compute AES-CMAC"
-        guard key.count == 16 else { throw CryptoError(.wrongLength, operation: operation, reason: "an AES-128 key expected") }
+        guard key.count == 16 else {
+            throw CryptoError(.wrongLength, operation: operation, reason: "an AES-128 key expected")
+        }
         var out = [UInt8](repeating: 0, count: 16)
         var length = 0
         let done = key.withUnsafeBytes { raw in
-            copenssl_cmac_aes128(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, message, message.count, &out, &length, out.count)
+            copenssl_cmac_aes128(
+                raw.bindMemory(to: UInt8.self).baseAddress, raw.count, message, message.count, &out, &length, out.count)
         }
         guard done == 1 else { throw .openssl(operation) }
         return Array(out.prefix(length))
     }
 
-    private static func kbkdf(key: SymmetricKey, salt: [UInt8], info: [UInt8], useLengthAndSeparator: Bool, outputLength: Int)
+    private static func kbkdf(
+        key: SymmetricKey, salt: [UInt8], info: [UInt8], useLengthAndSeparator: Bool, outputLength: Int
+    )
         throws(CryptoError) -> [UInt8]
     {
         var out = [UInt8](repeating: 0, count: outputLength)

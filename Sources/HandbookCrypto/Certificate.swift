@@ -32,7 +32,10 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
             guard let key = X509_get0_pubkey(loaded) else {
                 throw .openssl(.malformedInput, "read the certificate's public key")
             }
-            publicKey = try PublicKey.of(key)
+            let spki = try encodeDER("encode the certificate's public key") {
+                i2d_X509_PUBKEY(X509_get_X509_PUBKEY(loaded), $0)
+            }
+            publicKey = try PublicKey(sharing: key, spkiDER: spki)
         } catch {
             X509_free(loaded)
             throw error
@@ -49,7 +52,8 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         let certificates = try Certificate.certificates(pemEncoded: pem)
         guard certificates.count == 1 else {
             throw CryptoError(
-                .malformedInput, operation: "load a PEM certificate", reason: "\(certificates.count) certificates where one was expected")
+                .malformedInput, operation: "load a PEM certificate",
+                reason: "\(certificates.count) certificates where one was expected")
         }
         try self.init(derEncoded: certificates[0].derEncoded)
     }
@@ -130,16 +134,18 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     static func text(of name: OpaquePointer?) -> String {
         guard let name else { return "" }
-        let bytes = (try? writtenToBIO("print a name") { bio in
-            X509_NAME_print_ex(bio, name, 0, copenssl_name_print_flags()) >= 0 ? 1 : 0
-        }) ?? []
+        let bytes =
+            (try? writtenToBIO("print a name") { bio in
+                X509_NAME_print_ex(bio, name, 0, copenssl_name_print_flags()) >= 0 ? 1 : 0
+            }) ?? []
         return String(decoding: bytes, as: UTF8.self)
     }
 
     static func attribute(_ nid: Int32, of name: OpaquePointer?) -> String? {
         guard let name else { return nil }
         let index = X509_NAME_get_index_by_NID(name, nid, -1)
-        guard index >= 0, let entry = X509_NAME_get_entry(name, index), let data = X509_NAME_ENTRY_get_data(entry) else {
+        guard index >= 0, let entry = X509_NAME_get_entry(name, index), let data = X509_NAME_ENTRY_get_data(entry)
+        else {
             return nil
         }
         var utf8: UnsafeMutablePointer<UInt8>?

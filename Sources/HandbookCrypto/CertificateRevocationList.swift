@@ -30,7 +30,9 @@ public final class CertificateRevocationList: @unchecked Sendable {
     /// Loads one PEM CRL.
     public convenience init(pemEncoded pem: String) throws(CryptoError) {
         let der = try withReadBIO(Array(pem.utf8)) { bio throws(CryptoError) -> [UInt8] in
-            guard let crl = PEM_read_bio_X509_CRL(bio, nil, nil, nil) else { throw .openssl(.malformedInput, "load a PEM CRL") }
+            guard let crl = PEM_read_bio_X509_CRL(bio, nil, nil, nil) else {
+                throw .openssl(.malformedInput, "load a PEM CRL")
+            }
             defer { X509_CRL_free(crl) }
             return try encodeDER("encode a CRL") { i2d_X509_CRL(crl, $0) }
         }
@@ -62,7 +64,9 @@ public final class CertificateRevocationList: @unchecked Sendable {
         X509_CRL_get0_signature(crl, &signature, &signatureAlgorithm)
         guard let signature, let data = ASN1_STRING_get0_data(signature) else { return false }
         let signatureBytes = Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(signature))))
-        guard let tbs = try? encodeDER("encode the CRL's signed part", { i2d_re_X509_CRL_tbs(crl, $0) }) else { return false }
+        guard let tbs = try? encodeDER("encode the CRL's signed part", { i2d_re_X509_CRL_tbs(crl, $0) }) else {
+            return false
+        }
         return (try? issuer.publicKey.isValidSignature(signatureBytes, for: tbs, algorithm: algorithm)) ?? false
     }
 

@@ -31,13 +31,39 @@ public enum SignatureAlgorithm: String, Sendable, Hashable, CaseIterable, Codabl
         case .sm2SM3: return "SM3"
         }
     }
+
+    /// The digest, fetched from OpenSSL's provider once: fetching by name on every signature costs
+    /// more than hashing a document.
+    var digest: OpaquePointer {
+        switch self {
+        case .ecdsaP256SHA256: return FetchedDigests.shared.sha256
+        case .sm2SM3: return FetchedDigests.shared.sm3
+        }
+    }
+}
+
+/// Digests fetched once and shared; EVP_MD objects are immutable and thread-safe.
+final class FetchedDigests: @unchecked Sendable {
+    // @unchecked: the pointers are written once in init and never freed (they live as long as the process).
+    static let shared = FetchedDigests()
+    let sha256: OpaquePointer
+    let sm3: OpaquePointer
+
+    private init() {
+        guard let sha256 = EVP_MD_fetch(nil, "SHA256", nil), let sm3 = EVP_MD_fetch(nil, "SM3", nil) else {
+            preconditionFailure("OpenSSL provides no SHA256 or SM3: \(drainErrorQueue() ?? "")")
+        }
+        self.sha256 = sha256
+        self.sm3 = sm3
+    }
 }
 
 /// Which of the two signature schemes an OpenSSL key belongs to; any other key is refused.
 func signatureAlgorithm(of pkey: OpaquePointer, operation: String) throws(CryptoError) -> SignatureAlgorithm {
     if EVP_PKEY_is_a(pkey, "SM2") == 1 { return .sm2SM3 }
     guard EVP_PKEY_is_a(pkey, "EC") == 1 else {
-        throw CryptoError(.unsupportedKey, operation: operation, reason: "not an elliptic-curve key (P-256 or SM2 expected)")
+        throw CryptoError(
+            .unsupportedKey, operation: operation, reason: "not an elliptic-curve key (P-256 or SM2 expected)")
     }
     var name = [CChar](repeating: 0, count: 64)
     var length = 0
@@ -46,7 +72,8 @@ func signatureAlgorithm(of pkey: OpaquePointer, operation: String) throws(Crypto
     switch group {
     case "prime256v1", "P-256": return .ecdsaP256SHA256
     default:
-        throw CryptoError(.unsupportedKey, operation: operation, reason: "an EC key on curve \(group) (P-256 or SM2 expected)")
+        throw CryptoError(
+            .unsupportedKey, operation: operation, reason: "an EC key on curve \(group) (P-256 or SM2 expected)")
     }
 }
 
@@ -122,11 +149,13 @@ public final class PrivateKey: @unchecked Sendable {
         guard let context = EVP_MD_CTX_new() else { throw .openssl(operation) }
         defer { EVP_MD_CTX_free(context) }
         var keyContext: OpaquePointer?
-        guard EVP_DigestSignInit_ex(context, &keyContext, algorithm.digestName, nil, nil, pkey, nil) == 1 else {
+        guard EVP_DigestSignInit(context, &keyContext, algorithm.digest, nil, pkey) == 1 else {
             throw .openssl(operation)
         }
         if algorithm == .sm2SM3 {
-            guard EVP_PKEY_CTX_set1_id(keyContext, SignatureAlgorithm.sm2SignerID, Int32(SignatureAlgorithm.sm2SignerID.count)) == 1
+            guard
+                EVP_PKEY_CTX_set1_id(
+                    keyContext, SignatureAlgorithm.sm2SignerID, Int32(SignatureAlgorithm.sm2SignerID.count)) == 1
             else { throw .openssl(operation) }
         }
         let bytes = Array(message)
@@ -160,7 +189,8 @@ public final class PublicKey: @unchecked Sendable, Hashable {
             // Refuse trailing bytes: the DER must be exactly one SubjectPublicKeyInfo.
             let canonical = try encodeDER(operation) { i2d_PUBKEY(loaded, $0) }
             guard canonical == der else {
-                throw CryptoError(.malformedInput, operation: operation, reason: "not exactly one DER SubjectPublicKeyInfo")
+                throw CryptoError(
+                    .malformedInput, operation: operation, reason: "not exactly one DER SubjectPublicKeyInfo")
             }
         } catch {
             EVP_PKEY_free(loaded)
@@ -170,9 +200,15 @@ public final class PublicKey: @unchecked Sendable, Hashable {
         spkiDER = der
     }
 
-    /// The public key of an OpenSSL key object (which stays the caller's).
-    static func of(_ pkey: OpaquePointer) throws(CryptoError) -> PublicKey {
-        try PublicKey(spkiDER: try encodeDER("encode a public key") { i2d_PUBKEY(pkey, $0) })
+    /// Shares a key that OpenSSL already decoded (a certificate's), with its SubjectPublicKeyInfo.
+    ///
+    /// Decoding a key again from DER goes through OpenSSL 3's decoder framework, which costs
+    /// hundreds of microseconds; sharing the certificate's key costs a reference count.
+    init(sharing pkey: OpaquePointer, spkiDER: [UInt8]) throws(CryptoError) {
+        algorithm = try signatureAlgorithm(of: pkey, operation: "read a certificate's public key")
+        guard EVP_PKEY_up_ref(pkey) == 1 else { throw .openssl("share a public key") }
+        self.pkey = pkey
+        self.spkiDER = spkiDER
     }
 
     deinit { EVP_PKEY_free(pkey) }
@@ -189,21 +225,29 @@ public final class PublicKey: @unchecked Sendable, Hashable {
         guard algorithm == self.algorithm else {
             throw CryptoError(
                 .algorithmMismatch, operation: operation,
-                reason: "the key is a \(self.algorithm.rawValue) key; it verifies only \(self.algorithm.rawValue) signatures")
+                reason:
+                    "the key is a \(self.algorithm.rawValue) key; it verifies only \(self.algorithm.rawValue) signatures"
+            )
         }
         guard let context = EVP_MD_CTX_new() else { throw .openssl(operation) }
         defer { EVP_MD_CTX_free(context) }
         var keyContext: OpaquePointer?
-        guard EVP_DigestVerifyInit_ex(context, &keyContext, algorithm.digestName, nil, nil, pkey, nil) == 1 else {
+        guard EVP_DigestVerifyInit(context, &keyContext, algorithm.digest, nil, pkey) == 1 else {
             throw .openssl(operation)
         }
         if algorithm == .sm2SM3 {
-            guard EVP_PKEY_CTX_set1_id(keyContext, SignatureAlgorithm.sm2SignerID, Int32(SignatureAlgorithm.sm2SignerID.count)) == 1
+            guard
+                EVP_PKEY_CTX_set1_id(
+                    keyContext, SignatureAlgorithm.sm2SignerID, Int32(SignatureAlgorithm.sm2SignerID.count)) == 1
             else { throw .openssl(operation) }
         }
-        let signatureBytes = Array(signature)
-        let messageBytes = Array(message)
-        let result = EVP_DigestVerify(context, signatureBytes, signatureBytes.count, messageBytes, messageBytes.count)
+        let result = withContiguousBytes(signature) { signatureBytes in
+            withContiguousBytes(message) { messageBytes in
+                EVP_DigestVerify(
+                    context, signatureBytes.baseAddress, signatureBytes.count, messageBytes.baseAddress,
+                    messageBytes.count)
+            }
+        }
         drainErrorQueue()  // a bad signature leaves reasons behind; they are not errors of ours
         return result == 1
     }
@@ -211,4 +255,10 @@ public final class PublicKey: @unchecked Sendable, Hashable {
     public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool { lhs.spkiDER == rhs.spkiDER }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(spkiDER) }
+}
+
+/// Lends the bytes of a collection contiguously, copying only when the collection is not contiguous.
+func withContiguousBytes<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    if let result = bytes.withContiguousStorageIfAvailable(body) { return result }
+    return Array(bytes).withUnsafeBufferPointer(body)
 }

@@ -24,7 +24,9 @@ func writtenToBIO(_ operation: String, _ write: (OpaquePointer) -> Int32) throws
     var data: UnsafeMutablePointer<CChar>?
     let length = copenssl_BIO_get_mem_data(bio, &data)
     guard let data, length > 0 else { return [] }
-    return data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+    return data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        Array(UnsafeBufferPointer(start: $0, count: length))
+    }
 }
 
 /// DER from an OpenSSL `i2d_*` function, called twice: once for the size, once to write.

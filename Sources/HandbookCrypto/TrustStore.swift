@@ -1,17 +1,43 @@
 import COpenSSL
 import Foundation
+import Synchronization
 
 /// The pinned regional roots and the CRLs a verifier trusts.
 public struct TrustStore: Sendable {
     /// The root certificates: the only anchors a chain may end in.
-    public var roots: [Certificate]
+    public let roots: [Certificate]
     /// Revocation lists of the roots (and of any intermediate CA).
-    public var revocationLists: [CertificateRevocationList]
+    public let revocationLists: [CertificateRevocationList]
+    /// For each root (by index), the CRLs it issued and signed: checked once, here, rather than
+    /// once per document.
+    private let listsByRoot: [[CertificateRevocationList]]
+    /// The roots as an OpenSSL store, built once.
+    private let store: OpenSSLStore
+    /// Signer certificates already decoded, by their DER: verifiers meet the same few office
+    /// certificates over and over, and OpenSSL 3 takes a fifth of a millisecond to decode one.
+    private let decoded: CertificateCache
 
     /// Creates a trust store.
     public init(roots: [Certificate], revocationLists: [CertificateRevocationList] = []) {
         self.roots = roots
         self.revocationLists = revocationLists
+        listsByRoot = roots.map { root in revocationLists.filter { $0.isIssued(by: root) } }
+        store = OpenSSLStore(roots: roots)
+        decoded = CertificateCache()
+    }
+
+    /// The certificate encoded as `der`, decoded once and then kept (up to 64 of them).
+    public func certificate(derEncoded der: [UInt8]) throws(CryptoError) -> Certificate {
+        if let known = decoded.lookup(der) { return known }
+        let certificate = try Certificate(derEncoded: der)
+        decoded.insert(certificate)
+        return certificate
+    }
+
+    /// The CRLs `issuer` issued and signed.
+    private func lists(issuedBy issuer: Certificate) -> [CertificateRevocationList] {
+        if let index = roots.firstIndex(of: issuer) { return listsByRoot[index] }
+        return revocationLists.filter { $0.isIssued(by: issuer) }
     }
 
     /// Checks the chain from `signer` through `intermediates` to a pinned root, in three parts:
@@ -23,33 +49,45 @@ public struct TrustStore: Sendable {
         switch buildPath(signer, intermediates) {
         case .success(let chain):
             return ChainVerification(
-                chain: chain, path: .passed, validity: validity(of: chain, at: validAt), revocation: revocation(of: chain, at: now))
+                chain: chain, path: .passed, validity: validity(of: chain, at: validAt),
+                revocation: revocation(of: chain, at: now))
         case .failure(let failure):
-            return ChainVerification(chain: [signer], path: .failed(failure), validity: .notChecked, revocation: .notChecked)
+            return ChainVerification(
+                chain: [signer], path: .failed(failure), validity: .notChecked, revocation: .notChecked)
         }
     }
 
     /// Builds and verifies the path with OpenSSL, ignoring time (checked separately) and CRLs
     /// (checked here, because OpenSSL cannot verify SM2-signed CRLs).
-    private func buildPath(_ signer: Certificate, _ intermediates: [Certificate]) -> Result<[Certificate], ChainVerification.Failure> {
+    private func buildPath(_ signer: Certificate, _ intermediates: [Certificate]) -> Result<
+        [Certificate], ChainVerification.Failure
+    > {
         guard signer.mayVerifyDocuments else {
-            return .failure(.init(code: .notASigningCertificate, reason: "the key usage of \(signer.subject) does not allow signing documents"))
+            return .failure(
+                .init(
+                    code: .notASigningCertificate,
+                    reason: "the key usage of \(signer.subject) does not allow signing documents"))
         }
-        guard let store = X509_STORE_new() else { return .failure(.init(code: .openssl, reason: drainErrorQueue() ?? "X509_STORE_new")) }
-        defer { X509_STORE_free(store) }
-        for root in roots { X509_STORE_add_cert(store, root.x509) }
-        guard let untrusted = copenssl_sk_X509_new_null() else { return .failure(.init(code: .openssl, reason: "sk_X509_new_null")) }
+        guard let store = store.pointer else {
+            return .failure(.init(code: .openssl, reason: "the root store could not be built"))
+        }
+        guard let untrusted = copenssl_sk_X509_new_null() else {
+            return .failure(.init(code: .openssl, reason: "sk_X509_new_null"))
+        }
         defer { copenssl_sk_X509_pop_free(untrusted) }
         for certificate in intermediates {
             X509_up_ref(certificate.x509)
             copenssl_sk_X509_push(untrusted, certificate.x509)
         }
-        guard let context = X509_STORE_CTX_new() else { return .failure(.init(code: .openssl, reason: "X509_STORE_CTX_new")) }
+        guard let context = X509_STORE_CTX_new() else {
+            return .failure(.init(code: .openssl, reason: "X509_STORE_CTX_new"))
+        }
         defer { X509_STORE_CTX_free(context) }
         guard X509_STORE_CTX_init(context, store, signer.x509, untrusted) == 1 else {
             return .failure(.init(code: .openssl, reason: drainErrorQueue() ?? "X509_STORE_CTX_init"))
         }
-        X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(context), UInt(X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT))
+        X509_VERIFY_PARAM_set_flags(
+            X509_STORE_CTX_get0_param(context), UInt(X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT))
         let verified = X509_verify_cert(context)
         drainErrorQueue()
         guard verified == 1 else {
@@ -70,17 +108,22 @@ public struct TrustStore: Sendable {
         guard let stack = X509_STORE_CTX_get0_chain(context) else {
             return .failure(.init(code: .openssl, reason: "no chain after verification"))
         }
+        // Every certificate of the chain is one we handed OpenSSL: match them by identity rather
+        // than decoding them again.
+        let known = [signer] + intermediates + roots
         var chain: [Certificate] = []
         for index in 0..<copenssl_sk_X509_num(stack) {
-            guard let x509 = copenssl_sk_X509_value(stack, index),
-                let der = try? encodeDER("encode a chain certificate", { i2d_X509(x509, $0) }),
-                let certificate = try? Certificate(derEncoded: der)
-            else { return .failure(.init(code: .openssl, reason: "could not read the verified chain")) }
+            let x509 = copenssl_sk_X509_value(stack, index)
+            guard let certificate = known.first(where: { $0.x509 == x509 }) else {
+                return .failure(
+                    .init(code: .openssl, reason: "the verified chain holds a certificate that was not given"))
+            }
             chain.append(certificate)
         }
         // One algorithm per hierarchy (DESIGN.md §5): every certificate signed with its root's algorithm.
         let rootAlgorithm = chain.last!.publicKey.algorithm
-        for certificate in chain where certificate.signatureAlgorithm != rootAlgorithm || certificate.publicKey.algorithm != rootAlgorithm {
+        for certificate in chain
+        where certificate.signatureAlgorithm != rootAlgorithm || certificate.publicKey.algorithm != rootAlgorithm {
             return .failure(
                 .init(
                     code: .algorithmMismatch,
@@ -100,7 +143,7 @@ public struct TrustStore: Sendable {
     private func revocation(of chain: [Certificate], at now: Date) -> ChainVerification.Revocation {
         for (index, certificate) in chain.enumerated().dropLast() {
             let issuer = chain[index + 1]
-            let lists = revocationLists.filter { $0.isIssued(by: issuer) && $0.thisUpdate <= now }
+            let lists = self.lists(issuedBy: issuer).filter { $0.thisUpdate <= now }
             if let date = lists.lazy.compactMap({ $0.revocationDate(of: certificate) }).first {
                 return .revoked(certificate.subject, date)
             }
@@ -165,4 +208,57 @@ public struct ChainVerification: Sendable {
 
     /// Whether all three parts passed.
     public var isTrusted: Bool { path == .passed && validity == .valid && revocation == .good }
+}
+
+/// An X509_STORE holding the roots. OpenSSL allows one store to serve concurrent verifications once
+/// it is set up, which it is here, in init, and never changed.
+final class OpenSSLStore: @unchecked Sendable {
+    // @unchecked: the store is filled in init and only read afterwards.
+    let pointer: OpaquePointer?
+
+    init(roots: [Certificate]) {
+        pointer = X509_STORE_new()
+        if let pointer {
+            for root in roots { X509_STORE_add_cert(pointer, root.x509) }
+        }
+    }
+
+    deinit {
+        if let pointer { X509_STORE_free(pointer) }
+    }
+}
+
+/// A small cache of decoded certificates keyed by their DER; the oldest entry goes when it is full.
+final class CertificateCache: Sendable {
+    /// DER bytes as a dictionary key, hashed in one pass over the bytes rather than byte by byte.
+    struct Key: Hashable, Sendable {
+        let der: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            der.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
+    private struct State {
+        var entries: [Key: Certificate] = [:]
+        var order: [Key] = []
+    }
+
+    private let state = Mutex(State())
+    private let capacity = 64
+
+    func lookup(_ der: [UInt8]) -> Certificate? {
+        state.withLock { $0.entries[Key(der: der)] }
+    }
+
+    func insert(_ certificate: Certificate) {
+        let key = Key(der: certificate.derEncoded)
+        state.withLock { state in
+            guard state.entries.updateValue(certificate, forKey: key) == nil else { return }
+            state.order.append(key)
+            if state.order.count > capacity {
+                state.entries[state.order.removeFirst()] = nil
+            }
+        }
+    }
 }

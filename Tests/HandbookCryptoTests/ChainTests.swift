@@ -30,10 +30,13 @@ struct ChainTests {
             return
         }
         // Signed while it was valid, the same certificate passes.
-        #expect(try TestKeys.trustStore().verify(signer: signer, validAt: date("2024-06-01T00:00:00Z"), revocationAt: now).isTrusted)
+        #expect(
+            try TestKeys.trustStore().verify(signer: signer, validAt: date("2024-06-01T00:00:00Z"), revocationAt: now)
+                .isTrusted)
     }
 
-    @Test("a revoked signer is found in its root's CRL, SM2-signed CRLs included", arguments: SignatureAlgorithm.allCases)
+    @Test(
+        "a revoked signer is found in its root's CRL, SM2-signed CRLs included", arguments: SignatureAlgorithm.allCases)
     func revoked(algorithm: SignatureAlgorithm) throws {
         let signer = try TestKeys.certificate("\(TestKeys.folderName(algorithm))/office-revoked.pem")
         let result = try TestKeys.trustStore().verify(signer: signer, validAt: issueTime, revocationAt: now)
@@ -45,13 +48,16 @@ struct ChainTests {
         let crl = try TestKeys.crl("\(TestKeys.folderName(algorithm))/crl.pem")
         #expect(crl.isIssued(by: try TestKeys.certificate("\(TestKeys.folderName(algorithm))/root-ca.pem")))
         #expect(crl.revocationDate(of: signer) != nil)
-        #expect(crl.revocationDate(of: try TestKeys.certificate("\(TestKeys.folderName(algorithm))/office-310000.pem")) == nil)
+        #expect(
+            crl.revocationDate(of: try TestKeys.certificate("\(TestKeys.folderName(algorithm))/office-310000.pem"))
+                == nil)
     }
 
     @Test("without a CRL, revocation is unknown rather than good")
     func noCRL() throws {
         let store = TrustStore(roots: [try TestKeys.certificate("p256/root-ca.pem")])
-        let result = store.verify(signer: try TestKeys.certificate("p256/office-310000.pem"), validAt: issueTime, revocationAt: now)
+        let result = store.verify(
+            signer: try TestKeys.certificate("p256/office-310000.pem"), validAt: issueTime, revocationAt: now)
         guard case .unknown = result.revocation else {
             Issue.record("expected unknown, got \(result.revocation)")
             return
@@ -79,8 +85,10 @@ struct ChainTests {
 
     @Test("a P-256 office certificate does not chain to the SM2 root alone")
     func crossAlgorithm() throws {
-        let store = TrustStore(roots: [try TestKeys.certificate("sm2/root-ca.pem")], revocationLists: [try TestKeys.crl("sm2/crl.pem")])
-        let result = store.verify(signer: try TestKeys.certificate("p256/office-310000.pem"), validAt: issueTime, revocationAt: now)
+        let store = TrustStore(
+            roots: [try TestKeys.certificate("sm2/root-ca.pem")], revocationLists: [try TestKeys.crl("sm2/crl.pem")])
+        let result = store.verify(
+            signer: try TestKeys.certificate("p256/office-310000.pem"), validAt: issueTime, revocationAt: now)
         #expect(!result.isTrusted)
     }
 

@@ -4,7 +4,9 @@ import Testing
 
 @Suite("keys and signatures")
 struct SignatureTests {
-    @Test("sign and verify with each algorithm; a changed message or signature fails", arguments: SignatureAlgorithm.allCases)
+    @Test(
+        "sign and verify with each algorithm; a changed message or signature fails",
+        arguments: SignatureAlgorithm.allCases)
     func signVerify(algorithm: SignatureAlgorithm) throws {
         let key = try PrivateKey.generate(algorithm)
         #expect(key.algorithm == algorithm)
@@ -44,7 +46,9 @@ struct SignatureTests {
         #expect(try spki.isValidSignature(try reloaded.sign([9]), for: [9], algorithm: algorithm))
         #expect(throws: CryptoError.self) { try PublicKey(spkiDER: key.publicKey.spkiDER + [0]) }
         #expect(throws: CryptoError.self) { try PublicKey(spkiDER: Array(key.publicKey.spkiDER.dropLast())) }
-        #expect(throws: CryptoError.self) { try PrivateKey(pemEncoded: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n") }
+        #expect(throws: CryptoError.self) {
+            try PrivateKey(pemEncoded: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+        }
     }
 
     @Test("the committed test keys load with the right algorithm")
@@ -66,7 +70,8 @@ struct SignatureTests {
         try Data(key.publicKey.spkiDER).write(to: folder.appendingPathComponent("public.der"))
         var arguments = [
             "dgst", algorithm == .sm2SM3 ? "-sm3" : "-sha256", "-keyform", "DER", "-verify",
-            folder.appendingPathComponent("public.der").path, "-signature", folder.appendingPathComponent("signature").path,
+            folder.appendingPathComponent("public.der").path, "-signature",
+            folder.appendingPathComponent("signature").path,
         ]
         if algorithm == .sm2SM3 { arguments += ["-sigopt", "distid:1234567812345678"] }
         let result = try openssl(arguments + [folder.appendingPathComponent("message").path])
@@ -78,7 +83,8 @@ struct SignatureTests {
     func cliToSwift(algorithm: SignatureAlgorithm) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let keyPath = TestKeys.folder.appendingPathComponent("\(TestKeys.folderName(algorithm))/office-320000.key.pem").path
+        let keyPath = TestKeys.folder.appendingPathComponent("\(TestKeys.folderName(algorithm))/office-320000.key.pem")
+            .path
         let message = Array("江苏省 handbook".utf8)
         try Data(message).write(to: folder.appendingPathComponent("message"))
         var arguments = ["dgst", algorithm == .sm2SM3 ? "-sm3" : "-sha256", "-sign", keyPath]
@@ -93,11 +99,15 @@ struct SignatureTests {
 
     @Test("SM3 and SHA-256 match their standards' vectors")
     func digests() {
-        #expect(hex(Digest.sm3.hash(Array("abc".utf8))) == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
+        #expect(
+            hex(Digest.sm3.hash(Array("abc".utf8)))
+                == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
         #expect(
             hex(Digest.sm3.hash(Array(String(repeating: "abcd", count: 16).utf8)))
                 == "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732")
-        #expect(hex(Digest.sha256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            hex(Digest.sha256.hash(Array("abc".utf8)))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test("random bytes differ between draws")
@@ -134,7 +144,9 @@ struct CardKeyTests {
     func cmacVectors() throws {
         let key = try SymmetricKey(hex: "2b7e151628aed2a6abf7158809cf4f3c")
         #expect(hex(try CardKeys.cmac(key: key, message: [])) == "bb1d6929e95937287fa37d129b756746")
-        #expect(hex(try CardKeys.cmac(key: key, message: bytes(hex: "6bc1bee22e409f96e93d7e117393172a"))) == "070a16b46b4d4144f79bdd9dd04a287c")
+        #expect(
+            hex(try CardKeys.cmac(key: key, message: bytes(hex: "6bc1bee22e409f96e93d7e117393172a")))
+                == "070a16b46b4d4144f79bdd9dd04a287c")
     }
 
     @Test("card keys differ per card and per master key; the cryptogram depends on key and challenge")
@@ -147,11 +159,14 @@ struct CardKeyTests {
         let cryptogramA = try CardKeys.externalAuthenticateCryptogram(cardKey: a, challenge: challenge)
         #expect(cryptogramA.count == 16)
         #expect(cryptogramA != (try CardKeys.externalAuthenticateCryptogram(cardKey: b, challenge: challenge)))
-        #expect(cryptogramA != (try CardKeys.externalAuthenticateCryptogram(cardKey: a, challenge: challenge.reversed())))
+        #expect(
+            cryptogramA != (try CardKeys.externalAuthenticateCryptogram(cardKey: a, challenge: challenge.reversed())))
         let again = try CardKeys.cardManagementKey(master: master, cardSerial: Array("CARD-0001".utf8))
         #expect(cryptogramA == (try CardKeys.externalAuthenticateCryptogram(cardKey: again, challenge: challenge)))
         #expect("\(a)" == "SymmetricKey(16 bytes)")
-        #expect(throws: CryptoError.self) { try CardKeys.externalAuthenticateCryptogram(cardKey: a, challenge: [1, 2, 3]) }
+        #expect(throws: CryptoError.self) {
+            try CardKeys.externalAuthenticateCryptogram(cardKey: a, challenge: [1, 2, 3])
+        }
         #expect(throws: CryptoError.self) { try SymmetricKey(hex: "abc") }
         #expect(throws: CryptoError.self) { try SymmetricKey(hex: "zz") }
     }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import HandbookCodec
 import SwiftASN1
 
@@ -84,17 +85,6 @@ func serializeASN1(_ value: TLVValue, into serializer: inout DER.Serializer) {
             for child in children { serializeASN1(child, into: &inner) }
         }
     }
-}
-
-func pad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-}
-
-func format(_ value: Double, decimals: Int = 1) -> String {
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    return String(rounded)
 }
 
 print("BER-TLV codec throughput (release build, median of 7 trials)")

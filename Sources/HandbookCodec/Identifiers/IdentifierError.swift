@@ -11,6 +11,10 @@ public enum IdentifierKind: String, Sendable, Hashable, CaseIterable, Codable {
     case officerCardNumber = "military officer card number"
     case regionCode = "region code"
     case behaviourCode = "behaviour code"
+    case documentNumber = "document number"
+    case recordNumber = "credit record number"
+    case projectNumber = "project number"
+    case cardSerial = "card serial"
 }
 
 /// Why a string is not a valid identifier: which rule failed, and at which character.
@@ -63,4 +67,35 @@ public struct IdentifierWarning: Sendable, Hashable, CustomStringConvertible {
     public let message: String
 
     public var description: String { "\(message) [\(code)]" }
+}
+
+/// The 1-based character position of the character that starts at UTF-8 offset `offset` of `text`.
+/// Validators walk bytes (identifiers are ASCII); positions in errors count characters.
+func characterPosition(ofUTF8Offset offset: Int, in text: String) -> Int {
+    String(decoding: text.utf8.prefix(offset), as: UTF8.self).count + 1
+}
+
+/// The character that starts at UTF-8 offset `offset` of `text`, for error messages.
+func character(atUTF8Offset offset: Int, in text: String) -> String {
+    let rest = String(decoding: text.utf8.dropFirst(offset), as: UTF8.self)
+    return rest.first.map(String.init) ?? ""
+}
+
+/// The value of `text` as a number of exactly `count` ASCII digits, or the UTF-8 offset of the
+/// first byte that is not a digit (or `count` itself when the length is wrong).
+func asciiDigits(_ text: String, count: Int) -> Result<Int, DigitsFailure> {
+    var value = 0
+    var length = 0
+    for byte in text.utf8 {
+        guard length < count else { return .failure(.wrongLength) }
+        guard byte >= 0x30 && byte <= 0x39 else { return .failure(.notADigit(length)) }
+        value = value * 10 + Int(byte - 0x30)
+        length += 1
+    }
+    return length == count ? .success(value) : .failure(.wrongLength)
+}
+
+enum DigitsFailure: Error {
+    case wrongLength
+    case notADigit(Int)
 }

@@ -30,29 +30,32 @@ public struct RegionCode: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// Validates six digits.
     public init(_ text: String) throws(IdentifierError) {
-        let characters = Array(text)
-        guard characters.count == 6 else {
+        let number: Int
+        switch asciiDigits(text, count: 6) {
+        case .success(let value):
+            number = value
+        case .failure(.wrongLength):
             throw IdentifierError(
                 .regionCode, .wrongLength, position: nil, rule: "GB/T 2260",
-                detail: "6 digits expected, found \(characters.count) characters")
-        }
-        for (index, character) in characters.enumerated() where character.digitValue == nil {
+                detail: "6 digits expected, found \(text.count) characters")
+        case .failure(.notADigit(let offset)):
             throw IdentifierError(
-                .regionCode, .invalidCharacter, position: index + 1, rule: "GB/T 2260",
-                detail: "a digit expected, found \"\(character)\"")
+                .regionCode, .invalidCharacter, position: characterPosition(ofUTF8Offset: offset, in: text),
+                rule: "GB/T 2260",
+                detail: "a digit expected, found \"\(character(atUTF8Offset: offset, in: text))\"")
         }
-        guard RegionTable.province(ofCode: text) != nil else {
+        guard let province = RegionTable.province(ofNumber: number) else {
             throw IdentifierError(
                 .regionCode, .unknownRegion, position: 1, rule: "GB/T 2260 province",
                 detail: "no province has the code \(text.prefix(2))0000")
         }
-        let prefecture = String(text.prefix(4)) + "00"
-        if RegionTable.listsEveryPrefecture(ofCode: text), !text.hasSuffix("0000"),
-            RegionTable.entries[prefecture] == nil
+        let prefecture = number / 100 * 100
+        if RegionTable.listsEveryPrefecture(ofNumber: number), number % 10_000 != 0,
+            RegionTable.byNumber[prefecture] == nil
         {
             throw IdentifierError(
                 .regionCode, .unknownRegion, position: 3, rule: "GB/T 2260 prefecture",
-                detail: "\(RegionTable.province(ofCode: text)!.name) has no prefecture with the code \(prefecture)")
+                detail: "\(province.name) has no prefecture with the code \(prefecture)")
         }
         code = text
     }
@@ -93,6 +96,18 @@ enum RegionTable {
         }
         return entries
     }()
+
+    /// The same rows by the code's numeric value, for validation without string work.
+    static let byNumber: [Int: RegionEntry] = Dictionary(
+        uniqueKeysWithValues: entries.values.map { (Int($0.code)!, $0) })
+
+    static func province(ofNumber number: Int) -> RegionEntry? {
+        byNumber[number / 10_000 * 10_000].flatMap { $0.level == .province ? $0 : nil }
+    }
+
+    static func listsEveryPrefecture(ofNumber number: Int) -> Bool {
+        (31...33).contains(number / 10_000)
+    }
 
     static let pilotPrefixes: [String] = ResourceFile.rows(PackageResources.uscc_pilot_areas_tsv, columns: 3).map {
         $0[0]

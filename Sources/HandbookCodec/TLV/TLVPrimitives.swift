@@ -63,15 +63,19 @@ extension TLVElement {
             throw TLVError(
                 .invalidValue, at: valueOffset, expected: "text of at most \(maximumBytes) bytes, found \(value.count)")
         }
-        guard let text = String(validating: value, as: UTF8.self) else {
+        let validated = value.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+        guard let text = validated else {
             throw TLVError(
                 .invalidValue, at: valueOffset + Self.firstInvalidUTF8Offset(value), expected: "well-formed UTF-8")
         }
-        if let control = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
-            throw TLVError(
-                .invalidValue, at: valueOffset,
-                expected:
-                    "text without control characters, found U+\(String(control.value, radix: 16, uppercase: true))")
+        // Control characters are C0 (00–1F, 7F), one byte each, and C1 (U+0080–U+009F), encoded
+        // C2 80 … C2 9F; checking the bytes avoids a Unicode property lookup per character.
+        var previous: UInt8 = 0
+        for (index, byte) in zip(value.indices, value) {
+            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && (0x80...0x9F).contains(byte)) {
+                throw TLVError(.invalidValue, at: index, expected: "text without control characters")
+            }
+            previous = byte
         }
         return text
     }
@@ -83,9 +87,15 @@ extension TLVElement {
             throw TLVError(
                 .invalidValue, at: valueOffset, expected: "a date of 4 BCD bytes YYYYMMDD, found \(value.count) bytes")
         }
-        let digits = try bcdDigits()
+        var number = 0
+        for (index, byte) in zip(value.indices, value) {
+            guard byte >> 4 <= 9, byte & 0x0F <= 9 else {
+                throw TLVError(.invalidValue, at: index, expected: "a BCD digit (0–9) in each nibble of a date")
+            }
+            number = number * 100 + Int(byte >> 4) * 10 + Int(byte & 0x0F)
+        }
         do {
-            return try CardDate(yyyymmdd: digits)
+            return try CardDate(year: number / 10_000, month: number / 100 % 100, day: number % 100)
         } catch {
             throw TLVError(.invalidValue, at: valueOffset, expected: "a date that exists: \(error.reason)")
         }
@@ -153,18 +163,19 @@ enum BCD {
         guard !bytes.isEmpty else { return .failure(BCDNibbleError(nibble: 0)) }
         var digits: [UInt8] = []
         digits.reserveCapacity(bytes.count * 2)
+        var position = 0
         let lastNibble = bytes.count * 2 - 1
-        for (index, byte) in bytes.enumerated() {
-            for (half, nibble) in [(0, byte >> 4), (1, byte & 0x0F)] {
-                let position = index * 2 + half
-                if nibble <= 9 {
-                    digits.append(0x30 + nibble)
-                } else if nibble == 0x0F && position == lastNibble && position > 0 {
-                    continue
-                } else {
-                    return .failure(BCDNibbleError(nibble: position))
-                }
+        for byte in bytes {
+            let high = byte >> 4
+            let low = byte & 0x0F
+            guard high <= 9 else { return .failure(BCDNibbleError(nibble: position)) }
+            digits.append(0x30 + high)
+            if low <= 9 {
+                digits.append(0x30 + low)
+            } else if !(low == 0x0F && position + 1 == lastNibble) {
+                return .failure(BCDNibbleError(nibble: position + 1))
             }
+            position += 2
         }
         return .success(String(decoding: digits, as: UTF8.self))
     }

@@ -1,0 +1,86 @@
+/// A throughput measurement: run a closure in batches until each trial lasts long enough, repeat the
+/// trials, and report the median rate, so a slow first run or a busy second core does not decide.
+public struct Measurement: Sendable {
+    public let label: String
+    public let bytesPerIteration: Int
+    public let secondsPerIteration: [Double]
+
+    public var medianSeconds: Double {
+        let sorted = secondsPerIteration.sorted()
+        return sorted[sorted.count / 2]
+    }
+
+    /// Operations per second at the median.
+    public var perSecond: Double { 1 / medianSeconds }
+
+    public var megabytesPerSecond: Double { Double(bytesPerIteration) / medianSeconds / 1_000_000 }
+}
+
+public func measure(
+    _ label: String, bytes: Int, trials: Int = 7, minimumTrial: Duration = .milliseconds(300), _ body: () -> Void
+)
+    -> Measurement
+{
+    let clock = ContinuousClock()
+    // Warm up and find a batch size that lasts about the minimum trial time.
+    var batch = 1
+    while true {
+        let elapsed = clock.measure { for _ in 0..<batch { body() } }
+        if elapsed >= minimumTrial / 4 { break }
+        batch *= 2
+    }
+    batch *= 4
+    var samples: [Double] = []
+    for _ in 0..<trials {
+        let elapsed = clock.measure { for _ in 0..<batch { body() } }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        samples.append(seconds / Double(batch))
+    }
+    return Measurement(label: label, bytesPerIteration: bytes, secondsPerIteration: samples)
+}
+
+/// Keeps the optimiser from discarding a result.
+@inline(never)
+public func blackHole<T>(_ value: T) {
+    withExtendedLifetime(value) {}
+}
+
+/// Pads `text` with spaces to `width` characters.
+public func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}
+
+/// `value` rounded to `decimals` places.
+public func format(_ value: Double, decimals: Int = 1) -> String {
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    return String((value * scale).rounded() / scale)
+}
+
+/// Measures two closures with their trials interleaved (A, B, A, B, …), so that whatever else the
+/// machine does during the run weighs on both alike; returns both measurements.
+public func measurePair(
+    _ first: (label: String, body: () -> Void), _ second: (label: String, body: () -> Void), bytes: Int,
+    trials: Int = 9,
+    minimumTrial: Duration = .milliseconds(300)
+) -> (Measurement, Measurement) {
+    let clock = ContinuousClock()
+    func batchSize(_ body: () -> Void) -> Int {
+        var batch = 1
+        while clock.measure({ for _ in 0..<batch { body() } }) < minimumTrial / 4 { batch *= 2 }
+        return batch * 4
+    }
+    let batches = (batchSize(first.body), batchSize(second.body))
+    var samples: ([Double], [Double]) = ([], [])
+    func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+    for _ in 0..<trials {
+        samples.0.append(seconds(clock.measure { for _ in 0..<batches.0 { first.body() } }) / Double(batches.0))
+        samples.1.append(seconds(clock.measure { for _ in 0..<batches.1 { second.body() } }) / Double(batches.1))
+    }
+    return (
+        Measurement(label: first.label, bytesPerIteration: bytes, secondsPerIteration: samples.0),
+        Measurement(label: second.label, bytesPerIteration: bytes, secondsPerIteration: samples.1)
+    )
+}
