@@ -53,7 +53,7 @@ let package = Package(
         // What `make demo` runs until the issuer and the verifier exist.
         .executableTarget(
             name: "handbook-demo",
-            dependencies: ["CPCSC", "HandbookCodec"],
+            dependencies: ["CPCSC", "HandbookCodec", "HandbookCrypto"],
             swiftSettings: swiftSettings
         ),
 

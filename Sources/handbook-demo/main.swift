@@ -1,9 +1,15 @@
 import CPCSC
+import Foundation
 import HandbookCodec
 
 // What the foundation does today, end to end on built-in examples: identifiers validated and
 // masked, a handbook-shaped BER-TLV structure encoded and decoded, and the PC/SC readers that the
 // running pcscd offers. Later issues replace this with issuance and verification of a real card.
+
+if CommandLine.arguments.contains("--format-example") {
+    try printFormatExample()
+    exit(0)
+}
 
 func section(_ title: String) {
     print("\n== \(title)")

@@ -225,3 +225,22 @@ struct DocumentInteropTests {
         #expect(result.isValid, "\(result.checks)")
     }
 }
+
+@Suite("the worked example of Cards/FORMAT.md")
+struct FormatExampleTests {
+    @Test("the example document verifies, and its decoding matches the specification's annotations")
+    func example() throws {
+        let url = TestKeys.folder.deletingLastPathComponent().appendingPathComponent("Cards/samples/format-example.bin")
+        let bytes = Array(try Data(contentsOf: url))
+        let result = HandbookVerifier.verify(
+            bytes, trustStore: try TestKeys.trustStore(), at: SampleDocument.checkTime,
+            cardSerial: try CardSerial(hex: "8656000000000001"))
+        #expect(result.isValid, "\(result.checks)")
+        let content = try #require(result.document?.content)
+        #expect(content.header.documentNumber.value == "3100000000000001")
+        #expect(content.header.databaseRevision == 1024)
+        #expect(content.performance.totalContractAmount == 128_000_000)
+        #expect(content.practitioners.first?.maskedIdentityNumber == "3101**********0018")
+        #expect(result.document?.signedBytes.count == 711)
+    }
+}
