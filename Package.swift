@@ -13,9 +13,14 @@ let package = Package(
     products: [
         .library(name: "HandbookCodec", targets: ["HandbookCodec"]),
         .library(name: "HandbookCrypto", targets: ["HandbookCrypto"]),
+        .library(name: "CardReader", targets: ["CardReader"]),
+        .library(name: "VirtualCard", targets: ["VirtualCard"]),
+        .executable(name: "virtual-card", targets: ["virtual-card"]),
+        .executable(name: "handbook-card", targets: ["handbook-card"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0")
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
     ],
     targets: [
         // C bindings: module map + shim header, no Swift code (PLATFORM.md).
@@ -50,6 +55,32 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "CardReader",
+            dependencies: ["CPCSC", "HandbookCodec", "HandbookCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VirtualCard",
+            dependencies: ["HandbookCodec", "HandbookCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "virtual-card",
+            dependencies: [
+                "VirtualCard", "HandbookCodec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "handbook-card",
+            dependencies: [
+                "CardReader", "HandbookCodec", "HandbookCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // What `make demo` runs until the issuer and the verifier exist.
         .executableTarget(
             name: "handbook-demo",
@@ -70,6 +101,11 @@ let package = Package(
         .testTarget(
             name: "HandbookCryptoTests",
             dependencies: ["HandbookCrypto", "HandbookCodec"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CardReaderTests",
+            dependencies: ["CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

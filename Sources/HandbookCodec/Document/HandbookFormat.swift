@@ -40,7 +40,9 @@ public enum HandbookFormat {
         static let awards = TLVTag(rawValue: 0xA5)!
 
         /// Context-specific primitive tag n, `80 + n`.
-        static func field(_ number: UInt32) -> TLVTag { TLVTag(.contextSpecific, constructed: false, number: number) }
+        public static func field(_ number: UInt32) -> TLVTag {
+            TLVTag(.contextSpecific, constructed: false, number: number)
+        }
     }
 
     // MARK: Encoding

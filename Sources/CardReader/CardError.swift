@@ -1,0 +1,101 @@
+import CPCSC
+
+/// A failure talking to a reader or a card, typed so callers can recover where recovery exists.
+public struct CardError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A stable code for each kind of failure.
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        /// pcscd is not running or not reachable.
+        case serviceUnavailable = "CARD_SERVICE_UNAVAILABLE"
+        /// No reader is attached, or the named one is not.
+        case noReader = "CARD_NO_READER"
+        /// The reader holds no card.
+        case noCard = "CARD_NO_CARD"
+        /// The card was taken out during the operation.
+        case cardRemoved = "CARD_REMOVED"
+        /// The card was reset by another application; the connection was re-established.
+        case cardReset = "CARD_RESET"
+        /// Another application holds the card exclusively.
+        case sharingViolation = "CARD_SHARING_VIOLATION"
+        /// Nothing happened within the time allowed.
+        case timeout = "CARD_TIMEOUT"
+        /// The wait was cancelled.
+        case cancelled = "CARD_CANCELLED"
+        /// The card answered with an error status word.
+        case statusWord = "CARD_STATUS_WORD"
+        /// The card's answer broke the protocol (malformed, too long, inconsistent).
+        case protocolViolation = "CARD_PROTOCOL_VIOLATION"
+        /// Any other PC/SC failure.
+        case pcsc = "CARD_PCSC"
+    }
+
+    public let code: Code
+    /// What happened and what to do next.
+    public let message: String
+    /// The PC/SC return code, when PC/SC reported the failure.
+    public let pcscCode: Int?
+    /// The status word, for ``Code/statusWord``.
+    public let statusWord: UInt16?
+
+    public init(_ code: Code, _ message: String, pcscCode: Int? = nil, statusWord: UInt16? = nil) {
+        self.code = code
+        self.message = message
+        self.pcscCode = pcscCode
+        self.statusWord = statusWord
+    }
+
+    public var description: String {
+        var text = "\(message) [\(code.rawValue)"
+        if let pcscCode { text += " " + hex32(pcscCode) }
+        if let statusWord { text += " SW " + hex16(statusWord) }
+        return text + "]"
+    }
+
+    /// Maps a PC/SC return code of `operation` to a typed error.
+    static func pcsc(_ result: Int, _ operation: String, reader: String? = nil) -> CardError {
+        let place = reader.map { " (\($0))" } ?? ""
+        switch result {
+        case Int(SCARD_E_NO_SERVICE), Int(SCARD_E_SERVICE_STOPPED):
+            return CardError(
+                .serviceUnavailable,
+                "\(operation): the PC/SC service pcscd is not running; start it with `scripts/pcscd.sh start` (or `pcscd`)",
+                pcscCode: result)
+        case Int(SCARD_E_NO_READERS_AVAILABLE), Int(SCARD_E_UNKNOWN_READER), Int(SCARD_E_READER_UNAVAILABLE):
+            return CardError(
+                .noReader, "\(operation)\(place): no such reader is attached; check the reader's cable or name",
+                pcscCode: result)
+        case Int(SCARD_E_NO_SMARTCARD):
+            return CardError(.noCard, "\(operation)\(place): no card in the reader; insert one", pcscCode: result)
+        case Int(SCARD_W_REMOVED_CARD), Int(SCARD_W_UNPOWERED_CARD), Int(SCARD_W_UNRESPONSIVE_CARD):
+            return CardError(
+                .cardRemoved, "\(operation)\(place): the card was removed or does not answer; insert it again",
+                pcscCode: result)
+        case Int(SCARD_W_RESET_CARD):
+            return CardError(
+                .cardReset, "\(operation)\(place): the card was reset by another application", pcscCode: result)
+        case Int(SCARD_E_SHARING_VIOLATION):
+            return CardError(
+                .sharingViolation, "\(operation)\(place): another application is using the card exclusively",
+                pcscCode: result)
+        case Int(SCARD_E_TIMEOUT):
+            return CardError(.timeout, "\(operation)\(place): timed out", pcscCode: result)
+        case Int(SCARD_E_CANCELLED):
+            return CardError(.cancelled, "\(operation)\(place): cancelled", pcscCode: result)
+        default:
+            let text = pcsc_stringify_error(result).map { String(cString: $0) } ?? "unknown error"
+            return CardError(.pcsc, "\(operation)\(place): \(text)", pcscCode: result)
+        }
+    }
+}
+
+func hex32(_ value: Int) -> String {
+    "0x" + String(UInt32(truncatingIfNeeded: value), radix: 16, uppercase: true)
+}
+
+func hex16(_ value: UInt16) -> String {
+    let digits = String(value, radix: 16, uppercase: true)
+    return String(repeating: "0", count: 4 - digits.count) + digits
+}
+
+func hexBytes(_ bytes: some Sequence<UInt8>) -> String {
+    bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16, uppercase: true) }.joined()
+}

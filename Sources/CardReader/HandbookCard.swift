@@ -1,0 +1,211 @@
+import HandbookCodec
+import HandbookCrypto
+
+/// What one read of a handbook card found.
+public struct CardReadout: Sendable {
+    public let info: CardInfo
+    /// The commit record; `nil` on a card where nothing was ever committed.
+    public let status: CommitRecord?
+    /// The committed document's bytes, checked against the commit record's length and SHA-256;
+    /// `nil` when there is no commit record.
+    public let document: [UInt8]?
+}
+
+/// Why a card's content is not a committed document.
+public enum CardContentError: Error, Sendable, CustomStringConvertible {
+    /// EF.CardInfo or EF.Status is not what the format specifies.
+    case malformedFile(HandbookFormatError)
+    /// The active slot does not hold what the commit record promises (a torn or damaged write).
+    case incompleteIssuance(String)
+
+    public var description: String {
+        switch self {
+        case .malformedFile(let error): return "a card file is malformed: \(error)"
+        case .incompleteIssuance(let reason): return "incomplete issuance: \(reason)"
+        }
+    }
+}
+
+/// The handbook card application (Cards/FORMAT.md §1) on top of an APDU channel: select, read,
+/// personalise, write tear-safe, authenticate.
+public final class HandbookCard: @unchecked Sendable {
+    // @unchecked: used by one task at a time; every multi-command operation runs in a transaction.
+    public let channel: CardChannel
+
+    public init(connection: CardConnection) {
+        channel = CardChannel(connection: connection)
+    }
+
+    /// Selects the application and reads EF.CardInfo, then adopts the card's limits.
+    public func selectAndReadInfo() throws(CardError) -> CardInfo {
+        channel.capabilities = .short
+        try channel.selectApplication(CardLayout.aid)
+        try channel.selectFile(CardLayout.File.cardInfo.bytes)
+        let bytes = try channel.readBinary(offset: 0, count: CardLayout.smallFileSize)
+        let info: CardInfo
+        do {
+            info = try CardInfo(decodingFile: bytes)
+        } catch {
+            throw CardError(.protocolViolation, "EF.CardInfo is malformed: \(error)")
+        }
+        channel.capabilities = CardCapabilities(
+            maxCommandData: info.maxCommandData, maxResponseData: info.maxResponseData,
+            extendedLength: info.maxCommandData > 255 || info.maxResponseData > 256)
+        return info
+    }
+
+    /// Reads EF.CardInfo, EF.Status and the committed document in one transaction, in the fewest
+    /// READ BINARY commands the card's response size allows.
+    ///
+    /// - Throws: ``CardError`` for transport failures; a ``CardContentError`` wrapped as
+    ///   ``CardReadError/content`` when the files do not hold a committed document.
+    public func read() throws(CardReadError) -> CardReadout {
+        let result: Result<CardReadout, CardContentError>
+        do throws(CardError) {
+            result = try channel.connection.transaction {
+                () throws(CardError) -> Result<CardReadout, CardContentError> in
+                let info = try selectAndReadInfo()
+                try channel.selectFile(CardLayout.File.status.bytes)
+                let statusBytes = try channel.readBinary(offset: 0, count: CardLayout.smallFileSize)
+                let status: CommitRecord?
+                do throws(HandbookFormatError) {
+                    status = try CommitRecord.decode(file: statusBytes)
+                } catch {
+                    return .failure(.malformedFile(error))
+                }
+                guard let status else { return .success(CardReadout(info: info, status: nil, document: nil)) }
+                guard status.documentLength <= info.slotSize, status.documentLength > 0 else {
+                    return .failure(
+                        .incompleteIssuance(
+                            "the commit record names \(status.documentLength) bytes in a slot of \(info.slotSize)"))
+                }
+                try channel.selectFile(CardLayout.File.slot(status.activeSlot).bytes)
+                let document = try channel.readBinary(offset: 0, count: status.documentLength)
+                guard document.count == status.documentLength, Digest.sha256.hash(document) == status.documentHash
+                else {
+                    return .failure(
+                        .incompleteIssuance(
+                            "slot \(status.activeSlot) does not hold the document its commit record describes"))
+                }
+                return .success(CardReadout(info: info, status: status, document: document))
+            }
+        } catch {
+            throw .transport(error)
+        }
+        switch result {
+        case .success(let readout): return readout
+        case .failure(let error): throw .content(error)
+        }
+    }
+
+    /// Proves the card-management key: GET CHALLENGE, then EXTERNAL AUTHENTICATE with the cryptogram
+    /// of the key derived from `masterKey` and the card serial. Call inside a transaction.
+    public func authenticate(masterKey: SymmetricKey, serial: CardSerial) throws(CardError) {
+        let challenge = try channel.transmitExpectingSuccess(
+            CommandAPDU(ins: 0x84, p1: 0, p2: 0, ne: 8), "get a challenge")
+        guard challenge.count == 8 else {
+            throw CardError(.protocolViolation, "a challenge of \(challenge.count) bytes; 8 expected")
+        }
+        let cryptogram: [UInt8]
+        do {
+            let key = try CardKeys.cardManagementKey(master: masterKey, cardSerial: serial.bytes)
+            cryptogram = try CardKeys.externalAuthenticateCryptogram(cardKey: key, challenge: challenge)
+        } catch {
+            throw CardError(.protocolViolation, "computing the cryptogram failed: \(error)")
+        }
+        try channel.transmitExpectingSuccess(
+            CommandAPDU(ins: 0x82, p1: 0x00, p2: CardLayout.cardManagementKey, data: cryptogram, isSensitive: true),
+            "authenticate to the card (EXTERNAL AUTHENTICATE)")
+    }
+
+    /// Personalises a card: authenticates and has the card generate its authentication key pair.
+    /// Returns the public key.
+    public func personalise(algorithm: SignatureAlgorithm, masterKey: SymmetricKey) throws(CardError) -> PublicKey {
+        try channel.connection.transaction { () throws(CardError) -> PublicKey in
+            let info = try selectAndReadInfo()
+            try authenticate(masterKey: masterKey, serial: info.serial)
+            let spki = try channel.transmitExpectingSuccess(
+                CommandAPDU(
+                    ins: 0x46, p1: 0x00, p2: CardLayout.cardAuthenticationKey,
+                    data: [0x80, 0x01, algorithm == .sm2SM3 ? 0x02 : 0x01], ne: 256),
+                "generate the card's key pair")
+            let key: PublicKey
+            do {
+                key = try PublicKey(spkiDER: spki)
+            } catch {
+                throw CardError(.protocolViolation, "the card's public key is malformed: \(error)")
+            }
+            guard key.algorithm == algorithm else {
+                throw CardError(
+                    .protocolViolation,
+                    "the card generated a \(key.algorithm.rawValue) key; \(algorithm.rawValue) was asked")
+            }
+            return key
+        }
+    }
+
+    /// Writes `document` tear-safe (Cards/FORMAT.md §1.6): authenticate, write the inactive slot,
+    /// read it back and compare, then commit EF.Status with one command. Returns the new record.
+    public func write(document: [UInt8], masterKey: SymmetricKey) throws(CardError) -> CommitRecord {
+        try channel.connection.transaction { () throws(CardError) -> CommitRecord in
+            let info = try selectAndReadInfo()
+            guard document.count <= info.slotSize else {
+                throw CardError(
+                    .protocolViolation,
+                    "a document of \(document.count) bytes does not fit the card's \(info.slotSize)-byte slot")
+            }
+            try channel.selectFile(CardLayout.File.status.bytes)
+            let current = try? CommitRecord.decode(
+                file: try channel.readBinary(offset: 0, count: CardLayout.smallFileSize))
+            let previous = current ?? nil
+            let target = previous.map { 1 - $0.activeSlot } ?? 0
+            try authenticate(masterKey: masterKey, serial: info.serial)
+            try channel.selectFile(CardLayout.File.slot(target).bytes)
+            try channel.updateBinary(offset: 0, document)
+            let readBack = try channel.readBinary(offset: 0, count: document.count)
+            guard readBack == document else {
+                throw CardError(
+                    .protocolViolation,
+                    "slot \(target) reads back differently from what was written; nothing was committed")
+            }
+            let record = CommitRecord(
+                activeSlot: target, sequence: (previous?.sequence ?? 0) + 1, documentLength: document.count,
+                documentHash: Digest.sha256.hash(document))
+            var file = record.encoded
+            file += [UInt8](repeating: 0, count: max(0, CardLayout.smallFileSize - file.count))
+            try channel.selectFile(CardLayout.File.status.bytes)
+            try channel.updateBinary(offset: 0, file)  // one command: the commit
+            return record
+        }
+    }
+
+    /// Challenges the card with fresh random bytes and checks its signature under `publicKey` (the
+    /// card-authentication key named in the document): a copy of the files on another card fails.
+    public func internalAuthenticate(publicKey: PublicKey, serial: CardSerial) throws(CardError) -> Bool {
+        let challenge: [UInt8]
+        do {
+            challenge = try randomBytes(16)
+        } catch {
+            throw CardError(.protocolViolation, "no random challenge: \(error)")
+        }
+        let response = try channel.transmit(
+            CommandAPDU(ins: 0x88, p1: 0x00, p2: CardLayout.cardAuthenticationKey, data: challenge, ne: 256))
+        guard response.isSuccess else { return false }
+        return
+            (try? publicKey.isValidSignature(
+                response.data, for: challenge + serial.bytes, algorithm: publicKey.algorithm)) ?? false
+    }
+}
+
+/// A failed card read: the transport failed, or the card holds no committed document.
+public enum CardReadError: Error, Sendable, CustomStringConvertible {
+    case transport(CardError)
+    case content(CardContentError)
+
+    public var description: String {
+        switch self {
+        case .transport(let error): return error.description
+        case .content(let error): return error.description
+        }
+    }
+}

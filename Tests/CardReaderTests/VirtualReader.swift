@@ -1,0 +1,111 @@
+import CardReader
+import Foundation
+import HandbookCodec
+import HandbookCrypto
+import VirtualCard
+
+/// The repository root, for Keys/ and the built tools.
+enum Repository {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func text(_ path: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    static func masterKey() throws -> SymmetricKey { try SymmetricKey(hex: try text("Keys/issuer-master-key.hex")) }
+
+    static func trustStore() throws -> TrustStore {
+        TrustStore(
+            roots: [
+                try Certificate(pemEncoded: try text("Keys/p256/root-ca.pem")),
+                try Certificate(pemEncoded: try text("Keys/sm2/root-ca.pem")),
+            ],
+            revocationLists: [
+                try CertificateRevocationList(pemEncoded: try text("Keys/p256/crl.pem")),
+                try CertificateRevocationList(pemEncoded: try text("Keys/sm2/crl.pem")),
+            ])
+    }
+}
+
+/// One virtual reader slot of vpcd, with a card image that can be inserted and taken out. Tests
+/// reach the card only through pcsc-lite; this fixture only plays the person at the reader.
+final class VirtualReader: @unchecked Sendable {
+    static let readerName = "Virtual PCD 00 00"
+    static let port: UInt16 = 35963
+
+    let folder: URL
+    let imageURL: URL
+    let context: PCSCContext
+    private(set) var insertion: VirtualCardInsertion?
+
+    init(profile: String, serial: String = "8656000000000001") throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("virtual-reader-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        imageURL = folder.appendingPathComponent("card.json")
+        try CardImage.blank(
+            profile: CardProfile.named(profile)!, serial: try CardSerial(hex: serial),
+            masterKey: try Repository.masterKey()
+        )
+        .save(to: imageURL)
+        context = try PCSCContext()
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    /// Puts the card (the image as it is now) into the reader and waits until pcscd sees it.
+    func insert(faults: FaultPlan = .none, image: URL? = nil) async throws {
+        insertion = try VirtualCardInsertion(imageURL: image ?? imageURL, port: Self.port, faults: faults)
+        try await waitFor(card: true)
+    }
+
+    /// Takes the card out and waits until pcscd sees the reader empty.
+    func remove() async throws {
+        await insertion?.remove()
+        insertion = nil
+        try await waitFor(card: false)
+    }
+
+    /// Waits until a card pulled by a fault is out and pcscd has noticed.
+    func waitUntilGone() async throws {
+        await insertion?.waitUntilRemoved()
+        insertion = nil
+        try await waitFor(card: false)
+    }
+
+    func connect(trace: APDUTrace? = nil) throws -> CardConnection {
+        try context.connect(reader: Self.readerName, trace: trace)
+    }
+
+    private func waitFor(card: Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if (try? context.state(of: Self.readerName).hasCard) == card { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw CardError(.timeout, "pcscd did not see the card \(card ? "inserted" : "removed") within 10 s")
+    }
+}
+
+/// A signed document for a card, made with the TEST Shanghai office key.
+func signedDocument(
+    for serial: CardSerial, cardKey: PublicKey, slotSize: Int, seed: UInt64,
+    counts: (Int, Int, Int, Int, Int) = (3, 6, 8, 3, 2)
+)
+    throws -> [UInt8]
+{
+    var rng = SeededGenerator(seed: seed)
+    let view = SyntheticData.view(
+        qualifications: counts.0, practitioners: counts.1, projects: counts.2, goodRecords: counts.3,
+        badRecords: counts.4, using: &rng)
+    let folder = cardKey.algorithm == .sm2SM3 ? "sm2" : "p256"
+    let region = try RegionCode("310000")
+    let issue = DocumentIssue(
+        documentNumber: try DocumentNumber(region: region, serial: seed), cardSerial: serial, cardPublicKey: cardKey,
+        issuedAt: Date(), expiresOn: CardDate(daysSince1970: Int(Date().timeIntervalSince1970 / 86_400) + 365),
+        issuingOffice: IssuingOffice(region: region, name: "上海市发证窗口"), databaseRevision: seed, slotSize: slotSize)
+    return try HandbookSigner.sign(
+        view: view, issue: issue,
+        officeKey: try PrivateKey(pemEncoded: try Repository.text("Keys/\(folder)/office-310000.key.pem")),
+        officeCertificate: try Certificate(pemEncoded: try Repository.text("Keys/\(folder)/office-310000.pem")))
+}
