@@ -57,35 +57,19 @@ public final class HandbookCard: @unchecked Sendable {
     /// Reads EF.CardInfo, EF.Status and the committed document in one transaction, in the fewest
     /// READ BINARY commands the card's response size allows.
     ///
-    /// - Throws: ``CardError`` for transport failures; a ``CardContentError`` wrapped as
-    ///   ``CardReadError/content`` when the files do not hold a committed document.
+    /// The newest commit record whose slot holds exactly the document it describes (length and
+    /// SHA-256) wins; an older record is used only when the newest one's write was torn.
     public func read() throws(CardReadError) -> CardReadout {
         let result: Result<CardReadout, CardContentError>
         do throws(CardError) {
             result = try channel.connection.transaction {
                 () throws(CardError) -> Result<CardReadout, CardContentError> in
                 let info = try selectAndReadInfo()
-                try channel.selectFile(CardLayout.File.status.bytes)
-                let statusBytes = try channel.readBinary(offset: 0, count: CardLayout.smallFileSize)
-                let status: CommitRecord?
-                do throws(HandbookFormatError) {
-                    status = try CommitRecord.decode(file: statusBytes)
-                } catch {
-                    return .failure(.malformedFile(error))
-                }
-                guard let status else { return .success(CardReadout(info: info, status: nil, document: nil)) }
-                guard status.documentLength <= info.slotSize, status.documentLength > 0 else {
-                    return .failure(
-                        .incompleteIssuance(
-                            "the commit record names \(status.documentLength) bytes in a slot of \(info.slotSize)"))
-                }
-                try channel.selectFile(CardLayout.File.slot(status.activeSlot).bytes)
-                let document = try channel.readBinary(offset: 0, count: status.documentLength)
-                guard document.count == status.documentLength, Digest.sha256.hash(document) == status.documentHash
-                else {
-                    return .failure(
-                        .incompleteIssuance(
-                            "slot \(status.activeSlot) does not hold the document its commit record describes"))
+                let (status, document) = try committedDocument(info)
+                guard let status, let document else {
+                    return document == nil && status == nil && lastStatusWasBlank
+                        ? .success(CardReadout(info: info, status: nil, document: nil))
+                        : .failure(.incompleteIssuance("no commit record of EF.Status matches the bytes of its slot"))
                 }
                 return .success(CardReadout(info: info, status: status, document: document))
             }
@@ -96,6 +80,28 @@ public final class HandbookCard: @unchecked Sendable {
         case .success(let readout): return readout
         case .failure(let error): throw .content(error)
         }
+    }
+
+    private var lastStatusWasBlank = false
+
+    /// The newest commit record whose slot holds its document, and that document.
+    private func committedDocument(_ info: CardInfo) throws(CardError) -> (CommitRecord?, [UInt8]?) {
+        try channel.selectFile(CardLayout.File.status.bytes)
+        let statusBytes = try channel.readBinary(offset: 0, count: CardLayout.statusFileSize)
+        lastStatusWasBlank = statusBytes.allSatisfy { $0 == 0 }
+        var selectedSlot: Int?
+        for record in CommitRecord.records(inFile: statusBytes)
+        where record.documentLength > 0 && record.documentLength <= info.slotSize {
+            if selectedSlot != record.activeSlot {
+                try channel.selectFile(CardLayout.File.slot(record.activeSlot).bytes)
+                selectedSlot = record.activeSlot
+            }
+            let document = try channel.readBinary(offset: 0, count: record.documentLength)
+            if document.count == record.documentLength && Digest.sha256.hash(document) == record.documentHash {
+                return (record, document)
+            }
+        }
+        return (nil, nil)
     }
 
     /// Proves the card-management key: GET CHALLENGE, then EXTERNAL AUTHENTICATE with the cryptogram
@@ -145,7 +151,8 @@ public final class HandbookCard: @unchecked Sendable {
     }
 
     /// Writes `document` tear-safe (Cards/FORMAT.md §1.6): authenticate, write the inactive slot,
-    /// read it back and compare, then commit EF.Status with one command. Returns the new record.
+    /// read it back and compare, then commit with one command into the commit record the current
+    /// document's record does not occupy. Returns the new record.
     public func write(document: [UInt8], masterKey: SymmetricKey) throws(CardError) -> CommitRecord {
         try channel.connection.transaction { () throws(CardError) -> CommitRecord in
             let info = try selectAndReadInfo()
@@ -154,10 +161,7 @@ public final class HandbookCard: @unchecked Sendable {
                     .protocolViolation,
                     "a document of \(document.count) bytes does not fit the card's \(info.slotSize)-byte slot")
             }
-            try channel.selectFile(CardLayout.File.status.bytes)
-            let current = try? CommitRecord.decode(
-                file: try channel.readBinary(offset: 0, count: CardLayout.smallFileSize))
-            let previous = current ?? nil
+            let (previous, _) = try committedDocument(info)
             let target = previous.map { 1 - $0.activeSlot } ?? 0
             try authenticate(masterKey: masterKey, serial: info.serial)
             try channel.selectFile(CardLayout.File.slot(target).bytes)
@@ -171,10 +175,8 @@ public final class HandbookCard: @unchecked Sendable {
             let record = CommitRecord(
                 activeSlot: target, sequence: (previous?.sequence ?? 0) + 1, documentLength: document.count,
                 documentHash: Digest.sha256.hash(document))
-            var file = record.encoded
-            file += [UInt8](repeating: 0, count: max(0, CardLayout.smallFileSize - file.count))
             try channel.selectFile(CardLayout.File.status.bytes)
-            try channel.updateBinary(offset: 0, file)  // one command: the commit
+            try channel.updateBinary(offset: record.fileOffset, record.fileBytes)  // one command: the commit
             return record
         }
     }

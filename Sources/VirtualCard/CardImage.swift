@@ -34,7 +34,7 @@ public struct CardImage: Codable, Sendable, Equatable {
             profileName: profile.name, serial: serial.description,
             managementKey: key.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() },
             externalAuthenticateTriesLeft: CardLayout.externalAuthenticateTries, authenticationKeyAlgorithm: nil,
-            authenticationKeyPEM: nil, cardInfo: Data(info), status: Data(count: CardLayout.smallFileSize),
+            authenticationKeyPEM: nil, cardInfo: Data(info), status: Data(count: CardLayout.statusFileSize),
             slot0: Data(count: profile.slotSize), slot1: Data(count: profile.slotSize))
     }
 

@@ -66,14 +66,21 @@ public final class VirtualCardInsertion: Sendable {
 
     /// Takes the card out of the reader (closes the socket) and waits until it is out.
     public func remove() async {
+        pull()
+        await waitUntilRemoved()
+    }
+
+    /// Takes the card out of the reader without waiting.
+    public func pull() {
         let socket = state.withLock { state -> Int32 in
             let socket = state.socket
             state.socket = -1
             return socket
         }
         if socket >= 0 { shutdown(socket, Int32(SHUT_RDWR)) }
-        await waitUntilRemoved()
     }
+
+    deinit { pull() }
 
     /// Waits until the card is out of the reader, for whatever reason (removed, power lost, driver gone).
     public func waitUntilRemoved() async {

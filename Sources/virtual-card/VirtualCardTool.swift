@@ -81,7 +81,7 @@ struct Show: ParsableCommand {
         print("serial:         \(card.serial)")
         print("personalised:   \(card.authenticationKeyAlgorithm?.rawValue ?? "no")")
         print("auth tries left: \(card.externalAuthenticateTriesLeft)")
-        if let record = try CommitRecord.decode(file: Array(card.status)) {
+        if let record = CommitRecord.records(inFile: Array(card.status)).first {
             print(
                 "committed:      slot \(record.activeSlot), sequence \(record.sequence), \(record.documentLength) bytes"
             )

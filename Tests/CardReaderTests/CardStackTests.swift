@@ -220,3 +220,61 @@ struct CardStackTests {
         #expect(message.contains("pcscd is not running; start it"))
     }
 }
+
+/// The tearing matrix: the card loses power at every command of a document write, with the command
+/// in progress applied fully, partly or not at all; afterwards it must read and verify as exactly the
+/// old document or exactly the new one.
+@Suite("tear-safe writing through pcscd", .serialized)
+struct TearingTests {
+    @Test(
+        "every command position of a write × every tear mode leaves exactly the old or the new document",
+        arguments: [
+            ("handbook-8k", (1, 2, 2, 1, 1)), ("handbook-32k", (3, 6, 8, 3, 2)), ("handbook-64k", (3, 6, 8, 3, 2)),
+        ])
+    func matrix(profile: String, counts: (Int, Int, Int, Int, Int)) async throws {
+        let reader = try VirtualReader(profile: profile, slot: 1)
+        try await reader.insert()
+        let card = HandbookCard(connection: try reader.connect())
+        let info = try card.selectAndReadInfo()
+        let key = try card.personalise(algorithm: .ecdsaP256SHA256, masterKey: try Repository.masterKey())
+        let old = try signedDocument(for: info.serial, cardKey: key, slotSize: info.slotSize, seed: 10, counts: counts)
+        let new = try signedDocument(for: info.serial, cardKey: key, slotSize: info.slotSize, seed: 11, counts: counts)
+        _ = try card.write(document: old, masterKey: try Repository.masterKey())
+        try await reader.remove()
+        let withOld = try Data(contentsOf: reader.imageURL)
+
+        // How many commands a write takes, from insertion on.
+        try await reader.insert()
+        _ = try HandbookCard(connection: try reader.connect()).write(
+            document: new, masterKey: try Repository.masterKey())
+        let total = try #require(reader.insertion).commandCount
+        try await reader.remove()
+
+        let store = try Repository.trustStore()
+        var outcomes: [String: Int] = [:]
+        for position in 1...total {
+            for mode in TearMode.allCases {
+                try withOld.write(to: reader.imageURL)
+                try await reader.insert(faults: FaultPlan(powerLossAtCommand: position, tearMode: mode))
+                #expect(throws: (any Error).self, "position \(position) \(mode)") {
+                    _ = try HandbookCard(connection: try reader.connect()).write(
+                        document: new, masterKey: try Repository.masterKey())
+                }
+                try await reader.waitUntilGone()
+
+                try await reader.insert()
+                let readout = try HandbookCard(connection: try reader.connect()).read()
+                let document = try #require(readout.document, "position \(position) \(mode): no document")
+                #expect(
+                    document == old || document == new,
+                    "position \(position) \(mode): neither the old nor the new document")
+                #expect(
+                    HandbookVerifier.verify(document, trustStore: store, at: Date(), cardSerial: info.serial).isValid)
+                outcomes[document == new ? "new" : "old", default: 0] += 1
+                try await reader.remove()
+            }
+        }
+        // Only a commit that reached the card completely shows the new document.
+        #expect(outcomes["new"] == 1, "\(outcomes) over \(total) positions")
+    }
+}

@@ -30,16 +30,21 @@ enum Repository {
 
 /// One virtual reader slot of vpcd, with a card image that can be inserted and taken out. Tests
 /// reach the card only through pcsc-lite; this fixture only plays the person at the reader.
+///
+/// vpcd offers two slots: "Virtual PCD 00 00" on port 35963 and "Virtual PCD 00 01" on 35964. Each
+/// serialized suite keeps to its own slot, so suites run side by side without meeting.
 final class VirtualReader: @unchecked Sendable {
-    static let readerName = "Virtual PCD 00 00"
-    static let port: UInt16 = 35963
+    let readerName: String
+    let port: UInt16
 
     let folder: URL
     let imageURL: URL
     let context: PCSCContext
     private(set) var insertion: VirtualCardInsertion?
 
-    init(profile: String, serial: String = "8656000000000001") throws {
+    init(profile: String, serial: String = "8656000000000001", slot: Int = 0) throws {
+        readerName = "Virtual PCD 00 0\(slot)"
+        port = 35963 + UInt16(slot)
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("virtual-reader-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         imageURL = folder.appendingPathComponent("card.json")
@@ -51,11 +56,14 @@ final class VirtualReader: @unchecked Sendable {
         context = try PCSCContext()
     }
 
-    deinit { try? FileManager.default.removeItem(at: folder) }
+    deinit {
+        insertion?.pull()
+        try? FileManager.default.removeItem(at: folder)
+    }
 
     /// Puts the card (the image as it is now) into the reader and waits until pcscd sees it.
     func insert(faults: FaultPlan = .none, image: URL? = nil) async throws {
-        insertion = try VirtualCardInsertion(imageURL: image ?? imageURL, port: Self.port, faults: faults)
+        insertion = try VirtualCardInsertion(imageURL: image ?? imageURL, port: port, faults: faults)
         try await waitFor(card: true)
     }
 
@@ -74,13 +82,13 @@ final class VirtualReader: @unchecked Sendable {
     }
 
     func connect(trace: APDUTrace? = nil) throws -> CardConnection {
-        try context.connect(reader: Self.readerName, trace: trace)
+        try context.connect(reader: readerName, trace: trace)
     }
 
     private func waitFor(card: Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if (try? context.state(of: Self.readerName).hasCard) == card { return }
+            if (try? context.state(of: readerName).hasCard) == card { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw CardError(.timeout, "pcscd did not see the card \(card ? "inserted" : "removed") within 10 s")

@@ -17,8 +17,11 @@ public enum CardLayout {
         public static func slot(_ index: Int) -> File { index == 0 ? .slot0 : .slot1 }
     }
 
-    /// The size of EF.CardInfo and EF.Status.
+    /// The size of EF.CardInfo, and of each of the two commit records of EF.Status.
     public static let smallFileSize = 64
+
+    /// The size of EF.Status: two commit records, one written per commit, alternately.
+    public static let statusFileSize = 128
 
     /// Key references.
     public static let cardManagementKey: UInt8 = 0x01
@@ -98,7 +101,11 @@ public struct CardInfo: Sendable, Hashable, Codable {
     }
 }
 
-/// The content of EF.Status: which slot holds the committed document, and its length and hash.
+/// One commit record of EF.Status: which slot holds the committed document, and its length and hash.
+///
+/// EF.Status holds two records, 64 bytes each; commit *n* writes record *n mod 2*. A write torn
+/// half-way damages only the record being written, and the other record still names the previous
+/// document, so a card never loses its last good document (Cards/FORMAT.md §1.3).
 public struct CommitRecord: Sendable, Hashable, Codable {
     public var activeSlot: Int
     public var sequence: UInt64
@@ -127,8 +134,28 @@ public struct CommitRecord: Sendable, Hashable, Codable {
         return writer.bytes
     }
 
-    /// Decodes EF.Status: `nil` for a card on which nothing was ever committed (all bytes zero).
-    public static func decode(file bytes: [UInt8]) throws(HandbookFormatError) -> CommitRecord? {
+    /// The offset in EF.Status where this record is written: commit n goes to record n mod 2.
+    public var fileOffset: Int { Int(sequence % 2) * CardLayout.smallFileSize }
+
+    /// The record's 64 bytes as written into EF.Status (the element, then zero padding).
+    public var fileBytes: [UInt8] {
+        let element = encoded
+        return element + [UInt8](repeating: 0, count: CardLayout.smallFileSize - element.count)
+    }
+
+    /// The records of EF.Status that decode, newest first. A record that does not decode (never
+    /// written, or torn) is left out; an empty result means nothing usable was ever committed.
+    /// Each record still has to be checked against its slot's bytes (length and SHA-256).
+    public static func records(inFile bytes: [UInt8]) -> [CommitRecord] {
+        stride(from: 0, to: bytes.count, by: CardLayout.smallFileSize).compactMap { offset -> CommitRecord? in
+            let half = Array(bytes[offset..<min(offset + CardLayout.smallFileSize, bytes.count)])
+            guard let record = try? decode(record: half), record.fileOffset == offset else { return nil }
+            return record
+        }.sorted { $0.sequence > $1.sequence }
+    }
+
+    /// Decodes one 64-byte record: `nil` for an all-zero (never written) record.
+    public static func decode(record bytes: [UInt8]) throws(HandbookFormatError) -> CommitRecord? {
         if bytes.allSatisfy({ $0 == 0 }) { return nil }
         let element = try CardFileDecoding.element(bytes, tag: tag, file: "EF.Status")
         var fields = try FieldReader(element, path: "EF.Status")
