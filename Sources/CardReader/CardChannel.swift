@@ -127,8 +127,9 @@ public final class CardChannel: @unchecked Sendable {
 
     // MARK: ISO/IEC 7816-4 commands
 
-    /// SELECT by DF name (AID).
-    public func selectApplication(_ aid: [UInt8]) throws(CardError) {
+    /// SELECT by DF name (AID); returns the File Control Information the card sends back.
+    @discardableResult
+    public func selectApplication(_ aid: [UInt8]) throws(CardError) -> [UInt8] {
         try transmitExpectingSuccess(
             CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x00, data: aid, ne: 256), "select the application")
     }
@@ -142,7 +143,11 @@ public final class CardChannel: @unchecked Sendable {
     /// Reads `count` bytes of the selected file from `offset` in as few READ BINARY commands as the
     /// card's response size allows, falling back to smaller reads when the card refuses a length
     /// (`6700`, `6Cxx`), as JMRTD and dmrtd do. Stops early at the end of the file (`6282`).
-    public func readBinary(offset: Int, count: Int) throws(CardError) -> [UInt8] {
+    ///
+    /// With `shortIdentifier`, the first command selects the file by its short identifier (P1 = 80 |
+    /// SFI) instead of needing a SELECT; the file stays selected for the rest.
+    public func readBinary(offset: Int, count: Int, shortIdentifier: UInt8? = nil) throws(CardError) -> [UInt8] {
+        var viaShortIdentifier = shortIdentifier != nil && offset <= 0xFF
         var result: [UInt8] = []
         result.reserveCapacity(count)
         var chunk = min(
@@ -153,8 +158,8 @@ public final class CardChannel: @unchecked Sendable {
                 throw CardError(.protocolViolation, "offset \(position) is beyond what READ BINARY can address")
             }
             let wanted = min(chunk, count - result.count)
-            let response = try transmit(
-                CommandAPDU(ins: 0xB0, p1: UInt8(position >> 8), p2: UInt8(position & 0xFF), ne: wanted))
+            let p1 = viaShortIdentifier ? 0x80 | shortIdentifier! : UInt8(position >> 8)
+            let response = try transmit(CommandAPDU(ins: 0xB0, p1: p1, p2: UInt8(position & 0xFF), ne: wanted))
             switch response.sw {
             case 0x9000, 0x6282:
                 guard response.data.count <= wanted else {
@@ -162,6 +167,7 @@ public final class CardChannel: @unchecked Sendable {
                         .protocolViolation, "READ BINARY returned \(response.data.count) bytes for \(wanted) asked")
                 }
                 result += response.data
+                viaShortIdentifier = false
                 if response.sw == 0x6282 || response.data.isEmpty { return result }
             case 0x6700 where wanted > 1:
                 // Too long for this card or reader: halve towards 256, then go below the short maximum.

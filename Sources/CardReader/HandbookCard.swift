@@ -36,17 +36,25 @@ public final class HandbookCard: @unchecked Sendable {
         channel = CardChannel(connection: connection)
     }
 
-    /// Selects the application and reads EF.CardInfo, then adopts the card's limits.
+    /// Selects the application, takes the card information from its answer (or, if the card sends
+    /// none, from EF.CardInfo), then adopts the card's limits.
     public func selectAndReadInfo() throws(CardError) -> CardInfo {
         channel.capabilities = .short
-        try channel.selectApplication(CardLayout.aid)
-        try channel.selectFile(CardLayout.File.cardInfo.bytes)
-        let bytes = try channel.readBinary(offset: 0, count: CardLayout.smallFileSize)
+        let fci = try channel.selectApplication(CardLayout.aid)
         let info: CardInfo
         do {
-            info = try CardInfo(decodingFile: bytes)
+            if !fci.isEmpty {
+                info = try CardInfo(decodingFCI: fci)
+            } else {
+                let bytes = try channel.readBinary(
+                    offset: 0, count: CardLayout.smallFileSize,
+                    shortIdentifier: CardLayout.File.cardInfo.shortIdentifier)
+                info = try CardInfo(decodingFile: bytes)
+            }
+        } catch let error as CardError {
+            throw error
         } catch {
-            throw CardError(.protocolViolation, "EF.CardInfo is malformed: \(error)")
+            throw CardError(.protocolViolation, "the card information is malformed: \(error)")
         }
         channel.capabilities = CardCapabilities(
             maxCommandData: info.maxCommandData, maxResponseData: info.maxResponseData,
@@ -86,17 +94,17 @@ public final class HandbookCard: @unchecked Sendable {
 
     /// The newest commit record whose slot holds its document, and that document.
     private func committedDocument(_ info: CardInfo) throws(CardError) -> (CommitRecord?, [UInt8]?) {
-        try channel.selectFile(CardLayout.File.status.bytes)
-        let statusBytes = try channel.readBinary(offset: 0, count: CardLayout.statusFileSize)
+        let statusBytes = try channel.readBinary(
+            offset: 0, count: CardLayout.statusFileSize, shortIdentifier: CardLayout.File.status.shortIdentifier)
         lastStatusWasBlank = statusBytes.allSatisfy { $0 == 0 }
         var selectedSlot: Int?
         for record in CommitRecord.records(inFile: statusBytes)
         where record.documentLength > 0 && record.documentLength <= info.slotSize {
-            if selectedSlot != record.activeSlot {
-                try channel.selectFile(CardLayout.File.slot(record.activeSlot).bytes)
-                selectedSlot = record.activeSlot
-            }
-            let document = try channel.readBinary(offset: 0, count: record.documentLength)
+            let slot = CardLayout.File.slot(record.activeSlot)
+            let document = try channel.readBinary(
+                offset: 0, count: record.documentLength,
+                shortIdentifier: selectedSlot == record.activeSlot ? nil : slot.shortIdentifier)
+            selectedSlot = record.activeSlot
             if document.count == record.documentLength && Digest.sha256.hash(document) == record.documentHash {
                 return (record, document)
             }

@@ -146,7 +146,11 @@ public final class CardOS: @unchecked Sendable {
             guard command.data == CardLayout.aid else { return ([], .notFound) }
             applicationSelected = true
             selectedFile = nil
-            return ([], .success)
+            // P2 = 00 asks for the FCI, which carries EF.CardInfo's element.
+            guard command.p2 == 0x00, let info = try? CardInfo(decodingFile: Array(image.cardInfo)) else {
+                return ([], .success)
+            }
+            return (info.fileControlInformation, .success)
         case (0x00, 0x0C), (0x02, 0x0C), (0x00, 0x00):
             guard applicationSelected else { return ([], .notFound) }
             guard command.data.count == 2,
@@ -160,9 +164,20 @@ public final class CardOS: @unchecked Sendable {
     }
 
     private func readBinary(_ command: ParsedCommand) -> ([UInt8], SW) {
-        guard command.p1 & 0x80 == 0 else { return ([], .wrongP1P2) }
+        let offset: Int
+        if command.p1 & 0x80 != 0 {
+            // Short file identifier: select the file and read from an 8-bit offset.
+            guard applicationSelected, command.p1 & 0x60 == 0,
+                let file = CardLayout.File(shortIdentifier: command.p1 & 0x1F)
+            else {
+                return ([], .notFound)
+            }
+            selectedFile = file
+            offset = Int(command.p2)
+        } else {
+            offset = Int(command.p1) << 8 | Int(command.p2)
+        }
         guard let file = selectedFile else { return ([], .conditionsNotSatisfied) }
-        let offset = Int(command.p1) << 8 | Int(command.p2)
         let content = image.file(file)
         guard offset < content.count else { return ([], .offsetOutside) }
         let wanted = command.ne == 0 ? 256 : command.ne

@@ -13,6 +13,22 @@ public enum CardLayout {
         /// The FID as two bytes.
         public var bytes: [UInt8] { [UInt8(rawValue >> 8), UInt8(rawValue & 0xFF)] }
 
+        /// The short file identifier, for READ BINARY without a SELECT (P1 = 80 | SFI).
+        public var shortIdentifier: UInt8 {
+            switch self {
+            case .cardInfo: return 1
+            case .status: return 2
+            case .slot0: return 3
+            case .slot1: return 4
+            }
+        }
+
+        /// The file with short identifier `sfi`.
+        public init?(shortIdentifier sfi: UInt8) {
+            guard let file = Self.allCases.first(where: { $0.shortIdentifier == sfi }) else { return nil }
+            self = file
+        }
+
         /// The document slot with index 0 or 1.
         public static func slot(_ index: Int) -> File { index == 0 ? .slot0 : .slot1 }
     }
@@ -71,6 +87,35 @@ public struct CardInfo: Sendable, Hashable, Codable {
             w.appendUnsigned(HandbookFormat.Tag.field(5), UInt64(maxResponseData))
         }
         return writer.bytes
+    }
+
+    /// The answer to SELECT of the application (File Control Information): `6F { 84 AID, A5 { E0 … } }`,
+    /// so one command both selects the application and tells the card's serial and limits.
+    public var fileControlInformation: [UInt8] {
+        var writer = TLVWriter()
+        writer.appendConstructed(TLVTag(rawValue: 0x6F)!) { fci in
+            fci.appendPrimitive(TLVTag(rawValue: 0x84)!, value: CardLayout.aid)
+            fci.appendConstructed(TLVTag(rawValue: 0xA5)!) { proprietary in proprietary.appendEncoded(encoded) }
+        }
+        return writer.bytes
+    }
+
+    /// Decodes the card information from the File Control Information returned by SELECT.
+    public init(decodingFCI bytes: [UInt8]) throws(HandbookFormatError) {
+        let root: TLVElement
+        do {
+            root = try TLVTree(decoding: bytes).root
+        } catch {
+            throw HandbookFormatError(
+                .malformedTLV, offset: error.offset, field: "FCI", detail: "\(error.expected) [\(error.code.rawValue)]")
+        }
+        guard root.tag == TLVTag(rawValue: 0x6F)!, let proprietary = root.child(TLVTag(rawValue: 0xA5)!),
+            let info = proprietary.child(Self.tag)
+        else {
+            throw HandbookFormatError(
+                .wrongStructure, offset: 0, field: "FCI", detail: "6F { 84 AID, A5 { E0 card information } } expected")
+        }
+        try self.init(decodingFile: Array(info.encoded))
     }
 
     /// Decodes the element at the start of the file's bytes; what follows it is padding.
