@@ -84,7 +84,7 @@ let package = Package(
         // What `make demo` runs until the issuer and the verifier exist.
         .executableTarget(
             name: "handbook-demo",
-            dependencies: ["CPCSC", "HandbookCodec", "HandbookCrypto"],
+            dependencies: ["CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto"],
             swiftSettings: swiftSettings
         ),
 

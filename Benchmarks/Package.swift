@@ -21,6 +21,16 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "CardBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "HandbookCodec", package: "CreditHandbook"),
+                .product(name: "HandbookCrypto", package: "CreditHandbook"),
+                .product(name: "CardReader", package: "CreditHandbook"),
+                .product(name: "VirtualCard", package: "CreditHandbook"),
+            ]
+        ),
+        .executableTarget(
             name: "CodecBenchmark",
             dependencies: [
                 "BenchmarkSupport",

@@ -1,6 +1,6 @@
-import CPCSC
 import Foundation
 import HandbookCodec
+import HandbookCrypto
 
 // What the foundation does today, end to end on built-in examples: identifiers validated and
 // masked, a handbook-shaped BER-TLV structure encoded and decoded, and the PC/SC readers that the
@@ -8,6 +8,16 @@ import HandbookCodec
 
 if CommandLine.arguments.contains("--format-example") {
     try printFormatExample()
+    exit(0)
+}
+
+if let index = CommandLine.arguments.firstIndex(of: "--make-sample-cards"), index + 1 < CommandLine.arguments.count {
+    let folder = URL(fileURLWithPath: CommandLine.arguments[index + 1])
+    for (profile, algorithm) in [
+        ("handbook-8k", SignatureAlgorithm.sm2SM3), ("handbook-32k", .ecdsaP256SHA256), ("handbook-64k", .sm2SM3),
+    ] {
+        try runCardDemo(profile: CardProfile.named(profile)!, algorithm: algorithm, keepImagesIn: folder)
+    }
     exit(0)
 }
 
@@ -78,23 +88,10 @@ do {
     print("  one length byte changed → \(error)")
 }
 
-section("PC/SC readers (pcsc-lite)")
-var context: SCARDCONTEXT = 0
-let status = SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &context)
-if status != SCARD_S_SUCCESS {
-    print(
-        "  pcscd is not reachable (0x\(String(UInt32(truncatingIfNeeded: status), radix: 16))): start it with scripts/pcscd.sh start"
-    )
-} else {
-    var size: DWORD = 0
-    _ = SCardListReaders(context, nil, nil, &size)
-    var buffer = [CChar](repeating: 0, count: Int(size))
-    if SCardListReaders(context, nil, &buffer, &size) == SCARD_S_SUCCESS {
-        for name in buffer.split(separator: 0) {
-            print("  reader: " + String(decoding: name.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-    } else {
-        print("  no readers")
-    }
-    SCardReleaseContext(context)
+section("A handbook card through pcscd (vpcd virtual reader)")
+do {
+    try runCardDemo(profile: CardProfile.named("handbook-32k")!, algorithm: .sm2SM3, keepImagesIn: nil)
+} catch {
+    print("  card demo failed: \(error)")
+    exit(1)
 }

@@ -278,3 +278,38 @@ struct TearingTests {
         #expect(outcomes["new"] == 1, "\(outcomes) over \(total) positions")
     }
 }
+
+/// The sample card images of Cards/samples/ hold what their names say. (In the card-stack suite,
+/// whose reader slot it shares.)
+extension CardStackTests {
+    @Test(
+        "issued sample cards read, verify and authenticate; blank ones hold no document",
+        arguments: ["handbook-8k-sm2", "handbook-32k-p256", "handbook-64k-sm2"])
+    func samples(name: String) async throws {
+        let reader = try VirtualReader(profile: "handbook-8k")
+        let copy = reader.folder.appendingPathComponent("sample.json")
+        try FileManager.default.copyItem(
+            at: Repository.root.appendingPathComponent("Cards/samples/issued-\(name).json"), to: copy)
+        try await reader.insert(image: copy)
+        let card = HandbookCard(connection: try reader.connect())
+        let readout = try card.read()
+        let document = try #require(readout.document)
+        let result = HandbookVerifier.verify(
+            document, trustStore: try Repository.trustStore(),
+            at: ISO8601DateFormatter().date(from: "2026-12-01T00:00:00Z")!,
+            cardSerial: readout.info.serial)
+        #expect(result.isValid, "\(result.checks)")
+        let key = try PublicKey(spkiDER: try #require(result.document).content.header.cardPublicKey)
+        #expect(try card.internalAuthenticate(publicKey: key, serial: readout.info.serial))
+        try await reader.remove()
+
+        let profile = String(name.split(separator: "-").prefix(2).joined(separator: "-"))
+        let blank = reader.folder.appendingPathComponent("blank.json")
+        try FileManager.default.copyItem(
+            at: Repository.root.appendingPathComponent("Cards/samples/blank-\(profile).json"), to: blank)
+        try await reader.insert(image: blank)
+        let empty = try HandbookCard(connection: try reader.connect()).read()
+        #expect(empty.document == nil && empty.info.profileName == profile)
+        try await reader.remove()
+    }
+}
