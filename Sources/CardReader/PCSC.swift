@@ -75,6 +75,9 @@ public final class PCSCContext: @unchecked Sendable {
         -> [ReaderState]
     {
         let names = Array(known.keys).sorted() + [Self.plugAndPlayReader]
+        // The pseudo-reader's state carries the number of readers in its upper 16 bits; a change
+        // of that number (a reader plugged in or out) ends the wait.
+        let readerCount = DWORD(try readers().count)
         let cNames = names.map { strdup($0)! }
         defer { cNames.forEach { free($0) } }
         var states = names.enumerated().map { index, name -> SCARD_READERSTATE in
@@ -83,8 +86,7 @@ public final class PCSCContext: @unchecked Sendable {
             if let last = known[name] ?? nil {
                 state.dwCurrentState = DWORD(last.state) | DWORD(last.eventCount) << 16
             } else if name == Self.plugAndPlayReader {
-                // pcsc-lite reports reader changes through the count of readers in the upper bits.
-                state.dwCurrentState = DWORD((known.count) << 16)
+                state.dwCurrentState = readerCount << 16
             } else {
                 state.dwCurrentState = DWORD(SCARD_STATE_UNAWARE)
             }

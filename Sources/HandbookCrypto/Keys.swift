@@ -146,18 +146,8 @@ public final class PrivateKey: @unchecked Sendable {
     /// Signs `message` (hashing it with SHA-256 or SM3) and returns the DER-encoded (r, s).
     public func sign(_ message: some Collection<UInt8>) throws(CryptoError) -> [UInt8] {
         let operation = "sign with \(algorithm.rawValue)"
-        guard let context = EVP_MD_CTX_new() else { throw .openssl(operation) }
+        let context = try digestContext(signing: true, key: pkey, algorithm: algorithm, operation: operation)
         defer { EVP_MD_CTX_free(context) }
-        var keyContext: OpaquePointer?
-        guard EVP_DigestSignInit(context, &keyContext, algorithm.digest, nil, pkey) == 1 else {
-            throw .openssl(operation)
-        }
-        if algorithm == .sm2SM3 {
-            guard
-                EVP_PKEY_CTX_set1_id(
-                    keyContext, SignatureAlgorithm.sm2SignerID, Int32(SignatureAlgorithm.sm2SignerID.count)) == 1
-            else { throw .openssl(operation) }
-        }
         let bytes = Array(message)
         var length = 0
         guard EVP_DigestSign(context, nil, &length, bytes, bytes.count) == 1 else { throw .openssl(operation) }
@@ -229,18 +219,8 @@ public final class PublicKey: @unchecked Sendable, Hashable {
                     "the key is a \(self.algorithm.rawValue) key; it verifies only \(self.algorithm.rawValue) signatures"
             )
         }
-        guard let context = EVP_MD_CTX_new() else { throw .openssl(operation) }
+        let context = try digestContext(signing: false, key: pkey, algorithm: algorithm, operation: operation)
         defer { EVP_MD_CTX_free(context) }
-        var keyContext: OpaquePointer?
-        guard EVP_DigestVerifyInit(context, &keyContext, algorithm.digest, nil, pkey) == 1 else {
-            throw .openssl(operation)
-        }
-        if algorithm == .sm2SM3 {
-            guard
-                EVP_PKEY_CTX_set1_id(
-                    keyContext, SignatureAlgorithm.sm2SignerID, Int32(SignatureAlgorithm.sm2SignerID.count)) == 1
-            else { throw .openssl(operation) }
-        }
         let result = withContiguousBytes(signature) { signatureBytes in
             withContiguousBytes(message) { messageBytes in
                 EVP_DigestVerify(
@@ -261,4 +241,29 @@ public final class PublicKey: @unchecked Sendable, Hashable {
 func withContiguousBytes<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
     if let result = bytes.withContiguousStorageIfAvailable(body) { return result }
     return Array(bytes).withUnsafeBufferPointer(body)
+}
+
+/// A digest-sign or digest-verify context for `key`, with the GM/T signer ID set for SM2 (OpenSSL 3.0
+/// takes it only after the init call, PLATFORM.md). The caller frees it with EVP_MD_CTX_free.
+func digestContext(signing: Bool, key: OpaquePointer, algorithm: SignatureAlgorithm, operation: String)
+    throws(CryptoError) -> OpaquePointer
+{
+    guard let context = EVP_MD_CTX_new() else { throw .openssl(operation) }
+    var keyContext: OpaquePointer?
+    let initialised =
+        signing
+        ? EVP_DigestSignInit(context, &keyContext, algorithm.digest, nil, key)
+        : EVP_DigestVerifyInit(context, &keyContext, algorithm.digest, nil, key)
+    guard initialised == 1 else {
+        EVP_MD_CTX_free(context)
+        throw .openssl(operation)
+    }
+    if algorithm == .sm2SM3 {
+        let id = SignatureAlgorithm.sm2SignerID
+        guard EVP_PKEY_CTX_set1_id(keyContext, id, Int32(id.count)) == 1 else {
+            EVP_MD_CTX_free(context)
+            throw .openssl(operation)
+        }
+    }
+    return context
 }

@@ -40,6 +40,11 @@ struct ReaderOptions: ParsableArguments {
         return (context, try context.connect(reader: name, trace: trace ? APDUTrace() : nil))
     }
 
+    /// The card-management master key from its hex file.
+    func masterKey(_ path: String) throws -> SymmetricKey {
+        try SymmetricKey(hex: try String(contentsOfFile: path, encoding: .utf8))
+    }
+
     func printTrace(_ connection: CardConnection) {
         guard let trace = connection.trace else { return }
         for entry in trace.entries { print(entry) }
@@ -113,7 +118,7 @@ struct Personalise: ParsableCommand {
         do {
             let (_, connection) = try options.connect()
             defer { options.printTrace(connection) }
-            let key = try SymmetricKey(hex: try String(contentsOfFile: masterKey, encoding: .utf8))
+            let key = try options.masterKey(masterKey)
             let publicKey = try HandbookCard(connection: connection).personalise(
                 algorithm: algorithm == "sm2" ? .sm2SM3 : .ecdsaP256SHA256, masterKey: key)
             print(
@@ -139,7 +144,7 @@ struct Write: ParsableCommand {
         do {
             let (_, connection) = try options.connect()
             defer { options.printTrace(connection) }
-            let key = try SymmetricKey(hex: try String(contentsOfFile: masterKey, encoding: .utf8))
+            let key = try options.masterKey(masterKey)
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: document)))
             let record = try HandbookCard(connection: connection).write(document: bytes, masterKey: key)
             print("committed \(record.documentLength) bytes to slot \(record.activeSlot), commit \(record.sequence)")

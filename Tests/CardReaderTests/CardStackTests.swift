@@ -313,3 +313,47 @@ extension CardStackTests {
         try await reader.remove()
     }
 }
+
+extension CardStackTests {
+    @Test("waiting for a card sees it arrive, counts insertions, and can be cancelled")
+    func waitingForCards() async throws {
+        let reader = try VirtualReader(profile: "handbook-32k")
+        let name = reader.readerName
+        let before = try reader.context.state(of: name)
+        #expect(!before.hasCard)
+
+        // A wait with a card arriving meanwhile.
+        let waiter = Task.detached { () throws -> [PCSCContext.ReaderState] in
+            let context = try PCSCContext()
+            return try context.waitForChange([name: before], timeoutMilliseconds: 10_000)
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        try await reader.insert()
+        let after = try await waiter.value
+        let seen = try #require(after.first { $0.reader == name })
+        #expect(seen.hasCard)
+        #expect(seen.atr.first == 0x3B)
+        #expect(seen.eventCount != before.eventCount, "pcsc-lite counts the insertion")
+
+        // A card swapped between two looks changes the event counter though the reader looks the same.
+        try await reader.remove()
+        try await reader.insert()
+        let swapped = try reader.context.state(of: name)
+        #expect(swapped.hasCard && swapped.eventCount != seen.eventCount)
+
+        // A wait on an unchanged reader ends when cancelled, with the typed error.
+        let context = try PCSCContext()
+        let blocked = Task.detached { () -> CardError.Code? in
+            do throws(CardError) {
+                _ = try context.waitForChange([name: swapped], timeoutMilliseconds: 30_000)
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        context.cancel()
+        #expect(await blocked.value == .cancelled)
+        try await reader.remove()
+    }
+}
