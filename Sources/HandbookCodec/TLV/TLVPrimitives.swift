@@ -63,19 +63,25 @@ extension TLVElement {
             throw TLVError(
                 .invalidValue, at: valueOffset, expected: "text of at most \(maximumBytes) bytes, found \(value.count)")
         }
-        let validated = value.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+        // Control characters are C0 (00–1F, 7F), one byte each, and C1 (U+0080–U+009F), encoded
+        // C2 80 … C2 9F; checking the bytes avoids a Unicode property lookup per character.
+        let (validated, control): (String?, Int?) = value.withUnsafeBufferPointer { buffer in
+            var previous: UInt8 = 0
+            for index in 0..<buffer.count {
+                let byte = buffer[index]
+                if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) {
+                    return (nil, index)
+                }
+                previous = byte
+            }
+            return (String(validating: buffer, as: UTF8.self), nil)
+        }
+        if let control {
+            throw TLVError(.invalidValue, at: valueOffset + control, expected: "text without control characters")
+        }
         guard let text = validated else {
             throw TLVError(
                 .invalidValue, at: valueOffset + Self.firstInvalidUTF8Offset(value), expected: "well-formed UTF-8")
-        }
-        // Control characters are C0 (00–1F, 7F), one byte each, and C1 (U+0080–U+009F), encoded
-        // C2 80 … C2 9F; checking the bytes avoids a Unicode property lookup per character.
-        var previous: UInt8 = 0
-        for (index, byte) in zip(value.indices, value) {
-            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && (0x80...0x9F).contains(byte)) {
-                throw TLVError(.invalidValue, at: index, expected: "text without control characters")
-            }
-            previous = byte
         }
         return text
     }

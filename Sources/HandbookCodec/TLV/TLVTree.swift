@@ -1,10 +1,10 @@
 /// A decoded BER-TLV structure: the input bytes and, for each element, where its tag, length and
-/// value lie in them.
+/// value lie in them. Immutable; a class so that each ``TLVElement`` holds one reference, not two.
 ///
 /// Decoding validates the whole structure at once (every tag, every length, the nesting, the end of
 /// the input) but copies no value: ``TLVElement/value`` and ``TLVElement/encoded`` are slices of
 /// the input. The element table is flat, in document order, so walking it needs no recursion.
-public struct TLVTree: Sendable {
+public final class TLVTree: Sendable {
     struct Node: Sendable {
         var tag: TLVTag
         var headerStart: Int
@@ -23,17 +23,17 @@ public struct TLVTree: Sendable {
     ///
     /// - Throws: ``TLVError`` for any malformed input, including bytes after the element
     ///   (``TLVError/Code/trailingBytes``) and empty input (``TLVError/Code/emptyInput``).
-    public init(decoding bytes: [UInt8], options: TLVDecodingOptions = .strict) throws(TLVError) {
+    public convenience init(decoding bytes: [UInt8], options: TLVDecodingOptions = .strict) throws(TLVError) {
         try self.init(decoding: bytes[...], single: true, options: options)
     }
 
     /// Decodes exactly one element that fills `bytes`; offsets in errors count from `bytes.startIndex`.
-    public init(decoding bytes: ArraySlice<UInt8>, options: TLVDecodingOptions = .strict) throws(TLVError) {
+    public convenience init(decoding bytes: ArraySlice<UInt8>, options: TLVDecodingOptions = .strict) throws(TLVError) {
         try self.init(decoding: bytes, single: true, options: options)
     }
 
     /// Decodes a sequence of one or more elements that together fill `bytes` exactly.
-    public init(decodingSequence bytes: [UInt8], options: TLVDecodingOptions = .strict) throws(TLVError) {
+    public convenience init(decodingSequence bytes: [UInt8], options: TLVDecodingOptions = .strict) throws(TLVError) {
         try self.init(decoding: bytes[...], single: false, options: options)
     }
 
