@@ -73,13 +73,14 @@ public final class HandbookCard: @unchecked Sendable {
             result = try channel.connection.transaction {
                 () throws(CardError) -> Result<CardReadout, CardContentError> in
                 let info = try selectAndReadInfo()
-                let (status, document) = try committedDocument(info)
-                guard let status, let document else {
-                    return document == nil && status == nil && lastStatusWasBlank
-                        ? .success(CardReadout(info: info, status: nil, document: nil))
-                        : .failure(.incompleteIssuance("no commit record of EF.Status matches the bytes of its slot"))
+                switch try committedDocument(info) {
+                case .neverCommitted:
+                    return .success(CardReadout(info: info, status: nil, document: nil))
+                case .committed(let record, let document):
+                    return .success(CardReadout(info: info, status: record, document: document))
+                case .noMatchingRecord:
+                    return .failure(.incompleteIssuance("no commit record of EF.Status matches the bytes of its slot"))
                 }
-                return .success(CardReadout(info: info, status: status, document: document))
             }
         } catch {
             throw .transport(error)
@@ -90,13 +91,27 @@ public final class HandbookCard: @unchecked Sendable {
         }
     }
 
-    private var lastStatusWasBlank = false
+    /// What EF.Status and the slots hold.
+    private enum CommitState {
+        /// EF.Status is all zero: no document was ever committed.
+        case neverCommitted
+        /// The newest record whose slot holds its document, and that document.
+        case committed(CommitRecord, [UInt8])
+        /// Something was written, but no record matches its slot: a torn or damaged issuance.
+        case noMatchingRecord
 
-    /// The newest commit record whose slot holds its document, and that document.
-    private func committedDocument(_ info: CardInfo) throws(CardError) -> (CommitRecord?, [UInt8]?) {
+        var record: CommitRecord? {
+            if case .committed(let record, _) = self { return record }
+            return nil
+        }
+    }
+
+    /// Finds the committed document: the newest commit record whose slot holds exactly the bytes it
+    /// describes (length and SHA-256).
+    private func committedDocument(_ info: CardInfo) throws(CardError) -> CommitState {
         let statusBytes = try channel.readBinary(
             offset: 0, count: CardLayout.statusFileSize, shortIdentifier: CardLayout.File.status.shortIdentifier)
-        lastStatusWasBlank = statusBytes.allSatisfy { $0 == 0 }
+        if statusBytes.allSatisfy({ $0 == 0 }) { return .neverCommitted }
         var selectedSlot: Int?
         for record in CommitRecord.records(inFile: statusBytes)
         where record.documentLength > 0 && record.documentLength <= info.slotSize {
@@ -106,10 +121,10 @@ public final class HandbookCard: @unchecked Sendable {
                 shortIdentifier: selectedSlot == record.activeSlot ? nil : slot.shortIdentifier)
             selectedSlot = record.activeSlot
             if document.count == record.documentLength && Digest.sha256.hash(document) == record.documentHash {
-                return (record, document)
+                return .committed(record, document)
             }
         }
-        return (nil, nil)
+        return .noMatchingRecord
     }
 
     /// Proves the card-management key: GET CHALLENGE, then EXTERNAL AUTHENTICATE with the cryptogram
@@ -169,7 +184,7 @@ public final class HandbookCard: @unchecked Sendable {
                     .protocolViolation,
                     "a document of \(document.count) bytes does not fit the card's \(info.slotSize)-byte slot")
             }
-            let (previous, _) = try committedDocument(info)
+            let previous = try committedDocument(info).record
             let target = previous.map { 1 - $0.activeSlot } ?? 0
             try authenticate(masterKey: masterKey, serial: info.serial)
             try channel.selectFile(CardLayout.File.slot(target).bytes)

@@ -357,3 +357,38 @@ extension CardStackTests {
         try await reader.remove()
     }
 }
+
+extension CardStackTests {
+    @Test("a first issuance torn in its commit reads as an incomplete issuance, not as a blank card")
+    func tornFirstIssuance() async throws {
+        let reader = try VirtualReader(profile: "handbook-64k")
+        try await reader.insert()
+        let card = HandbookCard(connection: try reader.connect())
+        let info = try card.selectAndReadInfo()
+        let key = try card.personalise(algorithm: .ecdsaP256SHA256, masterKey: try Repository.masterKey())
+        let document = try signedDocument(for: info.serial, cardKey: key, slotSize: info.slotSize, seed: 21)
+        // Count the commands of the write on a copy, then tear the last one (the commit) half-way.
+        try await reader.remove()
+        let personalised = try Data(contentsOf: reader.imageURL)
+        try await reader.insert()
+        _ = try HandbookCard(connection: try reader.connect()).write(
+            document: document, masterKey: try Repository.masterKey())
+        let total = try #require(reader.insertion).commandCount
+        try await reader.remove()
+        try personalised.write(to: reader.imageURL)
+        try await reader.insert(faults: FaultPlan(powerLossAtCommand: total, tearMode: .partial))
+        #expect(throws: (any Error).self) {
+            _ = try HandbookCard(connection: try reader.connect()).write(
+                document: document, masterKey: try Repository.masterKey())
+        }
+        try await reader.waitUntilGone()
+        try await reader.insert()
+        #expect {
+            _ = try HandbookCard(connection: try reader.connect()).read()
+        } throws: { error in
+            guard case .content(.incompleteIssuance) = error as? CardReadError else { return false }
+            return true
+        }
+        try await reader.remove()
+    }
+}
