@@ -105,6 +105,27 @@ public final class PCSCContext: @unchecked Sendable {
         }
     }
 
+    /// Waits, without polling, until `reader` holds a card (`hasCard`) or is empty (`!hasCard`).
+    ///
+    /// - Throws: ``CardError/Code/timeout`` when that has not happened within `timeout`.
+    public func waitUntil(reader: String, hasCard: Bool, timeout: Duration) throws(CardError) {
+        let deadline = ContinuousClock.now + timeout
+        var current = try state(of: reader)
+        while current.hasCard != hasCard {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else {
+                throw CardError(
+                    .timeout, "\(reader) did not become \(hasCard ? "occupied" : "empty") within \(timeout)")
+            }
+            let milliseconds = UInt32(
+                min(
+                    remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1,
+                    60_000))
+            let states = try waitForChange([reader: current], timeoutMilliseconds: milliseconds)
+            current = states.first { $0.reader == reader } ?? current
+        }
+    }
+
     /// The present state of `reader`.
     public func state(of reader: String) throws(CardError) -> ReaderState {
         let states = try waitForChange([reader: nil], timeoutMilliseconds: 0)
@@ -127,6 +148,9 @@ public final class CardConnection: @unchecked Sendable {
     /// The trace, when one is kept.
     public let trace: APDUTrace?
     private var disconnected = false
+    /// Reused for every answer: an extended APDU's answer can take 64 KB, which is not worth
+    /// allocating anew for each of the many short answers of a tap.
+    private var receiveBuffer = [UInt8](repeating: 0, count: Int(cpcsc_max_buffer_size_extended()))
 
     init(context: PCSCContext, handle: SCARDHANDLE, reader: String, protocol: DWORD, trace: APDUTrace?) {
         self.context = context
@@ -176,10 +200,9 @@ public final class CardConnection: @unchecked Sendable {
 
     /// Sends raw command bytes and returns the raw response, status word included.
     public func transmitRaw(_ command: [UInt8]) throws(CardError) -> [UInt8] {
-        var response = [UInt8](repeating: 0, count: Int(cpcsc_max_buffer_size_extended()))
-        var length = DWORD(response.count)
+        var length = DWORD(receiveBuffer.count)
         let pci = isT1 ? cpcsc_pci_t1() : cpcsc_pci_t0()
-        let result = SCardTransmit(handle, pci, command, DWORD(command.count), nil, &response, &length)
+        let result = SCardTransmit(handle, pci, command, DWORD(command.count), nil, &receiveBuffer, &length)
         if result == SCARD_W_RESET_CARD {
             try? reconnect()
         }
@@ -191,7 +214,7 @@ public final class CardConnection: @unchecked Sendable {
                 .cardRemoved,
                 "exchange an APDU (\(reader)): the card gave no answer; it was probably removed — insert it again")
         }
-        return Array(response.prefix(Int(length)))
+        return Array(receiveBuffer.prefix(Int(length)))
     }
 
     /// The card's answer to reset.

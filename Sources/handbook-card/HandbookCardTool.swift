@@ -45,6 +45,18 @@ struct ReaderOptions: ParsableArguments {
         try SymmetricKey(hex: try String(contentsOfFile: path, encoding: .utf8))
     }
 
+    /// Connects to the card, runs `body`, prints the trace if asked, and turns any error into a
+    /// message on standard error and an exit code.
+    func withCard(_ body: (CardConnection) throws -> Void) throws {
+        do {
+            let (_, connection) = try connect()
+            defer { printTrace(connection) }
+            try body(connection)
+        } catch {
+            throw fail(error)
+        }
+    }
+
     func printTrace(_ connection: CardConnection) {
         guard let trace = connection.trace else { return }
         for entry in trace.entries { print(entry) }
@@ -82,9 +94,7 @@ struct Read: ParsableCommand {
     var out: String?
 
     func run() throws {
-        do {
-            let (_, connection) = try options.connect()
-            defer { options.printTrace(connection) }
+        try options.withCard { connection in
             let card = HandbookCard(connection: connection)
             let readout = try card.read()
             print("card \(readout.info.serial), \(readout.info.profileName), slot \(readout.info.slotSize) bytes")
@@ -97,8 +107,6 @@ struct Read: ParsableCommand {
             print(
                 "\(card.channel.commandCount) commands, \(card.channel.bytesSent) bytes sent, \(card.channel.bytesReceived) received"
             )
-        } catch {
-            throw fail(error)
         }
     }
 }
@@ -115,16 +123,12 @@ struct Personalise: ParsableCommand {
     var masterKey = "Keys/issuer-master-key.hex"
 
     func run() throws {
-        do {
-            let (_, connection) = try options.connect()
-            defer { options.printTrace(connection) }
+        try options.withCard { connection in
             let key = try options.masterKey(masterKey)
             let publicKey = try HandbookCard(connection: connection).personalise(
                 algorithm: algorithm == "sm2" ? .sm2SM3 : .ecdsaP256SHA256, masterKey: key)
             print(
                 "card key pair generated: \(publicKey.algorithm.rawValue), \(publicKey.spkiDER.count)-byte public key")
-        } catch {
-            throw fail(error)
         }
     }
 }
@@ -141,15 +145,11 @@ struct Write: ParsableCommand {
     var masterKey = "Keys/issuer-master-key.hex"
 
     func run() throws {
-        do {
-            let (_, connection) = try options.connect()
-            defer { options.printTrace(connection) }
+        try options.withCard { connection in
             let key = try options.masterKey(masterKey)
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: document)))
             let record = try HandbookCard(connection: connection).write(document: bytes, masterKey: key)
             print("committed \(record.documentLength) bytes to slot \(record.activeSlot), commit \(record.sequence)")
-        } catch {
-            throw fail(error)
         }
     }
 }

@@ -25,14 +25,7 @@ func runCardDemo(profile: CardProfile, algorithm: SignatureAlgorithm, keepImages
     let context = try PCSCContext()
     let reader = "Virtual PCD 00 00"
     func waitFor(card: Bool) throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while (try? context.state(of: reader).hasCard) != card {
-            guard ContinuousClock.now < deadline else {
-                throw CardError(
-                    .timeout, "pcscd did not see the virtual card \(card ? "inserted" : "taken out") of \(reader)")
-            }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
+        try context.waitUntil(reader: reader, hasCard: card, timeout: .seconds(10))
     }
     // A card put in before pcscd noticed the last one go would look like the old card to it.
     try waitFor(card: false)

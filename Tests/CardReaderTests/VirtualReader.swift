@@ -86,12 +86,7 @@ final class VirtualReader: @unchecked Sendable {
     }
 
     private func waitFor(card: Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if (try? context.state(of: readerName).hasCard) == card { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw CardError(.timeout, "pcscd did not see the card \(card ? "inserted" : "removed") within 10 s")
+        try context.waitUntil(reader: readerName, hasCard: card, timeout: .seconds(10))
     }
 }
 

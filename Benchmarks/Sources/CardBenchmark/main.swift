@@ -30,21 +30,20 @@ try FileManager.default.createDirectory(at: folder, withIntermediateDirectories:
 defer { try? FileManager.default.removeItem(at: folder) }
 
 func waitFor(card: Bool) throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while ContinuousClock.now < deadline {
-        if (try? context.state(of: reader).hasCard) == card { return }
-        Thread.sleep(forTimeInterval: 0.02)
-    }
-    throw CardError(.timeout, "pcscd did not see the card \(card ? "inserted" : "removed")")
+    try context.waitUntil(reader: reader, hasCard: card, timeout: .seconds(10))
 }
 
-print("Card I/O through pcscd and vpcd (\(taps) taps per profile; a tap = connect, SELECT, read status and document, INTERNAL AUTHENTICATE)")
 print(
-    pad("profile", 14) + pad("document", 10) + pad("tap cmds (min)", 16) + pad("tap bytes", 11) + pad("write cmds (min)", 18)
+    "Card I/O through pcscd and vpcd (\(taps) taps per profile; a tap = connect, SELECT, read status and document, INTERNAL AUTHENTICATE)"
+)
+print(
+    pad("profile", 14) + pad("document", 10) + pad("tap cmds (min)", 16) + pad("tap bytes", 11)
+        + pad("write cmds (min)", 18)
         + pad("write bytes", 13) + pad("tap median", 12) + "tap p99")
 for profile in CardProfile.all {
     let image = folder.appendingPathComponent("\(profile.name).json")
-    let serial = try CardSerial(hex: "86560000000000\(profile.name == "handbook-8k" ? "08" : profile.name == "handbook-32k" ? "32" : "64")")
+    let serial = try CardSerial(
+        hex: "86560000000000\(profile.name == "handbook-8k" ? "08" : profile.name == "handbook-32k" ? "32" : "64")")
     try CardImage.blank(profile: profile, serial: serial, masterKey: masterKey).save(to: image)
     let insertion = try VirtualCardInsertion(imageURL: image, port: 35963)
     try waitFor(card: true)
@@ -52,10 +51,12 @@ for profile in CardProfile.all {
     let card = HandbookCard(connection: try context.connect(reader: reader))
     let cardKey = try card.personalise(algorithm: .ecdsaP256SHA256, masterKey: masterKey)
     var rng = SeededGenerator(seed: 5)
-    let view = SyntheticData.view(qualifications: 3, practitioners: 6, projects: 8, goodRecords: 3, badRecords: 2, using: &rng)
+    let view = SyntheticData.view(
+        qualifications: 3, practitioners: 6, projects: 8, goodRecords: 3, badRecords: 2, using: &rng)
     let region = try RegionCode("310000")
     let issue = DocumentIssue(
-        documentNumber: try DocumentNumber(region: region, serial: 1), cardSerial: serial, cardPublicKey: cardKey, issuedAt: Date(),
+        documentNumber: try DocumentNumber(region: region, serial: 1), cardSerial: serial, cardPublicKey: cardKey,
+        issuedAt: Date(),
         expiresOn: CardDate(daysSince1970: Int(Date().timeIntervalSince1970 / 86_400) + 365),
         issuingOffice: IssuingOffice(region: region, name: "上海市发证窗口"), databaseRevision: 1, slotSize: profile.slotSize)
     let document = try HandbookSigner.sign(
@@ -87,16 +88,20 @@ for profile in CardProfile.all {
         let connection = try context.connect(reader: reader)
         let tap = HandbookCard(connection: connection)
         let readout = try tap.read()
-        guard try tap.internalAuthenticate(publicKey: cardKey, serial: readout.info.serial) else { fatalError("authentication failed") }
+        guard try tap.internalAuthenticate(publicKey: cardKey, serial: readout.info.serial) else {
+            fatalError("authentication failed")
+        }
         connection.disconnect()
         samples.append(milliseconds(clock.now - start))
         tapCommands = tap.channel.commandCount
         tapBytes = tap.channel.bytesSent + tap.channel.bytesReceived
     }
     print(
-        pad(profile.name, 14) + pad("\(document.count) B", 10) + pad("\(tapCommands) (\(minimumTap))", 16) + pad("\(tapBytes)", 11)
+        pad(profile.name, 14) + pad("\(document.count) B", 10) + pad("\(tapCommands) (\(minimumTap))", 16)
+            + pad("\(tapBytes)", 11)
             + pad("\(writeCommands) (\(minimumWrite))", 18) + pad("\(writeBytes)", 13)
-            + pad(format(percentile(samples, 0.5), decimals: 2) + " ms", 12) + format(percentile(samples, 0.99), decimals: 2) + " ms")
+            + pad(format(percentile(samples, 0.5), decimals: 2) + " ms", 12)
+            + format(percentile(samples, 0.99), decimals: 2) + " ms")
     insertion.pull()
     try waitFor(card: false)
 }
