@@ -15,12 +15,15 @@ let package = Package(
         .library(name: "HandbookCrypto", targets: ["HandbookCrypto"]),
         .library(name: "CardReader", targets: ["CardReader"]),
         .library(name: "VirtualCard", targets: ["VirtualCard"]),
+        .library(name: "CreditStore", targets: ["CreditStore"]),
         .executable(name: "virtual-card", targets: ["virtual-card"]),
         .executable(name: "handbook-card", targets: ["handbook-card"]),
+        .executable(name: "handbook-issuer", targets: ["handbook-issuer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // C bindings: module map + shim header, no Swift code (PLATFORM.md).
@@ -81,6 +84,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "CreditStore",
+            dependencies: ["HandbookCodec", "HandbookCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "handbook-issuer",
+            dependencies: [
+                "CreditStore", "HandbookCodec", "HandbookCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // What `make demo` runs until the issuer and the verifier exist.
         .executableTarget(
             name: "handbook-demo",
@@ -106,6 +123,13 @@ let package = Package(
         .testTarget(
             name: "CardReaderTests",
             dependencies: ["CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditStoreTests",
+            dependencies: [
+                "CreditStore", "HandbookCodec", "HandbookCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

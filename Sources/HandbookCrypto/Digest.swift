@@ -27,3 +27,39 @@ public func randomBytes(_ count: Int) throws(CryptoError) -> [UInt8] {
     guard count == 0 || RAND_bytes(&bytes, Int32(count)) == 1 else { throw .openssl("draw random bytes") }
     return bytes
 }
+
+/// A digest computed over pieces, for files too large to hold.
+public final class DigestStream {
+    private let context: OpaquePointer
+    private var finished = false
+
+    public init(_ digest: Digest) {
+        guard let context = EVP_MD_CTX_new(), let md = EVP_MD_fetch(nil, digest.rawValue, nil) else {
+            preconditionFailure("OpenSSL has no \(digest.rawValue): \(drainErrorQueue() ?? "")")
+        }
+        defer { EVP_MD_free(md) }
+        guard EVP_DigestInit_ex(context, md, nil) == 1 else {
+            preconditionFailure("EVP_DigestInit_ex(\(digest.rawValue)) failed: \(drainErrorQueue() ?? "")")
+        }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    /// Adds the next piece.
+    public func update(_ bytes: some Collection<UInt8>) {
+        precondition(!finished, "the digest was already finished")
+        let updated = withContiguousBytes(bytes) { EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+        precondition(updated == 1, "EVP_DigestUpdate failed")
+    }
+
+    /// The digest of everything added.
+    public func finish() -> [UInt8] {
+        precondition(!finished, "the digest was already finished")
+        finished = true
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        precondition(EVP_DigestFinal_ex(context, &out, &length) == 1, "EVP_DigestFinal_ex failed")
+        return Array(out.prefix(Int(length)))
+    }
+}

@@ -208,6 +208,23 @@ public struct ChainVerification: Sendable {
 
     /// Whether all three parts passed.
     public var isTrusted: Bool { path == .passed && validity == .valid && revocation == .good }
+
+    /// The first part that did not pass, in words; empty when the chain is trusted.
+    public var problem: String {
+        if case .failed(let failure) = path { return failure.description }
+        switch validity {
+        case .expired(let subject, let date): return "\(subject) expired on \(date)"
+        case .notYetValid(let subject, let date): return "\(subject) is not valid before \(date)"
+        case .notChecked: return "validity not checked"
+        case .valid: break
+        }
+        switch revocation {
+        case .revoked(let subject, let date): return "\(subject) was revoked on \(date)"
+        case .unknown(let reason): return "revocation unknown: \(reason)"
+        case .notChecked: return "revocation not checked"
+        case .good: return ""
+        }
+    }
 }
 
 /// An X509_STORE holding the roots. OpenSSL allows one store to serve concurrent verifications once

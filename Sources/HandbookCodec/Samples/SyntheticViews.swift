@@ -18,7 +18,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 /// qualifications, practitioners, projects and records in the three provinces. Deterministic for a
 /// given generator state. Used by tests, benchmarks and the demo; never real data.
 public enum SyntheticData {
-    static let prefectures = [
+    public static let prefectures = [
         "310101", "310104", "310115", "310117", "320100", "320200", "320500", "320583", "321000", "330100", "330200",
         "330300", "330600", "330782",
     ]
@@ -134,7 +134,7 @@ public enum SyntheticData {
         return view
     }
 
-    static func personName(using rng: inout some RandomNumberGenerator) -> String {
+    public static func personName(using rng: inout some RandomNumberGenerator) -> String {
         String(surnames.randomElement(using: &rng)!) + String(givenNames.randomElement(using: &rng)!)
             + (Bool.random(using: &rng) ? String(givenNames.randomElement(using: &rng)!) : "")
     }

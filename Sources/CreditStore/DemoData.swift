@@ -1,0 +1,242 @@
+import Foundation
+import GRDB
+import HandbookCodec
+import HandbookCrypto
+
+/// The licensing offices of the three provinces, as the demo data and `handbook-issuer init` set them up.
+public let regionalOffices: [IssuingOffice] = [
+    IssuingOffice(region: try! RegionCode("310000"), name: "上海市住房和城乡建设管理委员会"),
+    IssuingOffice(region: try! RegionCode("320000"), name: "江苏省住房和城乡建设厅"),
+    IssuingOffice(region: try! RegionCode("330000"), name: "浙江省住房和城乡建设厅"),
+]
+
+extension SQLiteCreditStore {
+    /// Loads demo enterprises `range` straight into the database, `batch` enterprises per
+    /// transaction, each transaction one revision and one audit entry. Every enterprise also gets
+    /// an issued card and the document record of it (demo documents keep no card image: their
+    /// hash is of the document number). For a database holding no demo data of `range`.
+    public func loadDemo(
+        _ dataset: DemoDataset, range: Range<Int>, batch: Int = 20_000, by actor: Account,
+        progress: ((Int) -> Void)? = nil
+    ) throws(StoreError) {
+        try actor.authorise([.admin], for: nil, to: "load demo data")
+        try write { db in
+            for office in regionalOffices {
+                try db.execute(
+                    sql: "INSERT INTO offices (region, name) VALUES (?, ?) ON CONFLICT (region) DO NOTHING",
+                    arguments: [office.region.code, office.name])
+            }
+        }
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let end = min(range.upperBound, start + batch)
+            try write { db in
+                try self.requireCurrent(actor, db)
+                let revision = Int64(try Self.currentRevision(db) + 1)
+                var records = 0
+                for index in start..<end {
+                    records += try Self.insert(dataset.enterprise(index), index: index, revision: revision, now: self.now, db)
+                }
+                try self.change(
+                    db, by: actor.name, "demo.load", "enterprises \(start)..<\(end)",
+                    ["seed": String(dataset.seed), "enterprises": String(end - start), "records": String(records)])
+            }
+            progress?(end - range.lowerBound)
+            start = end
+        }
+    }
+
+    private static func insert(_ demo: DemoEnterprise, index: Int, revision: Int64, now: Int64, _ db: Database) throws -> Int {
+        let uscc = demo.enterprise.uscc.value
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO enterprises (uscc, name, legal_representative, registered_region, updated_revision)
+                VALUES (?, ?, ?, ?, ?)
+                """
+        ).execute(
+            arguments: [
+                uscc, demo.enterprise.name, demo.enterprise.legalRepresentative, demo.enterprise.registeredRegion.code,
+                revision,
+            ])
+        let alias = try db.cachedStatement(sql: "INSERT INTO enterprise_aliases (kind, value, uscc) VALUES (?, ?, ?)")
+        if let code = demo.enterprise.organizationCode {
+            try alias.execute(arguments: ["organization-code", code.value, uscc])
+        }
+        if let number = demo.enterprise.registrationNumber {
+            try alias.execute(arguments: ["registration-number", number.value, uscc])
+        }
+        let qualification = try db.cachedStatement(
+            sql: """
+                INSERT INTO qualifications (certificate_number, category, uscc, grade, valid_from, valid_until,
+                    issuing_authority, updated_revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for item in demo.qualifications {
+            try qualification.execute(
+                arguments: [
+                    item.certificateNumber, item.category, uscc, item.grade, item.validFrom.description,
+                    item.validUntil.description, item.issuingAuthority, revision,
+                ])
+        }
+        let practitioner = try db.cachedStatement(
+            sql: "INSERT INTO practitioners (identity_type, identity_number, name, updated_revision) VALUES (?, ?, ?, ?)")
+        let registration = try db.cachedStatement(
+            sql: """
+                INSERT INTO registrations (registration_number, practitioner_id, uscc, registration_type, updated_revision)
+                VALUES (?, ?, ?, ?, ?)
+                """)
+        for item in demo.practitioners {
+            try practitioner.execute(arguments: [item.identity.type.rawValue, item.identity.number, item.name, revision])
+            try registration.execute(
+                arguments: [item.registrationNumber, db.lastInsertedRowID, uscc, item.registrationType, revision])
+        }
+        let project = try db.cachedStatement(
+            sql: "INSERT INTO projects (project_number, name, region, updated_revision) VALUES (?, ?, ?, ?)")
+        let participant = try db.cachedStatement(
+            sql: """
+                INSERT INTO project_participants (project_number, uscc, role, contract_amount, completion_date)
+                VALUES (?, ?, ?, ?, ?)
+                """)
+        let award = try db.cachedStatement(sql: "INSERT INTO awards (project_number, name) VALUES (?, ?)")
+        for item in demo.projects {
+            try project.execute(arguments: [item.number.value, item.name, item.region.code, revision])
+            try participant.execute(
+                arguments: [
+                    item.number.value, uscc, Int(item.role.rawValue), Int64(item.contractAmount),
+                    item.completionDate?.description,
+                ])
+            for name in item.awards { try award.execute(arguments: [item.number.value, name]) }
+        }
+        let record = try db.cachedStatement(sql: upsertRecordSQL)
+        for item in demo.records {
+            let months = (item.record.publishedUntil.year - item.record.publishedFrom.year) * 12
+                + item.record.publishedUntil.month - item.record.publishedFrom.month
+            let stored = StoredRecord(
+                recordNumber: item.record.recordNumber, uscc: demo.enterprise.uscc, kind: item.record.kind,
+                behaviourCode: item.record.behaviourCode, projectNumber: nil, decisionNumber: item.record.decisionNumber,
+                authority: item.record.authority, authorityLevel: item.record.authorityLevel,
+                decisionDate: item.record.decisionDate, publicationMonths: months,
+                publishedFrom: item.record.publishedFrom, publishedUntil: item.record.publishedUntil,
+                summary: item.record.summary, status: item.withdrawn ? .withdrawn : .published, version: 1)
+            try record.execute(arguments: recordArguments(stored, revision: UInt64(revision)))
+        }
+        let document = try DocumentNumber(region: demo.province, serial: UInt64(index) + 1)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO cards (serial, profile, state, uscc, current_document, updated_at, updated_revision)
+                VALUES (?, 'handbook-32k', 'issued', ?, ?, ?, ?)
+                """
+        ).execute(arguments: [demo.card.description, uscc, document.value, now, revision])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO documents (document_number, card_serial, uscc, office_region, view_revision, issued_at,
+                    expires_on, state, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, 'current', ?)
+                """
+        ).execute(
+            arguments: [
+                document.value, demo.card.description, uscc, demo.province.code, revision, now,
+                CardTimestamp(secondsSince1970: now).date.adding(months: 12).description,
+                Data(Digest.sha256.hash(Array(document.value.utf8))),
+            ])
+        return demo.records.count
+    }
+}
+
+extension DemoDataset {
+    /// Writes enterprises `range` as import files (Docs/IMPORT-FORMAT.md): for each province, one
+    /// file per entity type, named `<province>-<entity>.jsonl`. Returns the files in the order to
+    /// import them.
+    public func writeImportFiles(to directory: URL, range: Range<Int>? = nil) throws -> [URL] {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let provinces = ["310000", "320000", "330000"]
+        var writers: [String: FileHandle] = [:]
+        var urls: [URL] = []
+        for entity in ImportEntity.allCases {
+            for province in provinces {
+                let url = directory.appendingPathComponent("\(province)-\(entity.rawValue).jsonl")
+                FileManager.default.createFile(atPath: url.path, contents: nil)
+                let handle = try FileHandle(forWritingTo: url)
+                try handle.truncate(atOffset: 0)
+                let header: [String: Any] = [
+                    "format": "credit-handbook-import", "version": 1, "entity": entity.rawValue, "region": province,
+                    "source": "demo data, seed \(seed)",
+                ]
+                try handle.write(contentsOf: Self.line(header))
+                writers["\(province)/\(entity.rawValue)"] = handle
+                urls.append(url)
+            }
+        }
+        defer { for handle in writers.values { try? handle.close() } }
+        for index in range ?? 0..<count {
+            let demo = enterprise(index)
+            let province = demo.province.code
+            func write(_ entity: ImportEntity, _ object: [String: Any]) throws {
+                try writers["\(province)/\(entity.rawValue)"]!.write(contentsOf: Self.line(object))
+            }
+            var enterprise: [String: Any] = [
+                "uscc": demo.enterprise.uscc.value, "name": demo.enterprise.name,
+                "legalRepresentative": demo.enterprise.legalRepresentative,
+                "registeredRegion": demo.enterprise.registeredRegion.code,
+            ]
+            enterprise["organizationCode"] = demo.enterprise.organizationCode?.description
+            enterprise["registrationNumber"] = demo.enterprise.registrationNumber?.value
+            try write(.enterprises, enterprise)
+            for item in demo.qualifications {
+                try write(
+                    .qualifications,
+                    [
+                        "uscc": demo.enterprise.uscc.value, "category": item.category, "grade": item.grade,
+                        "certificateNumber": item.certificateNumber, "validFrom": item.validFrom.description,
+                        "validUntil": item.validUntil.description, "issuingAuthority": item.issuingAuthority,
+                    ])
+            }
+            for item in demo.practitioners {
+                try write(
+                    .practitioners,
+                    [
+                        "identityType": item.identity.type.rawValue, "identityNumber": item.identity.number,
+                        "name": item.name,
+                        "registrations": [
+                            [
+                                "registrationNumber": item.registrationNumber, "registrationType": item.registrationType,
+                                "uscc": demo.enterprise.uscc.value,
+                            ]
+                        ],
+                    ])
+            }
+            for item in demo.projects {
+                var participant: [String: Any] = [
+                    "uscc": demo.enterprise.uscc.value, "role": item.role.importName,
+                    "contractAmount": item.contractAmount,
+                ]
+                participant["completionDate"] = item.completionDate?.description
+                try write(
+                    .projects,
+                    [
+                        "projectNumber": item.number.value, "name": item.name, "region": item.region.code,
+                        "participants": [participant], "awards": item.awards.map { ["name": $0] },
+                    ])
+            }
+            for item in demo.records {
+                let record = item.record
+                var row: [String: Any] = [
+                    "recordNumber": record.recordNumber.value, "uscc": demo.enterprise.uscc.value,
+                    "kind": record.kind == .good ? "good" : record.kind == .bad ? "bad" : "blacklist",
+                    "decisionNumber": record.decisionNumber, "authority": record.authority,
+                    "authorityLevel": record.authorityLevel.importName, "decisionDate": record.decisionDate.description,
+                    "publishedFrom": record.publishedFrom.description,
+                    "publishedUntil": record.publishedUntil.description, "summary": record.summary,
+                    "status": item.withdrawn ? "withdrawn" : "published",
+                ]
+                row["behaviourCode"] = record.behaviourCode?.code
+                try write(.records, row)
+            }
+        }
+        return urls
+    }
+
+    static func line(_ object: [String: Any]) throws -> Data {
+        var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        data.append(0x0A)
+        return data
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import HandbookCodec
+
+/// Writes a signed data package line by line, signing as it goes, so a region's package never has
+/// to fit in memory. The caller sends each line's bytes where it likes (a file, a socket).
+public final class DataPackageWriter {
+    private let signer: StreamingSigner
+    private let certificate: Certificate
+    private let sink: ([UInt8]) throws -> Void
+    private var finished = false
+    /// Lines written so far, the signature line included once finished.
+    public private(set) var lineCount = 0
+
+    /// Starts a package with its header. `sink` receives every line's bytes in order.
+    public init(
+        header: DataPackageHeader, key: PrivateKey, certificate: Certificate, sink: @escaping ([UInt8]) throws -> Void
+    ) throws {
+        guard key.publicKey == certificate.publicKey else {
+            throw SigningError.mismatchedSigner("the package key is not the key of \(certificate.subject)")
+        }
+        signer = try key.streamingSigner()
+        self.certificate = certificate
+        self.sink = sink
+        try write(.header(header))
+    }
+
+    /// Adds a line (anything but a header or signature).
+    public func write(_ line: DataPackageLine) throws {
+        precondition(!finished, "the package is already signed")
+        let bytes = line.encoded()
+        try signer.update(bytes)
+        try sink(bytes)
+        lineCount += 1
+    }
+
+    /// Signs everything written and writes the signature line.
+    public func finish() throws {
+        let value = try signer.finish()
+        let line = DataPackageLine.signature(
+            PackageSignature(
+                algorithm: signer.algorithm.oid.description, certificate: Data(certificate.derEncoded),
+                value: Data(value)))
+        finished = true
+        try sink(line.encoded())
+        lineCount += 1
+    }
+}
+
+/// Why a data package was refused.
+public struct DataPackageError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        case malformed = "PACKAGE_MALFORMED"
+        case badSignature = "PACKAGE_BAD_SIGNATURE"
+        case untrustedSigner = "PACKAGE_UNTRUSTED_SIGNER"
+        case tooOld = "PACKAGE_TOO_OLD"
+        case fromTheFuture = "PACKAGE_FROM_THE_FUTURE"
+    }
+
+    public let code: Code
+    public let reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(reason) [\(code.rawValue)]" }
+}
+
+/// A data package whose signature and signer were checked.
+public struct VerifiedDataPackage: Sendable {
+    public let contents: DataPackageContents
+    /// The certificate that signed it.
+    public let signer: Certificate
+    /// How old the package was when checked, in seconds.
+    public let age: TimeInterval
+}
+
+/// Checks data packages: well formed, signed over every byte before the signature line by a
+/// certificate that chains to a pinned root and is not revoked, and not older than allowed.
+public enum DataPackageVerifier {
+    /// Verifies `bytes` as a package at `now`; `maximumAge` in seconds.
+    public static func verify(
+        _ bytes: [UInt8], trustStore: TrustStore, now: Date = Date(), maximumAge: TimeInterval
+    ) throws(DataPackageError) -> VerifiedDataPackage {
+        let contents: DataPackageContents
+        do {
+            contents = try DataPackageContents(parsing: bytes)
+        } catch {
+            throw DataPackageError(.malformed, error.description)
+        }
+        let signature = contents.signature
+        guard let oid = try? OID(dotted: signature.algorithm), let algorithm = SignatureAlgorithm(oid: oid) else {
+            throw DataPackageError(.badSignature, "unknown signature algorithm \(signature.algorithm)")
+        }
+        let signer: Certificate
+        do {
+            signer = try trustStore.certificate(derEncoded: Array(signature.certificate))
+        } catch {
+            throw DataPackageError(.untrustedSigner, "the signer's certificate does not parse: \(error)")
+        }
+        let valid: Bool
+        do {
+            valid = try signer.publicKey.isValidSignature(
+                Array(signature.value), for: bytes[0..<contents.signedLength], algorithm: algorithm)
+        } catch {
+            throw DataPackageError(.badSignature, "\(error)")
+        }
+        guard valid else {
+            throw DataPackageError(.badSignature, "the signature does not match the package's contents")
+        }
+        let createdAt = Date(timeIntervalSince1970: TimeInterval(contents.header.createdAt.secondsSince1970))
+        let chain = trustStore.verify(signer: signer, validAt: createdAt, revocationAt: now)
+        guard chain.isTrusted else {
+            throw DataPackageError(.untrustedSigner, "signer \(signer.subject): \(chain.problem)")
+        }
+        let age = now.timeIntervalSince(createdAt)
+        guard age >= -300 else {
+            throw DataPackageError(
+                .fromTheFuture, "the package says it was made at \(contents.header.createdAt), after now")
+        }
+        guard age <= maximumAge else {
+            throw DataPackageError(
+                .tooOld,
+                "the package was made at \(contents.header.createdAt), \(Int(age / 3600)) h ago; at most \(Int(maximumAge / 3600)) h is accepted: download a new package"
+            )
+        }
+        return VerifiedDataPackage(contents: contents, signer: signer, age: max(0, age))
+    }
+}

@@ -1,0 +1,346 @@
+import ArgumentParser
+import CreditStore
+import Foundation
+import HandbookCodec
+import HandbookCrypto
+
+/// The licensing office's administration tool over the credit database.
+@main
+struct IssuerTool: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "handbook-issuer",
+        abstract: "Administer the credit database of the IC-card credit handbook.",
+        subcommands: [Init.self, Import.self, Export.self, SeedDemo.self, View.self, CardStatus.self, Audit.self])
+}
+
+struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database"),
+        help: "The SQLite credit database (created and migrated on first use). Default: $HANDBOOK_DATABASE or credit.sqlite.")
+    var databasePath: String?
+
+    @Option(name: .customLong("as"), help: "The account to act as (an admin unless the command says otherwise).")
+    var account: String = "admin"
+
+    var path: String {
+        databasePath ?? ProcessInfo.processInfo.environment["HANDBOOK_DATABASE"] ?? "credit.sqlite"
+    }
+
+    func open() throws -> SQLiteCreditStore {
+        do {
+            return try SQLiteCreditStore(path: path)
+        } catch {
+            throw fail(error)
+        }
+    }
+
+    func actor(_ store: SQLiteCreditStore) async throws -> Account {
+        guard let account = try await store.account(named: account) else {
+            throw fail(
+                StoreError(
+                    .unknownAccount,
+                    "no account \(account) in \(path); create the database with `handbook-issuer init` or name an account with --as"
+                ))
+        }
+        return account
+    }
+}
+
+/// Prints an error on standard error and gives the exit code of its kind.
+func fail(_ error: any Error) -> ExitCode {
+    FileHandle.standardError.write(Data("handbook-issuer: \(error)\n".utf8))
+    if let error = error as? StoreError {
+        switch error.code {
+        case .invalidInput, .importRejected: return ExitCode(65)  // EX_DATAERR
+        case .fileUnreadable: return ExitCode(66)  // EX_NOINPUT
+        case .forbidden, .unknownAccount: return ExitCode(77)  // EX_NOPERM
+        case .notFound: return ExitCode(65)
+        default: return ExitCode(70)  // EX_SOFTWARE
+        }
+    }
+    return ExitCode(70)
+}
+
+struct Init: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the credit database and its first admin account.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The regions the admin acts for, comma-separated GB/T 2260 codes.")
+    var regions: String = "310000,320000,330000"
+
+    func run() async throws {
+        let database = try store.open()
+        do {
+            let account = try await database.createAccount(
+                name: store.account, role: .admin, scope: try RegionScope(parsing: regions), passwordHash: nil, by: nil)
+            print("created \(database.path) with admin account \(account.name) for \(account.scope)")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import provincial data files (JSON Lines, Docs/IMPORT-FORMAT.md); each file applies whole or not at all.",
+        discussion: "Files are applied in dependency order: enterprises, qualifications, practitioners, projects, records.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The files to import.")
+    var files: [String]
+
+    func run() async throws {
+        let database = try store.open()
+        let actor = try await store.actor(database)
+        let progress = ProgressDisplay()
+        var failures = 0
+        for file in try orderedFiles() {
+            do {
+                let summary = try await database.importFile(
+                    at: URL(fileURLWithPath: file), by: actor, progress: { progress.show($0) })
+                progress.finish()
+                print(
+                    "\(summary.file): \(summary.rows) \(summary.entity.rawValue) rows — \(summary.inserted) new, \(summary.updated) changed, \(summary.unchanged) unchanged; revision \(summary.revision)"
+                )
+            } catch {
+                progress.finish()
+                FileHandle.standardError.write(Data("handbook-issuer: \(error)\n".utf8))
+                failures += 1
+            }
+        }
+        if failures > 0 { throw ExitCode(65) }
+    }
+
+    /// The files sorted by the entity their header names, so references resolve.
+    func orderedFiles() throws -> [String] {
+        func rank(_ file: String) -> Int {
+            guard let handle = FileHandle(forReadingAtPath: file),
+                let data = try? handle.read(upToCount: 4096)
+            else { return 99 }
+            try? handle.close()
+            let first = String(decoding: data.prefix { $0 != 0x0A }, as: UTF8.self)
+            return ImportEntity.allCases.first { first.contains("\"entity\":\"\($0.rawValue)\"") }?.order ?? 99
+        }
+        return files.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(
+            \.element)
+    }
+}
+
+/// A progress bar on a terminal; elsewhere a line every 50,000 rows.
+final class ProgressDisplay: @unchecked Sendable {
+    // @unchecked: the import calls it from one thread at a time; the lock guards the rest.
+    private let lock = NSLock()
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private var lastLine = 0
+    private var drawn = false
+
+    func show(_ progress: ImportProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        if terminal {
+            let fraction = progress.totalBytes > 0 ? Double(progress.bytesRead) / Double(progress.totalBytes) : 1
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            let text = "\r\(progress.file) [\(bar)] \(Int(fraction * 100))% \(progress.rows) rows"
+            FileHandle.standardError.write(Data(text.utf8))
+            drawn = true
+        } else if progress.rows - lastLine >= 50_000 {
+            lastLine = progress.rows
+            FileHandle.standardError.write(Data("\(progress.file): \(progress.rows) rows read\n".utf8))
+        }
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        drawn = false
+        lastLine = 0
+    }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export a region's signed data package (Cards/DATA-PACKAGE.md) for offline verifiers and other provinces.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The region whose enterprises the package covers (GB/T 2260 code).")
+    var region: String
+
+    @Option(help: "The package signer's private key (PEM).")
+    var key: String
+
+    @Option(help: "The package signer's certificate (PEM).")
+    var certificate: String
+
+    @Option(help: "CRL files (PEM) of revoked office certificates to include.")
+    var crl: [String] = []
+
+    @Option(help: "The day publication windows are applied for (YYYY-MM-DD); default today.")
+    var on: String?
+
+    @Option(name: .shortAndLong, help: "The package file to write.")
+    var output: String
+
+    func run() async throws {
+        let database = try store.open()
+        let actor = try await store.actor(database)
+        do {
+            let region = try RegionCode(self.region)
+            let key = try PrivateKey(pemEncoded: try String(contentsOfFile: self.key, encoding: .utf8))
+            let certificate = try Certificate(pemEncoded: try String(contentsOfFile: self.certificate, encoding: .utf8))
+            let crls = try crl.map { try CertificateRevocationList(pemEncoded: try String(contentsOfFile: $0, encoding: .utf8)) }
+            let now = Date()
+            let day = try on.map { try CardDate(yyyymmdd: $0.filter { $0 != "-" }) }
+                ?? CardTimestamp(secondsSince1970: Int64(now.timeIntervalSince1970)).date
+            let summary = try await PackageExport.export(
+                from: database, region: region, on: day, at: now, by: actor, key: key, certificate: certificate,
+                revocationLists: crls, to: URL(fileURLWithPath: output))
+            print(
+                "\(output): \(summary.views) views, \(summary.cards) cards, \(summary.documents) documents, \(crls.count) CRLs at revision \(summary.revision), signed by \(certificate.commonName ?? certificate.subject)"
+            )
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct SeedDemo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-demo",
+        abstract: "Fill the database with deterministic demo data (never real data).")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "How many enterprises.")
+    var enterprises: Int = 1_000
+
+    @Option(help: "The seed: the same seed gives the same data.")
+    var seed: UInt64 = 2007
+
+    @Option(help: "Write import files to this folder instead of loading the database directly.")
+    var files: String?
+
+    func validate() throws {
+        guard (1...DemoDataset.maximumCount).contains(enterprises) else {
+            throw ValidationError("--enterprises must be 1 to \(DemoDataset.maximumCount)")
+        }
+    }
+
+    func run() async throws {
+        let dataset = DemoDataset(seed: seed, count: enterprises)
+        if let files {
+            let urls = try dataset.writeImportFiles(to: URL(fileURLWithPath: files))
+            print("wrote \(urls.count) import files to \(files)")
+            return
+        }
+        let database = try store.open()
+        let actor = try await store.actor(database)
+        let started = Date()
+        do {
+            try database.loadDemo(dataset, range: 0..<enterprises, by: actor) { done in
+                if isatty(STDERR_FILENO) == 1 {
+                    FileHandle.standardError.write(Data("\rloaded \(done)/\(enterprises) enterprises".utf8))
+                }
+            }
+        } catch {
+            throw fail(error)
+        }
+        if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
+        print(
+            "loaded \(enterprises) demo enterprises (seed \(seed)) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; revision \(try await database.revision())"
+        )
+    }
+}
+
+struct View: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print an enterprise's current view (what a card issued now would carry) as JSON.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The enterprise's USCC, organisation code or registration number.")
+    var enterprise: String
+
+    @Option(help: "The day (YYYY-MM-DD); default today.")
+    var on: String?
+
+    func run() async throws {
+        let database = try store.open()
+        do {
+            guard let found = try await database.enterprise(identifiedBy: enterprise) else {
+                throw StoreError(.notFound, "no enterprise \(enterprise)")
+            }
+            let day = try on.map { try CardDate(yyyymmdd: $0.filter { $0 != "-" }) }
+                ?? CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
+            let view = try await database.currentView(of: found.uscc, on: day)
+            print(try prettyJSON(view))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct CardStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "card-status", abstract: "Print what the database says about a card, as JSON.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The card serial (16 hex digits).")
+    var serial: String
+
+    func run() async throws {
+        let database = try store.open()
+        do {
+            guard let status = try await database.cardStatus(try CardSerial(hex: serial)) else {
+                throw StoreError(.notFound, "no card \(serial) in the database")
+            }
+            print(try prettyJSON(status))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify the audit log's hash chain and print its head; exit 1 if it is broken.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Also print the entries after this id.")
+    var after: Int64?
+
+    func run() async throws {
+        let database = try store.open()
+        do {
+            if let after {
+                for entry in try await database.auditEntries(after: after, limit: 10_000) {
+                    print("\(entry.id)\t\(entry.at)\t\(entry.account)\t\(entry.action)\t\(entry.subject)\t\(entry.detail)")
+                }
+            }
+            let result = try await database.verifyAuditChain()
+            if let problem = result.problem {
+                print("audit log BROKEN at entry \(result.firstBrokenEntry!): \(problem)")
+                throw ExitCode(1)
+            }
+            print("audit log intact: \(result.entries) entries, head \(result.head)")
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+func prettyJSON(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
