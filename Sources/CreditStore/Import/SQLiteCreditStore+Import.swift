@@ -159,9 +159,11 @@ struct ImportSession {
             header = try decoder.decode(ImportHeader.self, from: Data(bytes))
         } catch let error as DecodingError {
             issue(line, "", "the first line must be the header object: \(describe(error))")
+            stopReading = true
             return
         } catch {
             issue(line, "", "the first line must be the header object")
+            stopReading = true
             return
         }
         var validator = RowValidator(file: file, line: line)
