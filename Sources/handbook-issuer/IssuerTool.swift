@@ -129,7 +129,7 @@ struct Import: AsyncParsableCommand {
     }
 }
 
-/// A progress bar on a terminal; elsewhere a line every 50,000 rows.
+/// A progress bar on a terminal; elsewhere a line every 10,000 rows.
 final class ProgressDisplay: @unchecked Sendable {
     // @unchecked: the import calls it from one thread at a time; the lock guards the rest.
     private let lock = NSLock()
@@ -148,7 +148,7 @@ final class ProgressDisplay: @unchecked Sendable {
             let text = "\r\(progress.file) [\(bar)] \(Int(fraction * 100))% \(progress.rows) rows"
             FileHandle.standardError.write(Data(text.utf8))
             drawn = true
-        } else if progress.rows - lastLine >= 50_000 {
+        } else if progress.rows - lastLine >= 10_000 {
             lastLine = progress.rows
             FileHandle.standardError.write(Data("\(progress.file): \(progress.rows) rows read\n".utf8))
         }

@@ -68,14 +68,9 @@ public struct DemoDataset: Sendable {
         let short = province == "31" ? "沪" : province == "32" ? "苏" : "浙"
         let authority = SyntheticData.authorities[province]!
 
-        // Unique by construction: the organisation-code body is a bijection of the index.
-        let body = Self.digits((UInt64(index) &* 7_919 &+ 1_234_567) % 100_000_000, width: 8)
-        let orgCheck = CheckCharacters.organizationCode(body.map { $0.digitValue! })
-        let orgCode = body + (orgCheck == 10 ? "X" : String(orgCheck))
-        let partial = "91" + region + orgCode
-        let check = USCC.characterSet[CheckCharacters.uscc(partial.map { USCC.characterSet.firstIndex(of: $0)! })]
+        let (uscc, orgCode) = Self.uscc(index: index, region: region)
         var enterprise = Enterprise(
-            uscc: try! USCC(partial + String(check)),
+            uscc: uscc,
             name: "\(city)\(Self.tradeName(index))\(SyntheticData.companyWords[index % SyntheticData.companyWords.count])有限公司",
             legalRepresentative: SyntheticData.personName(using: &rng), registeredRegion: try! RegionCode(region),
             organizationCode: try! OrganizationCode(orgCode))
@@ -165,6 +160,17 @@ public struct DemoDataset: Sendable {
         return DemoEnterprise(
             enterprise: enterprise, qualifications: qualifications, practitioners: practitioners, projects: projects,
             records: records, card: try! CardSerial(bytes: serial))
+    }
+
+    /// The USCC of enterprise `index` registered in `region`, and its organisation code: unique for
+    /// every index below 10⁸, because the organisation-code body is a bijection of the index.
+    public static func uscc(index: Int, region: String) -> (USCC, String) {
+        let body = digits((UInt64(index) &* 7_919 &+ 1_234_567) % 100_000_000, width: 8)
+        let orgCheck = CheckCharacters.organizationCode(body.map { $0.digitValue! })
+        let orgCode = body + (orgCheck == 10 ? "X" : String(orgCheck))
+        let partial = "91" + region + orgCode
+        let check = USCC.characterSet[CheckCharacters.uscc(partial.map { USCC.characterSet.firstIndex(of: $0)! })]
+        return (try! USCC(partial + String(check)), orgCode)
     }
 
     /// A two-character trade name that differs between neighbouring indices.

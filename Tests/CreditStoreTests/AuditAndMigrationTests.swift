@@ -1,0 +1,156 @@
+@testable import CreditStore
+import Foundation
+import GRDB
+import HandbookCodec
+import Testing
+
+@Suite("the hash-chained audit log")
+struct AuditTests {
+    @Test("the chain verifies; an edited, a deleted or a reordered entry is found")
+    func tampering() async throws {
+        let t = try await TestStore()
+        defer { t.remove() }
+        _ = try await publishedBadRecord(t)
+        let intact = try await t.store.verifyAuditChain()
+        #expect(intact.isIntact)
+        #expect(intact.entries == (try await t.store.auditEntries(after: 0, limit: 10_000).count))
+        #expect(intact.entries >= 9)
+        let entries = try await t.store.auditEntries(after: 0, limit: 10_000)
+        #expect(intact.head == entries.last?.hash)
+        for (previous, entry) in zip(entries, entries.dropFirst()) { #expect(entry.previousHash == previous.hash) }
+
+        // The triggers refuse edits through SQL.
+        let raw = try t.rawQueue()
+        await #expect(throws: DatabaseError.self) {
+            try await raw.write { try $0.execute(sql: "UPDATE audit_log SET account = 'nobody' WHERE id = 3") }
+        }
+        await #expect(throws: DatabaseError.self) { try await raw.write { try $0.execute(sql: "DELETE FROM audit_log WHERE id = 3") } }
+
+        // Someone with the file drops them and edits entry 4's account: the chain names entry 4.
+        try await raw.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_log_no_update")
+            try db.execute(sql: "DROP TRIGGER audit_log_no_delete")
+            try db.execute(sql: "UPDATE audit_log SET account = 'nobody' WHERE id = 4")
+        }
+        var result = try await t.store.verifyAuditChain()
+        #expect(result.firstBrokenEntry == 4)
+        #expect(result.problem?.contains("altered") == true)
+
+        // Recomputing entry 4's own hash does not help: entry 5 no longer follows it.
+        try await raw.write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_log WHERE id = 4")!
+            let hash = HandbookCryptoDigest.sha256(
+                AuditChain.hashInput(
+                    previous: [UInt8](row["previous_hash"] as Data), id: 4, at: row["at"], account: "nobody",
+                    action: row["action"], subject: row["subject"], detail: row["detail"], revision: row["revision"]))
+            try db.execute(sql: "UPDATE audit_log SET hash = ? WHERE id = 4", arguments: [Data(hash)])
+        }
+        result = try await t.store.verifyAuditChain()
+        #expect(result.firstBrokenEntry == 5)
+        #expect(result.problem?.contains("does not follow") == true)
+
+        // A deleted entry is a gap.
+        try await raw.write { try $0.execute(sql: "DELETE FROM audit_log WHERE id = 2") }
+        result = try await t.store.verifyAuditChain()
+        #expect(result.firstBrokenEntry == 3)
+        #expect(result.problem?.contains("missing") == true)
+    }
+
+    @Test("changing a detail or a revision number is found too")
+    func otherFields() async throws {
+        let t = try await TestStore()
+        defer { t.remove() }
+        let raw = try t.rawQueue()
+        try await raw.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_log_no_update")
+            try db.execute(sql: "UPDATE audit_log SET revision = revision + 1 WHERE id = 2")
+        }
+        #expect(try await t.store.verifyAuditChain().firstBrokenEntry == 2)
+        try await raw.write { db in
+            try db.execute(sql: "UPDATE audit_log SET revision = revision - 1 WHERE id = 2")
+            try db.execute(sql: #"UPDATE audit_log SET detail = '{"role":"admin"}' WHERE id = 3"#)
+        }
+        #expect(try await t.store.verifyAuditChain().firstBrokenEntry == 3)
+    }
+}
+
+import HandbookCrypto
+
+enum HandbookCryptoDigest {
+    static func sha256(_ bytes: [UInt8]) -> [UInt8] { Digest.sha256.hash(bytes) }
+}
+
+@Suite("schema migrations")
+struct MigrationTests {
+    @Test("an empty file is created with every migration, WAL and foreign keys on")
+    func emptyDatabase() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let store = try SQLiteCreditStore(path: scratch.path("new.sqlite"))
+        let versions = try store.schemaVersions()
+        #expect(versions.applied == versions.known)
+        #expect(versions.known == ["v1-credit-database", "v2-checks-and-name-search"])
+        #expect(try await store.revision() == 0)
+        let (mode, foreignKeys) = try await store.pool.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
+        }
+        #expect(mode == "wal")
+        #expect(foreignKeys == 1)
+        // Foreign keys are enforced: a qualification of no enterprise is refused.
+        await #expect(throws: DatabaseError.self) {
+            try await store.pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO qualifications (certificate_number, category, uscc, grade, valid_from, valid_until,
+                            issuing_authority, updated_revision) VALUES ('D1', 'c', 'none', 'g', '2020-01-01', '2030-01-01', 'a', 1)
+                        """)
+            }
+        }
+    }
+
+    @Test("a database of the previous version is migrated and keeps its data")
+    func previousVersion() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let path = scratch.path("old.sqlite")
+        // What the previous program left: schema v1 with an account, an enterprise and a revision.
+        let old = try SQLiteCreditStore.openAtVersion("v1-credit-database", path: path)
+        try await old.write { db in
+            try db.execute(
+                sql: "INSERT INTO accounts (name, role, regions, created_at) VALUES ('admin', 'admin', '320000', 0)")
+            try db.execute(
+                sql: """
+                    INSERT INTO enterprises (uscc, name, legal_representative, registered_region, updated_revision)
+                    VALUES ('91320500012741623X', '苏州旧公司', '王强', '320500', 7)
+                    """)
+            try db.execute(sql: "UPDATE meta SET value = 7 WHERE key = 'revision'")
+        }
+        #expect(try await old.read { try $0.tableExists("checks") } == false)
+        try old.close()
+
+        let store = try SQLiteCreditStore(path: path)
+        #expect(try store.schemaVersions().applied == ["v1-credit-database", "v2-checks-and-name-search"])
+        #expect(try await store.pool.read { try $0.tableExists("checks") })
+        #expect(try await store.revision() == 7)
+        #expect(try await store.account(named: "admin")?.role == .admin)
+        #expect(try await store.enterprise(identifiedBy: "91320500012741623X")?.name == "苏州旧公司")
+        #expect(try await store.enterprises(namePrefix: "苏州旧", limit: 5).count == 1)
+    }
+
+    @Test("a database written by a newer program is refused, not guessed at")
+    func newerDatabase() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let path = scratch.path("newer.sqlite")
+        _ = try SQLiteCreditStore(path: path)
+        let raw = try DatabaseQueue(path: path)
+        try await raw.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')") }
+        try raw.close()
+        #expect {
+            _ = try SQLiteCreditStore(path: path)
+        } throws: { error in
+            (error as? StoreError)?.code == .incompatibleDatabase
+                && (error as? StoreError)?.message.contains("v9-from-the-future") == true
+        }
+    }
+}
