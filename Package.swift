@@ -101,7 +101,7 @@ let package = Package(
         // What `make demo` runs until the issuer and the verifier exist.
         .executableTarget(
             name: "handbook-demo",
-            dependencies: ["CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto"],
+            dependencies: ["CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto", "CreditStore"],
             swiftSettings: swiftSettings
         ),
 

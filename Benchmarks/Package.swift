@@ -31,6 +31,14 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "HandbookCodec", package: "CreditHandbook"),
+                .product(name: "CreditStore", package: "CreditHandbook"),
+            ]
+        ),
+        .executableTarget(
             name: "CodecBenchmark",
             dependencies: [
                 "BenchmarkSupport",

@@ -27,6 +27,10 @@ extension SQLiteCreditStore {
                     arguments: [office.region.code, office.name])
             }
         }
+        // A bulk load touches B-tree pages all over the file: give the writer a large page cache
+        // for its duration (SQLite's default of 2 MB makes it read the same pages again and again).
+        try write { db in try db.execute(sql: "PRAGMA cache_size = -1000000") }
+        defer { try? write { db in try db.execute(sql: "PRAGMA cache_size = \(Self.writerCacheKiB)") } }
         var start = range.lowerBound
         while start < range.upperBound {
             let end = min(range.upperBound, start + batch)
@@ -35,7 +39,8 @@ extension SQLiteCreditStore {
                 let revision = Int64(try Self.currentRevision(db) + 1)
                 var records = 0
                 for index in start..<end {
-                    records += try Self.insert(dataset.enterprise(index), index: index, revision: revision, now: self.now, db)
+                    records += try Self.insert(
+                        dataset.enterprise(index), index: index, revision: revision, now: self.now, db)
                 }
                 try self.change(
                     db, by: actor.name, "demo.load", "enterprises \(start)..<\(end)",
@@ -46,7 +51,9 @@ extension SQLiteCreditStore {
         }
     }
 
-    private static func insert(_ demo: DemoEnterprise, index: Int, revision: Int64, now: Int64, _ db: Database) throws -> Int {
+    private static func insert(_ demo: DemoEnterprise, index: Int, revision: Int64, now: Int64, _ db: Database) throws
+        -> Int
+    {
         let uscc = demo.enterprise.uscc.value
         try db.cachedStatement(
             sql: """
@@ -78,14 +85,18 @@ extension SQLiteCreditStore {
                 ])
         }
         let practitioner = try db.cachedStatement(
-            sql: "INSERT INTO practitioners (identity_type, identity_number, name, updated_revision) VALUES (?, ?, ?, ?)")
+            sql:
+                "INSERT INTO practitioners (identity_type, identity_number, name, updated_revision) VALUES (?, ?, ?, ?)"
+        )
         let registration = try db.cachedStatement(
             sql: """
                 INSERT INTO registrations (registration_number, practitioner_id, uscc, registration_type, updated_revision)
                 VALUES (?, ?, ?, ?, ?)
                 """)
         for item in demo.practitioners {
-            try practitioner.execute(arguments: [item.identity.type.rawValue, item.identity.number, item.name, revision])
+            try practitioner.execute(arguments: [
+                item.identity.type.rawValue, item.identity.number, item.name, revision,
+            ])
             try registration.execute(
                 arguments: [item.registrationNumber, db.lastInsertedRowID, uscc, item.registrationType, revision])
         }
@@ -108,11 +119,13 @@ extension SQLiteCreditStore {
         }
         let record = try db.cachedStatement(sql: upsertRecordSQL)
         for item in demo.records {
-            let months = (item.record.publishedUntil.year - item.record.publishedFrom.year) * 12
+            let months =
+                (item.record.publishedUntil.year - item.record.publishedFrom.year) * 12
                 + item.record.publishedUntil.month - item.record.publishedFrom.month
             let stored = StoredRecord(
                 recordNumber: item.record.recordNumber, uscc: demo.enterprise.uscc, kind: item.record.kind,
-                behaviourCode: item.record.behaviourCode, projectNumber: nil, decisionNumber: item.record.decisionNumber,
+                behaviourCode: item.record.behaviourCode, projectNumber: nil,
+                decisionNumber: item.record.decisionNumber,
                 authority: item.record.authority, authorityLevel: item.record.authorityLevel,
                 decisionDate: item.record.decisionDate, publicationMonths: months,
                 publishedFrom: item.record.publishedFrom, publishedUntil: item.record.publishedUntil,
@@ -197,7 +210,8 @@ extension DemoDataset {
                         "name": item.name,
                         "registrations": [
                             [
-                                "registrationNumber": item.registrationNumber, "registrationType": item.registrationType,
+                                "registrationNumber": item.registrationNumber,
+                                "registrationType": item.registrationType,
                                 "uscc": demo.enterprise.uscc.value,
                             ]
                         ],

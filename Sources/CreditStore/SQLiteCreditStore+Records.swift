@@ -107,9 +107,10 @@ extension SQLiteCreditStore {
         }
     }
 
-    static func checkDecision(kind: RecordKind, behaviourCode: BehaviourCode?, decisionNumber: String,
-        authority: String, summary: String) throws(StoreError)
-    {
+    static func checkDecision(
+        kind: RecordKind, behaviourCode: BehaviourCode?, decisionNumber: String,
+        authority: String, summary: String
+    ) throws(StoreError) {
         if kind.isUnfavourable, behaviourCode == nil {
             throw StoreError(
                 .invalidInput, "a \(kind.chineseName) record needs a behaviour code of the 认定标准, D1-1-03 say")
@@ -262,14 +263,17 @@ extension SQLiteCreditStore {
     /// Checks a shortened end against the rules; returns nothing or throws why not.
     static func checkShortening(_ record: StoredRecord, until: CardDate) throws(StoreError) {
         guard record.status == .published, let from = record.publishedFrom, let current = record.publishedUntil else {
-            throw StoreError(.conflict, "record \(record.recordNumber) is not published; only a published window can be shortened")
+            throw StoreError(
+                .conflict, "record \(record.recordNumber) is not published; only a published window can be shortened")
         }
         guard record.kind.isUnfavourable else {
-            throw StoreError(.conflict, "record \(record.recordNumber) is a 良好行为 record; only bad records are shortened")
+            throw StoreError(
+                .conflict, "record \(record.recordNumber) is a 良好行为 record; only bad records are shortened")
         }
         guard until < current else {
             throw StoreError(
-                .invalidInput, "the window of \(record.recordNumber) already ends on \(current); \(until) does not shorten it")
+                .invalidInput,
+                "the window of \(record.recordNumber) already ends on \(current); \(until) does not shorten it")
         }
         let earliest = from.adding(months: PublicationRules.minimumShortenedMonths)
         guard until >= earliest else {
@@ -314,7 +318,8 @@ extension SQLiteCreditStore {
             let number = try RecordNumber(request["record_number"])
             try actor.authorise([.approver], for: number.region, to: "approve shortenings of \(number.region.code)")
             guard request["status"] as String == "pending" else {
-                throw StoreError(.conflict, "shortening request \(requestID) was already \(request["status"] as String)")
+                throw StoreError(
+                    .conflict, "shortening request \(requestID) was already \(request["status"] as String)")
             }
             let until = try Self.date(request["requested_until"])
             var record = try self.loadRecord(db, number)
@@ -327,7 +332,9 @@ extension SQLiteCreditStore {
             record.version += 1
             try self.save(
                 db, record, action: "shortened", by: actor.name, reason: request["reason"],
-                detail: ["request": String(requestID), "until": until.description, "previousUntil": previous.description])
+                detail: [
+                    "request": String(requestID), "until": until.description, "previousUntil": previous.description,
+                ])
             return record
         }
     }

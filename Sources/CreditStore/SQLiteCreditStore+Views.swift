@@ -100,7 +100,8 @@ extension SQLiteCreditStore {
                 try Int.fetchOne(db, sql: "SELECT 1 FROM cards WHERE serial = ?", arguments: [serial.description])
                     == nil
             else { throw StoreError(.conflict, "card \(serial) is already registered") }
-            let revision = try self.change(db, by: actor.name, "card.register", serial.description, ["profile": profile])
+            let revision = try self.change(
+                db, by: actor.name, "card.register", serial.description, ["profile": profile])
             try db.execute(
                 sql: """
                     INSERT INTO cards (serial, profile, state, updated_at, updated_revision)
@@ -148,7 +149,9 @@ extension SQLiteCreditStore {
             try self.requireCurrent(actor, db)
             try writeHeader(try Self.currentRevision(db), try AuditChain.head(db))
             let usccs = try String.fetchCursor(
-                db, sql: "SELECT uscc FROM enterprises WHERE registered_region >= ? AND registered_region < ? ORDER BY uscc",
+                db,
+                sql:
+                    "SELECT uscc FROM enterprises WHERE registered_region >= ? AND registered_region < ? ORDER BY uscc",
                 arguments: [prefix, upper])
             while let uscc = try usccs.next() {
                 if let view = try Self.view(db, uscc: uscc, on: day) { try write(.view(view.view)) }
@@ -165,8 +168,10 @@ extension SQLiteCreditStore {
                 try write(
                     .card(
                         PackageCard(
-                            serial: try CardSerial(hex: row["serial"]), state: CardState(rawValue: row["state"]) ?? .revoked,
-                            uscc: try USCC(row["uscc"], mode: .lenient), document: try document.map { try DocumentNumber($0) })))
+                            serial: try CardSerial(hex: row["serial"]),
+                            state: CardState(rawValue: row["state"]) ?? .revoked,
+                            uscc: try USCC(row["uscc"], mode: .lenient),
+                            document: try document.map { try DocumentNumber($0) })))
             }
             let documents = try Row.fetchCursor(
                 db,
@@ -179,8 +184,10 @@ extension SQLiteCreditStore {
                 try write(
                     .document(
                         PackageDocument(
-                            number: try DocumentNumber(row["document_number"]), card: try CardSerial(hex: row["card_serial"]),
-                            uscc: try USCC(row["uscc"], mode: .lenient), state: DocumentState(rawValue: row["state"]) ?? .revoked,
+                            number: try DocumentNumber(row["document_number"]),
+                            card: try CardSerial(hex: row["card_serial"]),
+                            uscc: try USCC(row["uscc"], mode: .lenient),
+                            state: DocumentState(rawValue: row["state"]) ?? .revoked,
                             viewRevision: UInt64(row["view_revision"] as Int64))))
             }
         }

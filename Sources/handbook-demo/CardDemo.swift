@@ -7,7 +7,12 @@ import VirtualCard
 /// Issues a handbook to a blank virtual card through pcscd and reads it back as an inspector
 /// would: personalise, sign, write tear-safe, read, verify, authenticate. With `keepImagesIn`, the
 /// blank and issued card images are kept there (that is how `Cards/samples/` is made).
-func runCardDemo(profile: CardProfile, algorithm: SignatureAlgorithm, keepImagesIn samples: URL?) throws {
+/// With `view`, the card carries that view (from the credit database) at `revision`.
+@discardableResult
+func runCardDemo(
+    profile: CardProfile, algorithm: SignatureAlgorithm, keepImagesIn samples: URL?, view given: HandbookView? = nil,
+    revision: UInt64 = 1
+) throws -> HandbookContent? {
     func load(_ path: String) throws -> String { try String(contentsOfFile: "Keys/" + path, encoding: .utf8) }
     let masterKey = try SymmetricKey(hex: try load("issuer-master-key.hex"))
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("handbook-demo-\(UUID().uuidString)")
@@ -39,15 +44,17 @@ func runCardDemo(profile: CardProfile, algorithm: SignatureAlgorithm, keepImages
     print("  personalised: the card generated its \(algorithm.rawValue) key pair")
 
     var rng = SeededGenerator(seed: 2026)
-    let view = SyntheticData.view(
-        qualifications: 3, practitioners: 5, projects: 6, goodRecords: 2, badRecords: 1, using: &rng)
+    let view =
+        given
+        ?? SyntheticData.view(
+            qualifications: 3, practitioners: 5, projects: 6, goodRecords: 2, badRecords: 1, using: &rng)
     let region = try RegionCode("310000")
     let folderName = algorithm == .sm2SM3 ? "sm2" : "p256"
     let issue = DocumentIssue(
         documentNumber: try DocumentNumber(region: region, serial: 1), cardSerial: serial, cardPublicKey: cardKey,
         issuedAt: ISO8601DateFormatter().date(from: "2026-11-01T09:00:00Z")!,
         expiresOn: try CardDate(yyyymmdd: "20271031"),
-        issuingOffice: IssuingOffice(region: region, name: "上海市建筑市场信用手册发证窗口"), databaseRevision: 1,
+        issuingOffice: IssuingOffice(region: region, name: "上海市建筑市场信用手册发证窗口"), databaseRevision: revision,
         slotSize: profile.slotSize)
     let document = try HandbookSigner.sign(
         view: view, issue: issue,
@@ -83,4 +90,5 @@ func runCardDemo(profile: CardProfile, algorithm: SignatureAlgorithm, keepImages
         try FileManager.default.copyItem(
             at: image, to: samples.appendingPathComponent("issued-\(profile.name)-\(folderName).json"))
     }
+    return result.document?.content
 }

@@ -88,10 +88,26 @@ do {
     print("  one length byte changed → \(error)")
 }
 
-section("A handbook card through pcscd (vpcd virtual reader)")
-do {
-    try runCardDemo(profile: CardProfile.named("handbook-32k")!, algorithm: .sm2SM3, keepImagesIn: nil)
-} catch {
-    print("  card demo failed: \(error)")
-    exit(1)
+func argument(_ name: String) -> String? {
+    guard let index = CommandLine.arguments.firstIndex(of: name), index + 1 < CommandLine.arguments.count else {
+        return nil
+    }
+    return CommandLine.arguments[index + 1]
+}
+
+if let database = argument("--database"), let packagePath = argument("--package") {
+    do {
+        try await runDatabaseDemo(database: database, package: packagePath)
+    } catch {
+        print("  database demo failed: \(error)")
+        exit(1)
+    }
+} else {
+    section("A handbook card through pcscd (vpcd virtual reader)")
+    do {
+        try runCardDemo(profile: CardProfile.named("handbook-32k")!, algorithm: .sm2SM3, keepImagesIn: nil)
+    } catch {
+        print("  card demo failed: \(error)")
+        exit(1)
+    }
 }

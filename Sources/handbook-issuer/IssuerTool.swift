@@ -16,7 +16,9 @@ struct IssuerTool: AsyncParsableCommand {
 struct StoreOptions: ParsableArguments {
     @Option(
         name: .customLong("database"),
-        help: "The SQLite credit database (created and migrated on first use). Default: $HANDBOOK_DATABASE or credit.sqlite.")
+        help:
+            "The SQLite credit database (created and migrated on first use). Default: $HANDBOOK_DATABASE or credit.sqlite."
+    )
     var databasePath: String?
 
     @Option(name: .customLong("as"), help: "The account to act as (an admin unless the command says otherwise).")
@@ -84,8 +86,10 @@ struct Init: AsyncParsableCommand {
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import provincial data files (JSON Lines, Docs/IMPORT-FORMAT.md); each file applies whole or not at all.",
-        discussion: "Files are applied in dependency order: enterprises, qualifications, practitioners, projects, records.")
+        abstract:
+            "Import provincial data files (JSON Lines, Docs/IMPORT-FORMAT.md); each file applies whole or not at all.",
+        discussion:
+            "Files are applied in dependency order: enterprises, qualifications, practitioners, projects, records.")
 
     @OptionGroup var store: StoreOptions
 
@@ -165,7 +169,8 @@ final class ProgressDisplay: @unchecked Sendable {
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export a region's signed data package (Cards/DATA-PACKAGE.md) for offline verifiers and other provinces.")
+        abstract:
+            "Export a region's signed data package (Cards/DATA-PACKAGE.md) for offline verifiers and other provinces.")
 
     @OptionGroup var store: StoreOptions
 
@@ -194,9 +199,12 @@ struct Export: AsyncParsableCommand {
             let region = try RegionCode(self.region)
             let key = try PrivateKey(pemEncoded: try String(contentsOfFile: self.key, encoding: .utf8))
             let certificate = try Certificate(pemEncoded: try String(contentsOfFile: self.certificate, encoding: .utf8))
-            let crls = try crl.map { try CertificateRevocationList(pemEncoded: try String(contentsOfFile: $0, encoding: .utf8)) }
+            let crls = try crl.map {
+                try CertificateRevocationList(pemEncoded: try String(contentsOfFile: $0, encoding: .utf8))
+            }
             let now = Date()
-            let day = try on.map { try CardDate(yyyymmdd: $0.filter { $0 != "-" }) }
+            let day =
+                try on.map { try CardDate(yyyymmdd: $0.filter { $0 != "-" }) }
                 ?? CardTimestamp(secondsSince1970: Int64(now.timeIntervalSince1970)).date
             let summary = try await PackageExport.export(
                 from: database, region: region, on: day, at: now, by: actor, key: key, certificate: certificate,
@@ -276,7 +284,8 @@ struct View: AsyncParsableCommand {
             guard let found = try await database.enterprise(identifiedBy: enterprise) else {
                 throw StoreError(.notFound, "no enterprise \(enterprise)")
             }
-            let day = try on.map { try CardDate(yyyymmdd: $0.filter { $0 != "-" }) }
+            let day =
+                try on.map { try CardDate(yyyymmdd: $0.filter { $0 != "-" }) }
                 ?? CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
             let view = try await database.currentView(of: found.uscc, on: day)
             print(try prettyJSON(view))
@@ -322,7 +331,9 @@ struct Audit: AsyncParsableCommand {
         do {
             if let after {
                 for entry in try await database.auditEntries(after: after, limit: 10_000) {
-                    print("\(entry.id)\t\(entry.at)\t\(entry.account)\t\(entry.action)\t\(entry.subject)\t\(entry.detail)")
+                    print(
+                        "\(entry.id)\t\(entry.at)\t\(entry.account)\t\(entry.action)\t\(entry.subject)\t\(entry.detail)"
+                    )
                 }
             }
             let result = try await database.verifyAuditChain()

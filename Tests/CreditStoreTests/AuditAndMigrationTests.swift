@@ -1,8 +1,10 @@
-@testable import CreditStore
 import Foundation
 import GRDB
 import HandbookCodec
+import HandbookCrypto
 import Testing
+
+@testable import CreditStore
 
 @Suite("the hash-chained audit log")
 struct AuditTests {
@@ -24,7 +26,9 @@ struct AuditTests {
         await #expect(throws: DatabaseError.self) {
             try await raw.write { try $0.execute(sql: "UPDATE audit_log SET account = 'nobody' WHERE id = 3") }
         }
-        await #expect(throws: DatabaseError.self) { try await raw.write { try $0.execute(sql: "DELETE FROM audit_log WHERE id = 3") } }
+        await #expect(throws: DatabaseError.self) {
+            try await raw.write { try $0.execute(sql: "DELETE FROM audit_log WHERE id = 3") }
+        }
 
         // Someone with the file drops them and edits entry 4's account: the chain names entry 4.
         try await raw.write { db in
@@ -73,8 +77,6 @@ struct AuditTests {
         #expect(try await t.store.verifyAuditChain().firstBrokenEntry == 3)
     }
 }
-
-import HandbookCrypto
 
 enum HandbookCryptoDigest {
     static func sha256(_ bytes: [UInt8]) -> [UInt8] { Digest.sha256.hash(bytes) }
@@ -144,7 +146,9 @@ struct MigrationTests {
         let path = scratch.path("newer.sqlite")
         _ = try SQLiteCreditStore(path: path)
         let raw = try DatabaseQueue(path: path)
-        try await raw.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')") }
+        try await raw.write {
+            try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')")
+        }
         try raw.close()
         #expect {
             _ = try SQLiteCreditStore(path: path)

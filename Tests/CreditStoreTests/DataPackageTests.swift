@@ -23,7 +23,9 @@ struct DataPackageTests {
         }
     }
 
-    func export(_ t: TestStore, _ signer: Signer, region code: String = "320000") async throws -> (URL, PackageExportSummary) {
+    func export(_ t: TestStore, _ signer: Signer, region code: String = "320000") async throws -> (
+        URL, PackageExportSummary
+    ) {
         let url = t.scratch.url.appendingPathComponent("package-\(code).jsonl")
         let summary = try await PackageExport.export(
             from: t.store, region: region(code), on: testToday, at: testNow, by: t.admin, key: signer.key,
@@ -31,7 +33,8 @@ struct DataPackageTests {
         return (url, summary)
     }
 
-    @Test("a region's package carries its current views, cards and documents, and verifies", arguments: ["p256", "sm2"])
+    @Test(
+        "a region's package carries its current views, cards and documents, and verifies", arguments: ["p256", "sm2"])
     func roundTrip(algorithm: String) async throws {
         let t = try await TestStore(enterprises: 30)
         defer { t.remove() }
@@ -60,7 +63,9 @@ struct DataPackageTests {
             #expect(contents.cards[demo.card]?.uscc == demo.enterprise.uscc)
         }
         // No temporary file is left beside the package.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: t.scratch.url.path).filter { $0.hasSuffix(".partial") }.isEmpty)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: t.scratch.url.path).filter { $0.hasSuffix(".partial") }
+                .isEmpty)
     }
 
     @Test("the package's signature verifies with the openssl command line over the bytes before the last line")
@@ -77,9 +82,13 @@ struct DataPackageTests {
         try contents.signature.value.write(to: signature)
         // openssl dgst -verify wants a public key: extract it from the certificate first.
         let publicKey = t.scratch.url.appendingPathComponent("signer.pub.pem")
-        try run(["openssl", "x509", "-in", Repository.root.appendingPathComponent("Keys/p256/package-signer.pem").path,
-            "-pubkey", "-noout", "-out", publicKey.path])
-        let output = try run(["openssl", "dgst", "-sha256", "-verify", publicKey.path, "-signature", signature.path, content.path])
+        try run([
+            "openssl", "x509", "-in", Repository.root.appendingPathComponent("Keys/p256/package-signer.pem").path,
+            "-pubkey", "-noout", "-out", publicKey.path,
+        ])
+        let output = try run([
+            "openssl", "dgst", "-sha256", "-verify", publicKey.path, "-signature", signature.path, content.path,
+        ])
         #expect(output.contains("Verified OK"))
     }
 
@@ -95,7 +104,8 @@ struct DataPackageTests {
             -> DataPackageError?
         {
             do {
-                _ = try DataPackageVerifier.verify(bytes, trustStore: trust ?? signer.trust, now: now, maximumAge: maximumAge)
+                _ = try DataPackageVerifier.verify(
+                    bytes, trustStore: trust ?? signer.trust, now: now, maximumAge: maximumAge)
                 return nil
             } catch {
                 return error

@@ -36,7 +36,9 @@ struct ImportCrashTests {
         var text = #"{"format":"credit-handbook-import","version":1,"entity":"enterprises","region":"320000"}"# + "\n"
         for index in 1_000..<31_000 {
             let (uscc, code) = DemoDataset.uscc(index: index, region: "320583")
-            text += #"{"uscc":"\#(uscc.value)","name":"昆山第\#(index)建设有限公司","legalRepresentative":"张伟","registeredRegion":"320583","organizationCode":"\#(code)"}"# + "\n"
+            text +=
+                #"{"uscc":"\#(uscc.value)","name":"昆山第\#(index)建设有限公司","legalRepresentative":"张伟","registeredRegion":"320583","organizationCode":"\#(code)"}"#
+                + "\n"
         }
         let file = try scratch.write("320000-enterprises.jsonl", text)
         let before = try await fingerprint(database)
@@ -66,11 +68,13 @@ struct ImportCrashTests {
         #expect(try await fingerprint(database) == before)
         let store = try SQLiteCreditStore(path: database)
         #expect(try await store.verifyAuditChain().isIntact)
-        #expect(try await store.enterprise(identifiedBy: DemoDataset.uscc(index: 1_000, region: "320583").0.value) == nil)
+        #expect(
+            try await store.enterprise(identifiedBy: DemoDataset.uscc(index: 1_000, region: "320583").0.value) == nil)
 
         // The same file imports completely afterwards.
         let output = try run([tool.path, "import", "--database", database, file.path])
         #expect(output.contains("30000 enterprises rows — 30000 new"))
-        #expect(try await store.enterprise(identifiedBy: DemoDataset.uscc(index: 30_999, region: "320583").0.value) != nil)
+        #expect(
+            try await store.enterprise(identifiedBy: DemoDataset.uscc(index: 30_999, region: "320583").0.value) != nil)
     }
 }

@@ -23,7 +23,8 @@ struct ImportTests {
         defer { t.remove() }
         let (first, line1) = Self.enterpriseLine(1)
         let (second, line2) = Self.enterpriseLine(2, name: "苏州宏泰市政工程有限公司")
-        let file = try t.scratch.write("320000-enterprises.jsonl", [Self.header, line1, line2].joined(separator: "\n") + "\n")
+        let file = try t.scratch.write(
+            "320000-enterprises.jsonl", [Self.header, line1, line2].joined(separator: "\n") + "\n")
         let summary = try await t.store.importFile(at: file, by: t.admin, progress: nil)
         #expect(summary.rows == 2)
         #expect(summary.inserted == 2)
@@ -156,12 +157,16 @@ struct ImportTests {
             _ = try await t.store.importFile(at: recordFile, by: t.admin, progress: nil)
         }
         let r = recordError?.issues ?? []
-        #expect(r.contains { $0.line == 2 && $0.field == "recordNumber" && $0.message.contains("outside this file's region") })
+        #expect(
+            r.contains {
+                $0.line == 2 && $0.field == "recordNumber" && $0.message.contains("outside this file's region")
+            })
         #expect(r.contains { $0.line == 3 && $0.field == "behaviourCode" && $0.message.contains("missing") })
         #expect(r.contains { $0.line == 3 && $0.field == "publishedUntil" && $0.message.contains("36 months") })
         #expect(r.contains { $0.line == 4 && $0.field == "authorityLevel" })
         #expect(r.contains { $0.line == 4 && $0.field == "behaviourCode" })
-        #expect(r.contains { $0.line == 4 && $0.field == "publishedFrom" && $0.message.contains("before the decision") })
+        #expect(
+            r.contains { $0.line == 4 && $0.field == "publishedFrom" && $0.message.contains("before the decision") })
     }
 
     @Test("a header that is not usable stops the import at line 1")
@@ -170,9 +175,15 @@ struct ImportTests {
         defer { t.remove() }
         let cases: [(String, String, String)] = [
             (#"{"format":"csv","version":1,"entity":"enterprises","region":"320000"}"#, "format", "csv"),
-            (#"{"format":"credit-handbook-import","version":2,"entity":"enterprises","region":"320000"}"#, "version", "2"),
+            (
+                #"{"format":"credit-handbook-import","version":2,"entity":"enterprises","region":"320000"}"#, "version",
+                "2"
+            ),
             (#"{"format":"credit-handbook-import","version":1,"entity":"firms","region":"320000"}"#, "entity", "firms"),
-            (#"{"format":"credit-handbook-import","version":1,"entity":"enterprises","region":"440000"}"#, "region", "not for region 440000"),
+            (
+                #"{"format":"credit-handbook-import","version":1,"entity":"enterprises","region":"440000"}"#, "region",
+                "not for region 440000"
+            ),
             ("not json", "", "header"),
         ]
         for (header, field, fragment) in cases {

@@ -73,7 +73,9 @@ struct WorkflowTests {
         await expectCode(.forbidden) { _ = try await t.store.approve(recorded.recordNumber, by: t.inspector) }
         // A disabled account acts no more, even with the Account value it had.
         _ = try await t.store.setDisabled(true, account: "jiangsu", by: t.admin)
-        await expectCode(.unknownAccount) { _ = try await t.store.approve(recorded.recordNumber, by: t.jiangsuApprover) }
+        await expectCode(.unknownAccount) {
+            _ = try await t.store.approve(recorded.recordNumber, by: t.jiangsuApprover)
+        }
         #expect(try await t.store.creditRecord(recorded.recordNumber)?.status == .recorded)
     }
 
@@ -149,7 +151,9 @@ struct WorkflowTests {
             reason: "复议变更", by: t.jiangsuApprover)
         #expect(amended.version == 4)
         let shown = try #require(
-            try await t.store.currentView(of: uscc, on: testToday)?.view.creditRecords.first { $0.recordNumber == number })
+            try await t.store.currentView(of: uscc, on: testToday)?.view.creditRecords.first {
+                $0.recordNumber == number
+            })
         #expect(shown.behaviourCode?.code == "D1-3-03")
         #expect(shown.decisionNumber == "苏住建罚〔2026〕88号-1")
         let history = try await t.store.history(of: number)

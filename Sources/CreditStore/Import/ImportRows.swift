@@ -57,7 +57,9 @@ extension ImportSession {
         let until = check.date(row.validUntil, "validUntil")
         let authority = check.text(row.issuingAuthority, "issuingAuthority", maximum: 64)
         let status =
-            check.choice(row.status, "status", ["valid": "valid", "suspended": "suspended", "revoked": "revoked"], optional: true)
+            check.choice(
+                row.status, "status", ["valid": "valid", "suspended": "suspended", "revoked": "revoked"], optional: true
+            )
             ?? "valid"
         if let from, let until, until < from { check.issue("validUntil", "\(until) is before validFrom \(from)") }
         issues += check.issues
@@ -71,7 +73,8 @@ extension ImportSession {
             try upsert(
                 "qualifications", keys: ["certificate_number": certificate, "category": category],
                 values: [
-                    "uscc": uscc.value, "grade": grade, "valid_from": from.description, "valid_until": until.description,
+                    "uscc": uscc.value, "grade": grade, "valid_from": from.description,
+                    "valid_until": until.description,
                     "issuing_authority": authority, "status": status,
                 ])
         ])
@@ -101,7 +104,9 @@ extension ImportSession {
             let uscc = check.identifier(registration.uscc, "\(field).uscc", Self.uscc)
             let until = check.date(registration.validUntil, "\(field).validUntil", optional: true)
             let status =
-                check.choice(registration.status, "\(field).status", ["active": "active", "cancelled": "cancelled"], optional: true)
+                check.choice(
+                    registration.status, "\(field).status", ["active": "active", "cancelled": "cancelled"],
+                    optional: true)
                 ?? "active"
             if let number, let kind, let uscc { valid.append((number, kind, uscc, until?.description, status)) }
         }
@@ -110,7 +115,9 @@ extension ImportSession {
         guard try firstOccurrence("p|\(identity.type.rawValue):\(identity.number)", line: line, field: "identityNumber")
         else { return }
         for (index, registration) in valid.enumerated() {
-            guard try firstOccurrence("r|\(registration.0)", line: line, field: "registrations[\(index)].registrationNumber"),
+            guard
+                try firstOccurrence(
+                    "r|\(registration.0)", line: line, field: "registrations[\(index)].registrationNumber"),
                 try requireEnterprise(registration.2, line: line, field: "registrations[\(index)].uscc")
             else { return }
         }
@@ -175,14 +182,16 @@ extension ImportSession {
             guard try requireEnterprise(participant.0, line: line, field: "participants[\(index)].uscc") else { return }
         }
         var outcomes = [
-            try upsert("projects", keys: ["project_number": number.value], values: ["name": name, "region": region.code])
+            try upsert(
+                "projects", keys: ["project_number": number.value], values: ["name": name, "region": region.code])
         ]
         for participant in validParticipants {
             outcomes.append(
                 try upsert(
                     "project_participants",
                     keys: [
-                        "project_number": number.value, "uscc": participant.0.value, "role": Int(participant.1.rawValue),
+                        "project_number": number.value, "uscc": participant.0.value,
+                        "role": Int(participant.1.rawValue),
                     ], values: ["contract_amount": participant.2, "completion_date": participant.3], revisioned: false))
         }
         for award in validAwards {
@@ -200,7 +209,9 @@ extension ImportSession {
             try RecordNumber(t)
         }
         if let number, let region, !RegionScope([region]).covers(number.region) {
-            check.issue("recordNumber", "\(number) is a record of region \(number.region.code), outside this file's region \(region.code)")
+            check.issue(
+                "recordNumber",
+                "\(number) is a record of region \(number.region.code), outside this file's region \(region.code)")
         }
         let uscc = check.identifier(row.uscc, "uscc", Self.uscc)
         let kind = check.choice(row.kind, "kind", ["good": RecordKind.good, "bad": .bad, "blacklist": .blacklist])
@@ -222,8 +233,9 @@ extension ImportSession {
         let from = check.date(row.publishedFrom, "publishedFrom")
         let until = check.date(row.publishedUntil, "publishedUntil")
         let summary = check.text(row.summary, "summary", maximum: 200)
-        let status = check.choice(
-            row.status, "status", ["published": RecordStatus.published, "withdrawn": .withdrawn], optional: true)
+        let status =
+            check.choice(
+                row.status, "status", ["published": RecordStatus.published, "withdrawn": .withdrawn], optional: true)
             ?? .published
         if let decided, let from, from < decided {
             check.issue("publishedFrom", "\(from) is before the decision date \(decided)")
@@ -234,7 +246,8 @@ extension ImportSession {
             } else if until > from.adding(months: 36) {
                 check.issue("publishedUntil", "\(until) is more than 36 months after publishedFrom \(from)")
             } else if kind.isUnfavourable, until < from.adding(months: PublicationRules.minimumShortenedMonths) {
-                check.issue("publishedUntil", "a \(kind.chineseName) record is published at least 3 months, from \(from)")
+                check.issue(
+                    "publishedUntil", "a \(kind.chineseName) record is published at least 3 months, from \(from)")
             }
         }
         issues += check.issues
@@ -282,7 +295,8 @@ extension ImportSession {
                 """
         ).execute(
             arguments: [
-                number.value, record.version, actor.name, now, file, Int64(revision), SQLiteCreditStore.snapshot(record),
+                number.value, record.version, actor.name, now, file, Int64(revision),
+                SQLiteCreditStore.snapshot(record),
             ])
     }
 }

@@ -26,7 +26,8 @@ extension SQLiteCreditStore {
                 handle: handle, maximumLineLength: ImportLimits.maximumLineLength, onChunk: { digest.update($0) })
             try session.prepare()
             var lastReport = 0
-            while !session.stopReading, session.issues.count < ImportLimits.maximumIssues, let line = try reader.next() {
+            while !session.stopReading, session.issues.count < ImportLimits.maximumIssues, let line = try reader.next()
+            {
                 switch line {
                 case .tooLong(let number):
                     session.issue(number, "", "the line is longer than \(ImportLimits.maximumLineLength) bytes")
@@ -45,7 +46,9 @@ extension SQLiteCreditStore {
                 session.issue(1, "", "the file is empty: the first line must be the header")
             }
             guard session.issues.isEmpty else {
-                let shown = session.issues.count >= ImportLimits.maximumIssues ? " (the first \(ImportLimits.maximumIssues))" : ""
+                let shown =
+                    session.issues.count >= ImportLimits.maximumIssues
+                    ? " (the first \(ImportLimits.maximumIssues))" : ""
                 throw StoreError(
                     .importRejected,
                     "\(name): \(session.issues.count) problem(s)\(shown); nothing of the file was applied — correct it and import it again",
@@ -53,7 +56,8 @@ extension SQLiteCreditStore {
             }
             progress?(
                 ImportProgress(
-                    file: name, bytesRead: reader.bytesRead, totalBytes: size, rows: session.rows, finishedReading: true))
+                    file: name, bytesRead: reader.bytesRead, totalBytes: size, rows: session.rows, finishedReading: true
+                ))
             let changed = session.inserted + session.updated
             var revision = session.revision - 1
             if changed > 0 {
@@ -170,10 +174,14 @@ struct ImportSession {
         if header.format != ImportHeader.formatName {
             validator.issue("format", "\"\(header.format ?? "")\" is not \(ImportHeader.formatName)")
         }
-        if header.version != 1 { validator.issue("version", "version \(header.version.map(String.init) ?? "none") is not supported (1 is)") }
+        if header.version != 1 {
+            validator.issue("version", "version \(header.version.map(String.init) ?? "none") is not supported (1 is)")
+        }
         let entity = validator.choice(
             header.entity, "entity", Dictionary(uniqueKeysWithValues: ImportEntity.allCases.map { ($0.rawValue, $0) }))
-        let region = validator.identifier(header.region, "region") { text throws(IdentifierError) in try RegionCode(text) }
+        let region = validator.identifier(header.region, "region") { text throws(IdentifierError) in
+            try RegionCode(text)
+        }
         if let region {
             do {
                 try actor.authorise([.admin, .approver], for: region, to: "import data of \(region.code)")

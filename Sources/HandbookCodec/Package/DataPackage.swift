@@ -238,7 +238,8 @@ public struct DataPackageContents: Sendable {
             } catch {
                 throw DataPackageFormatError(line: lineNumber, reason: error.reason)
             }
-            if case .header = line {} else if header == nil {
+            if case .header = line {
+            } else if header == nil {
                 throw DataPackageFormatError(line: lineNumber, reason: "the first line must be the header")
             }
             switch line {
@@ -268,7 +269,8 @@ public struct DataPackageContents: Sendable {
                 }
             case .document(let document):
                 guard documents.updateValue(document, forKey: document.number) == nil else {
-                    throw DataPackageFormatError(line: lineNumber, reason: "document \(document.number) is listed twice")
+                    throw DataPackageFormatError(
+                        line: lineNumber, reason: "document \(document.number) is listed twice")
                 }
             case .revocationList(let crl):
                 crls.append(crl)

@@ -71,7 +71,8 @@ public struct DemoDataset: Sendable {
         let (uscc, orgCode) = Self.uscc(index: index, region: region)
         var enterprise = Enterprise(
             uscc: uscc,
-            name: "\(city)\(Self.tradeName(index))\(SyntheticData.companyWords[index % SyntheticData.companyWords.count])有限公司",
+            name:
+                "\(city)\(Self.tradeName(index))\(SyntheticData.companyWords[index % SyntheticData.companyWords.count])有限公司",
             legalRepresentative: SyntheticData.personName(using: &rng), registeredRegion: try! RegionCode(region),
             organizationCode: try! OrganizationCode(orgCode))
         if index % 3 == 0 {
@@ -144,7 +145,8 @@ public struct DemoDataset: Sendable {
             records.append(
                 DemoRecord(
                     record: CreditRecord(
-                        recordNumber: try! RecordNumber(province + "0000" + Self.digits(UInt64(index * 16 + r), width: 10)),
+                        recordNumber: try! RecordNumber(
+                            province + "0000" + Self.digits(UInt64(index * 16 + r), width: 10)),
                         kind: kind, behaviourCode: code,
                         decisionNumber:
                             "\(short)建\(kind == .good ? "奖" : "罚")〔\(decided.year)〕\(Int.random(in: 1...400, using: &rng))号",

@@ -1,0 +1,150 @@
+// The credit database at scale (issue 5): build 1,000,000 demo enterprises with ~10,000,000
+// credit records into the embedded SQLite file, report time and size; import fresh provincial
+// files into it and report rows per second beside the direct bulk-load rate; then the latency of
+// card-status and current-view look-ups made directly on the store.
+//
+//   StoreBenchmark [--enterprises N] [--database PATH] [--reuse]
+
+import BenchmarkSupport
+import CreditStore
+import Foundation
+import HandbookCodec
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String, in arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> String? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+let count = Int(option("--enterprises") ?? "") ?? 1_000_000
+let path = option("--database") ?? ".build-bench/credit-\(count).sqlite"
+let reuse = arguments.contains("--reuse")
+let seed: UInt64 = 2007
+let dataset = DemoDataset(seed: seed, count: count + 20_000)
+let today = try CardDate(year: 2026, month: 11, day: 29)
+let clock = ContinuousClock()
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func fileSize(_ path: String) -> Int64 {
+    ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int64) ?? 0
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+}
+
+print("Credit database at scale: \(count) demo enterprises (seed \(seed)), SQLite at \(path)")
+
+if CommandLine.arguments.contains("--generate-only") {
+    var records = 0
+    let elapsed = clock.measure { for index in 0..<count { records += dataset.enterprise(index).records.count } }
+    print("generated \(count) enterprises, \(records) records in \(format(seconds(elapsed), decimals: 2)) s")
+    exit(0)
+}
+
+// 1. Build.
+let exists = FileManager.default.fileExists(atPath: path)
+if !reuse || !exists {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+}
+let store = try SQLiteCreditStore(path: path)
+let admin: Account
+if let existing = try await store.account(named: "admin") {
+    admin = existing
+} else {
+    admin = try await store.createAccount(
+        name: "admin", role: .admin,
+        scope: RegionScope([try RegionCode("310000"), try RegionCode("320000"), try RegionCode("330000")]),
+        passwordHash: nil, by: nil)
+}
+if !(reuse && exists) {
+    var lastReport = ContinuousClock.now
+    let build = try clock.measure {
+        try store.loadDemo(dataset, range: 0..<count, batch: 20_000, by: admin) { done in
+            if ContinuousClock.now - lastReport > .seconds(30) {
+                lastReport = .now
+                print("  … \(done) enterprises")
+            }
+        }
+    }
+    try store.close()
+    let rows = try await SQLiteCreditStore(path: path).revision()
+    _ = rows
+    print(
+        "build: \(count) enterprises in \(format(seconds(build), decimals: 1)) s (\(Int(Double(count) / seconds(build))) enterprises/s)"
+    )
+}
+let reopened = try SQLiteCreditStore(path: path)
+let tallies = try reopened.tableCounts()
+let totalRows = tallies.values.reduce(0, +)
+print("rows: " + tallies.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+print(
+    "size: \(format(Double(fileSize(path) + fileSize(path + "-wal")) / 1_073_741_824, decimals: 2)) GiB for \(totalRows) rows"
+)
+
+if CommandLine.arguments.contains("--build-only") { exit(0) }
+
+// 2. Import throughput: fresh enterprises written as provincial files, imported into the big database.
+let importCount = 20_000
+let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("store-benchmark-\(getpid())")
+defer { try? FileManager.default.removeItem(at: folder) }
+let files = try dataset.writeImportFiles(to: folder, range: count..<(count + importCount))
+var importedRows = 0
+var importSeconds = 0.0
+var perEntity: [ImportEntity: (rows: Int, seconds: Double)] = [:]
+for file in files {
+    var summary: ImportSummary?
+    let elapsed = try await clock.measure {
+        summary = try await reopened.importFile(at: file, by: admin, progress: nil)
+    }
+    importedRows += summary!.rows
+    importSeconds += seconds(elapsed)
+    let entity = summary!.entity
+    perEntity[entity, default: (0, 0)].rows += summary!.rows
+    perEntity[entity, default: (0, 0)].seconds += seconds(elapsed)
+}
+// Baseline: the same kind of enterprises loaded directly, without parsing or validation.
+let direct = importCount
+let directElapsed = try clock.measure {
+    try reopened.loadDemo(
+        DemoDataset(seed: seed + 1, count: count + 2 * importCount + direct),
+        range: (count + 2 * importCount)..<(count + 2 * importCount + direct),
+        batch: 20_000, by: admin)
+}
+print(
+    "import: \(importedRows) rows from \(files.count) files in \(format(importSeconds)) s = \(Int(Double(importedRows) / importSeconds)) rows/s "
+        + "(direct bulk load of \(direct) enterprises: \(Int(Double(direct) / seconds(directElapsed))) enterprises/s)")
+for entity in ImportEntity.allCases {
+    if let item = perEntity[entity] {
+        print("  \(pad(entity.rawValue, 15)) \(item.rows) rows, \(Int(Double(item.rows) / item.seconds)) rows/s")
+    }
+}
+
+// 3. Look-ups on the store: uniformly random enterprises of the whole database.
+var rng = SeededGenerator(seed: 99)
+let samples = 20_000
+let picks = (0..<samples).map { _ in dataset.enterprise(Int.random(in: 0..<count, using: &rng)) }
+for pick in picks.prefix(500) {  // warm the page cache a little, as a running service would be
+    _ = try await reopened.cardStatus(pick.card)
+}
+func lookups(_ label: String, _ body: (DemoEnterprise) async throws -> Bool) async throws {
+    var latencies: [Double] = []
+    latencies.reserveCapacity(samples)
+    var found = 0
+    let total = try await clock.measure {
+        for pick in picks {
+            let start = ContinuousClock.now
+            if try await body(pick) { found += 1 }
+            latencies.append(seconds(ContinuousClock.now - start) * 1_000)
+        }
+    }
+    latencies.sort()
+    print(
+        "\(pad(label, 14)) p50 \(format(percentile(latencies, 0.50), decimals: 3)) ms, p99 \(format(percentile(latencies, 0.99), decimals: 3)) ms, max \(format(latencies.last!, decimals: 1)) ms, \(Int(Double(samples) / seconds(total))) look-ups/s (one task), \(found)/\(samples) found"
+    )
+}
+print("look-ups directly on the store, \(samples) random enterprises:")
+try await lookups("card status") { try await reopened.cardStatus($0.card) != nil }
+try await lookups("current view") { try await reopened.currentView(of: $0.enterprise.uscc, on: today) != nil }
