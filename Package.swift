@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "CardReader", targets: ["CardReader"]),
         .library(name: "VirtualCard", targets: ["VirtualCard"]),
         .library(name: "CreditStore", targets: ["CreditStore"]),
+        .library(name: "IssuanceService", targets: ["IssuanceService"]),
         .executable(name: "virtual-card", targets: ["virtual-card"]),
         .executable(name: "handbook-card", targets: ["handbook-card"]),
         .executable(name: "handbook-issuer", targets: ["handbook-issuer"]),
@@ -24,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C bindings: module map + shim header, no Swift code (PLATFORM.md).
@@ -89,10 +94,23 @@ let package = Package(
             dependencies: ["HandbookCodec", "HandbookCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "IssuanceService",
+            dependencies: [
+                "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "handbook-issuer",
             dependencies: [
-                "CreditStore", "HandbookCodec", "HandbookCrypto",
+                "IssuanceService", "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -129,6 +147,17 @@ let package = Package(
             name: "CreditStoreTests",
             dependencies: [
                 "CreditStore", "HandbookCodec", "HandbookCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IssuanceServiceTests",
+            dependencies: [
+                "IssuanceService", "CreditStore", "CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

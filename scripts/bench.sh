@@ -15,3 +15,7 @@ echo
 .build-bench/release/DocumentBenchmark
 echo
 .build-bench/release/CardBenchmark
+echo
+# The credit database at scale; the built database is kept in .build-bench for the next run's
+# look-ups (delete it, or pass a new size, to build again).
+.build-bench/release/StoreBenchmark --enterprises "${STORE_ENTERPRISES:-1000000}" --reuse

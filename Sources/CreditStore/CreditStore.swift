@@ -142,6 +142,39 @@ public protocol CreditStore: Sendable {
     /// What the database says about a card.
     func cardStatus(_ serial: CardSerial) async throws(StoreError) -> CardStatusReport?
 
+    // MARK: Issuance (DESIGN.md §6: a journal entry first, the database commit last)
+
+    /// Opens an issuance: checks the issuer's region against the enterprise's, that the card is not
+    /// revoked and has no other open issuance, registers an unknown card, reserves the next document
+    /// number of `office`, and records the entry.
+    func openIssuance(
+        card: CardSerial, profile: String, uscc: USCC, office: RegionCode, reader: String?, by actor: Account
+    ) async throws(StoreError) -> JournalEntry
+    /// Records the next step; from `writing` on, with the signed document and what it was built from.
+    func advanceIssuance(
+        _ id: Int64, to step: IssuanceStep, document: [UInt8]?, viewRevision: UInt64?, expiresOn: CardDate?
+    ) async throws(StoreError) -> JournalEntry
+    /// Commits a written document: the document row, the enterprise's earlier documents superseded,
+    /// the card issued with it, the journal entry closed — one transaction.
+    func commitIssuance(_ id: Int64) async throws(StoreError) -> IssuedDocument
+    /// Closes an entry without a new document (the card kept what it had), or flags it for a person.
+    func closeIssuance(_ id: Int64, as state: JournalState, note: String) async throws(StoreError)
+    /// Records that a card was personalised but carries no document of this database yet.
+    func markPersonalised(_ card: CardSerial) async throws(StoreError)
+    /// The entries still open or flagged for attention, oldest first.
+    func openIssuances() async throws(StoreError) -> [JournalEntry]
+    /// One journal entry.
+    func journalEntry(_ id: Int64) async throws(StoreError) -> JournalEntry?
+    /// Revokes a card (and the document it carries).
+    func revokeCard(_ serial: CardSerial, reason: String, by actor: Account) async throws(StoreError)
+        -> CardStatusReport
+    /// Revokes one document.
+    func revokeDocument(_ number: DocumentNumber, reason: String, by actor: Account) async throws(StoreError)
+    /// Keeps a verifier's proof of check.
+    func recordCheck(_ check: CheckRecord, by actor: Account) async throws(StoreError) -> StoredCheck
+    /// The proofs of check of a card, newest first.
+    func checks(of card: CardSerial, limit: Int) async throws(StoreError) -> [StoredCheck]
+
     // MARK: Data exchange
 
     /// Imports one JSON Lines file (Docs/IMPORT-FORMAT.md) whole or not at all.

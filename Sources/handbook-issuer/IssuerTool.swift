@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditStore
+import IssuanceService
 import Foundation
 import HandbookCodec
 import HandbookCrypto
@@ -10,23 +11,40 @@ struct IssuerTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "handbook-issuer",
         abstract: "Administer the credit database of the IC-card credit handbook.",
-        subcommands: [Init.self, Import.self, Export.self, SeedDemo.self, View.self, CardStatus.self, Audit.self])
+        subcommands: [
+            Init.self, Accounts.self, Import.self, Export.self, SeedDemo.self, Issue.self, Revoke.self, Recover.self,
+            Serve.self, View.self, CardStatus.self, Audit.self,
+        ])
 }
 
 struct StoreOptions: ParsableArguments {
+    @Option(help: "A JSON configuration file (Docs/API.md lists its settings).")
+    var config: String?
+
     @Option(
         name: .customLong("database"),
         help:
-            "The SQLite credit database (created and migrated on first use). Default: $HANDBOOK_DATABASE or credit.sqlite."
+            "The SQLite credit database (created and migrated on first use). Default: the configuration's, else $HANDBOOK_DATABASE, else credit.sqlite."
     )
     var databasePath: String?
 
     @Option(name: .customLong("as"), help: "The account to act as (an admin unless the command says otherwise).")
     var account: String = "admin"
 
-    var path: String {
-        databasePath ?? ProcessInfo.processInfo.environment["HANDBOOK_DATABASE"] ?? "credit.sqlite"
+    func configuration() throws -> ServiceConfiguration {
+        do {
+            var configuration = try config.map(ServiceConfiguration.load) ?? ServiceConfiguration()
+            if let path = databasePath ?? (config == nil ? ProcessInfo.processInfo.environment["HANDBOOK_DATABASE"] : nil)
+            {
+                configuration.database = path
+            }
+            return configuration
+        } catch {
+            throw fail(error)
+        }
     }
+
+    var path: String { (try? configuration().database) ?? "credit.sqlite" }
 
     func open() throws -> SQLiteCreditStore {
         do {
@@ -72,11 +90,15 @@ struct Init: AsyncParsableCommand {
     @Option(help: "The regions the admin acts for, comma-separated GB/T 2260 codes.")
     var regions: String = "310000,320000,330000"
 
+    @OptionGroup var password: PasswordOptions
+
     func run() async throws {
         let database = try store.open()
         do {
+            let hash = try PasswordHash.make(try password.read(for: store.account))
             let account = try await database.createAccount(
-                name: store.account, role: .admin, scope: try RegionScope(parsing: regions), passwordHash: nil, by: nil)
+                name: store.account, role: .admin, scope: try RegionScope(parsing: regions), passwordHash: hash, by: nil)
+            for office in regionalOffices { try database.ensureOffice(office) }
             print("created \(database.path) with admin account \(account.name) for \(account.scope)")
         } catch {
             throw fail(error)

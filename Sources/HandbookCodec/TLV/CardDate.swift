@@ -79,4 +79,6 @@ public struct CardDateError: Error, Sendable, Hashable, CustomStringConvertible 
     /// What is wrong with the date.
     public let reason: String
     public var description: String { "invalid date: \(reason)" }
+
+    public init(reason: String) { self.reason = reason }
 }

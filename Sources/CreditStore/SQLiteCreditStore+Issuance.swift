@@ -1,0 +1,313 @@
+import Foundation
+import GRDB
+import HandbookCodec
+import HandbookCrypto
+
+extension SQLiteCreditStore {
+    static func journalEntry(_ row: Row) throws -> JournalEntry {
+        let document: Data? = row["document"]
+        let revision: Int64? = row["view_revision"]
+        let expires: String? = row["expires_on"]
+        return JournalEntry(
+            id: row["id"], cardSerial: try CardSerial(hex: row["card_serial"]),
+            uscc: try USCC(row["uscc"], mode: .lenient), documentNumber: try DocumentNumber(row["document_number"]),
+            reader: row["reader"], state: JournalState(rawValue: row["state"]) ?? .attention,
+            step: IssuanceStep(rawValue: row["step"]) ?? .opened, cardProfile: row["card_profile"],
+            document: document.map { [UInt8]($0) }, viewRevision: revision.map { UInt64($0) },
+            expiresOn: try expires.map(date), account: row["account"],
+            openedAt: CardTimestamp(secondsSince1970: row["opened_at"]), note: row["note"])
+    }
+
+    func loadJournal(_ db: Database, _ id: Int64) throws -> JournalEntry {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id]) else {
+            throw StoreError(.notFound, "no issuance \(id) in the journal")
+        }
+        return try Self.journalEntry(row)
+    }
+
+    public func openIssuance(
+        card: CardSerial, profile: String, uscc: USCC, office: RegionCode, reader: String?, by actor: Account
+    ) async throws(StoreError) -> JournalEntry {
+        try write { db in
+            try self.requireCurrent(actor, db)
+            guard let enterprise = try Self.enterprise(db, uscc: uscc.value) else {
+                throw StoreError(.notFound, "no enterprise \(uscc) in the database")
+            }
+            try actor.authorise(
+                [.issuer], for: enterprise.registeredRegion,
+                to: "issue handbooks to enterprises registered in \(enterprise.registeredRegion.code)")
+            try actor.authorise([.issuer], for: office, to: "issue for the office of \(office.code)")
+            guard
+                let serialRow = try Row.fetchOne(
+                    db, sql: "SELECT next_document_serial FROM offices WHERE region = ?", arguments: [office.code])
+            else {
+                throw StoreError(.notFound, "no licensing office \(office.code) in the database")
+            }
+            if let state = try String.fetchOne(
+                db, sql: "SELECT state FROM cards WHERE serial = ?", arguments: [card.description])
+            {
+                guard state != CardState.revoked.rawValue else {
+                    throw StoreError(.conflict, "card \(card) is revoked; issue a new card")
+                }
+            } else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO cards (serial, profile, state, updated_at, updated_revision)
+                        VALUES (?, ?, 'blank', ?, ?)
+                        """, arguments: [card.description, profile, self.now, Int64(try Self.currentRevision(db))])
+            }
+            if let open = try Int64.fetchOne(
+                db, sql: "SELECT id FROM issuance_journal WHERE card_serial = ? AND state = 'open'",
+                arguments: [card.description])
+            {
+                throw StoreError(.conflict, "card \(card) is being issued already (journal entry \(open))")
+            }
+            let serial: Int64 = serialRow["next_document_serial"]
+            let number = try DocumentNumber(region: office, serial: UInt64(serial))
+            try db.execute(
+                sql: "UPDATE offices SET next_document_serial = ? WHERE region = ?", arguments: [serial + 1, office.code])
+            try db.execute(
+                sql: """
+                    INSERT INTO issuance_journal (card_serial, uscc, document_number, reader, state, step, card_profile,
+                        account, opened_at) VALUES (?, ?, ?, ?, 'open', 'opened', ?, ?, ?)
+                    """,
+                arguments: [card.description, uscc.value, number.value, reader, profile, actor.name, self.now])
+            let id = db.lastInsertedRowID
+            try self.change(
+                db, by: actor.name, "issuance.open", card.description,
+                ["journal": String(id), "uscc": uscc.value, "document": number.value, "reader": reader ?? ""])
+            return try self.loadJournal(db, id)
+        }
+    }
+
+    public func advanceIssuance(
+        _ id: Int64, to step: IssuanceStep, document: [UInt8]?, viewRevision: UInt64?, expiresOn: CardDate?
+    ) async throws(StoreError) -> JournalEntry {
+        try write { db in
+            let entry = try self.loadJournal(db, id)
+            guard entry.state == .open else {
+                throw StoreError(.conflict, "issuance \(id) is \(entry.state.rawValue), not open")
+            }
+            if let document {
+                try db.execute(
+                    sql: """
+                        UPDATE issuance_journal SET step = ?, document = ?, document_sha256 = ?, view_revision = ?,
+                            expires_on = ? WHERE id = ?
+                        """,
+                    arguments: [
+                        step.rawValue, Data(document), Data(Digest.sha256.hash(document)), viewRevision.map { Int64($0) },
+                        expiresOn?.description, id,
+                    ])
+            } else {
+                try db.execute(sql: "UPDATE issuance_journal SET step = ? WHERE id = ?", arguments: [step.rawValue, id])
+            }
+            return try self.loadJournal(db, id)
+        }
+    }
+
+    public func commitIssuance(_ id: Int64) async throws(StoreError) -> IssuedDocument {
+        try write { db in
+            let entry = try self.loadJournal(db, id)
+            guard entry.state == .open || entry.state == .attention else {
+                throw StoreError(.conflict, "issuance \(id) is \(entry.state.rawValue), not open")
+            }
+            guard let document = entry.document, let viewRevision = entry.viewRevision, let expires = entry.expiresOn
+            else {
+                throw StoreError(.conflict, "issuance \(id) has no written document to commit")
+            }
+            let superseded = try String.fetchAll(
+                db, sql: "SELECT document_number FROM documents WHERE uscc = ? AND state = 'current'",
+                arguments: [entry.uscc.value]
+            ).compactMap { try? DocumentNumber($0) }
+            try db.execute(
+                sql: "UPDATE documents SET state = 'superseded' WHERE uscc = ? AND state = 'current'",
+                arguments: [entry.uscc.value])
+            let revision = try self.change(
+                db, by: entry.account, "issuance.commit", entry.cardSerial.description,
+                [
+                    "journal": String(id), "uscc": entry.uscc.value, "document": entry.documentNumber.value,
+                    "viewRevision": String(viewRevision),
+                    "superseded": superseded.map(\.value).joined(separator: ","),
+                ])
+            try db.execute(
+                sql: """
+                    INSERT INTO documents (document_number, card_serial, uscc, office_region, view_revision, issued_at,
+                        expires_on, state, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, 'current', ?, ?)
+                    """,
+                arguments: [
+                    entry.documentNumber.value, entry.cardSerial.description, entry.uscc.value,
+                    entry.documentNumber.region.code, Int64(viewRevision), self.now, expires.description,
+                    Data(Digest.sha256.hash(document)), Data(document),
+                ])
+            try db.execute(
+                sql: """
+                    UPDATE cards SET state = 'issued', uscc = ?, current_document = ?, updated_at = ?, updated_revision = ?
+                    WHERE serial = ?
+                    """,
+                arguments: [
+                    entry.uscc.value, entry.documentNumber.value, self.now, Int64(revision), entry.cardSerial.description,
+                ])
+            try db.execute(
+                sql: "UPDATE issuance_journal SET state = 'committed', closed_at = ? WHERE id = ?",
+                arguments: [self.now, id])
+            return IssuedDocument(
+                documentNumber: entry.documentNumber, cardSerial: entry.cardSerial, uscc: entry.uscc,
+                viewRevision: viewRevision, revision: revision, superseded: superseded)
+        }
+    }
+
+    public func closeIssuance(_ id: Int64, as state: JournalState, note: String) async throws(StoreError) {
+        guard state == .abandoned || state == .attention else {
+            throw StoreError(.invalidInput, "an issuance is closed as abandoned or flagged for attention")
+        }
+        try write { db in
+            let entry = try self.loadJournal(db, id)
+            guard entry.state == .open || entry.state == .attention else {
+                throw StoreError(.conflict, "issuance \(id) is \(entry.state.rawValue), not open")
+            }
+            try db.execute(
+                sql: "UPDATE issuance_journal SET state = ?, closed_at = ?, note = ? WHERE id = ?",
+                arguments: [state.rawValue, self.now, note, id])
+            try self.change(
+                db, by: entry.account, "issuance.\(state.rawValue)", entry.cardSerial.description,
+                ["journal": String(id), "document": entry.documentNumber.value, "note": note])
+        }
+    }
+
+    public func markPersonalised(_ card: CardSerial) async throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE cards SET state = 'personalised', updated_at = ? WHERE serial = ? AND state = 'blank'",
+                arguments: [self.now, card.description])
+        }
+    }
+
+    public func openIssuances() async throws(StoreError) -> [JournalEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM issuance_journal WHERE state = 'open' OR state = 'attention' ORDER BY id"
+            ).map(
+                Self.journalEntry)
+        }
+    }
+
+    public func journalEntry(_ id: Int64) async throws(StoreError) -> JournalEntry? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id]).map(
+                Self.journalEntry)
+        }
+    }
+
+    public func revokeCard(_ serial: CardSerial, reason: String, by actor: Account) async throws(StoreError)
+        -> CardStatusReport
+    {
+        try Self.checkText(reason, "reason", maximum: 500)
+        return try write { db in
+            try self.requireCurrent(actor, db)
+            guard let status = try Self.cardStatus(db, serial: serial.description) else {
+                throw StoreError(.notFound, "no card \(serial) in the database")
+            }
+            if let uscc = status.uscc, let enterprise = try Self.enterprise(db, uscc: uscc.value) {
+                try actor.authorise(
+                    [.issuer, .admin], for: enterprise.registeredRegion,
+                    to: "revoke cards of enterprises registered in \(enterprise.registeredRegion.code)")
+            } else {
+                try actor.authorise([.issuer, .admin], for: nil, to: "revoke cards")
+            }
+            guard status.state != .revoked else { throw StoreError(.conflict, "card \(serial) is already revoked") }
+            let revision = try self.change(
+                db, by: actor.name, "card.revoke", serial.description,
+                ["reason": reason, "document": status.document?.value ?? ""])
+            try db.execute(
+                sql: "UPDATE cards SET state = 'revoked', updated_at = ?, updated_revision = ? WHERE serial = ?",
+                arguments: [self.now, Int64(revision), serial.description])
+            try db.execute(
+                sql: "UPDATE documents SET state = 'revoked' WHERE card_serial = ? AND state = 'current'",
+                arguments: [serial.description])
+            try db.execute(
+                sql: """
+                    INSERT INTO revocations (target_kind, target, reason, revoked_at, account, revision)
+                    VALUES ('card', ?, ?, ?, ?, ?)
+                    """, arguments: [serial.description, reason, self.now, actor.name, Int64(revision)])
+            return try Self.cardStatus(db, serial: serial.description)!
+        }
+    }
+
+    public func revokeDocument(_ number: DocumentNumber, reason: String, by actor: Account) async throws(StoreError) {
+        try Self.checkText(reason, "reason", maximum: 500)
+        try write { db in
+            try self.requireCurrent(actor, db)
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT uscc, state FROM documents WHERE document_number = ?", arguments: [number.value])
+            else { throw StoreError(.notFound, "no document \(number) in the database") }
+            let uscc: String = row["uscc"]
+            if let enterprise = try Self.enterprise(db, uscc: uscc) {
+                try actor.authorise(
+                    [.issuer, .admin], for: enterprise.registeredRegion,
+                    to: "revoke documents of enterprises registered in \(enterprise.registeredRegion.code)")
+            }
+            guard row["state"] as String != DocumentState.revoked.rawValue else {
+                throw StoreError(.conflict, "document \(number) is already revoked")
+            }
+            let revision = try self.change(db, by: actor.name, "document.revoke", number.value, ["reason": reason])
+            try db.execute(sql: "UPDATE documents SET state = 'revoked' WHERE document_number = ?", arguments: [number.value])
+            try db.execute(
+                sql: """
+                    INSERT INTO revocations (target_kind, target, reason, revoked_at, account, revision)
+                    VALUES ('document', ?, ?, ?, ?, ?)
+                    """, arguments: [number.value, reason, self.now, actor.name, Int64(revision)])
+        }
+    }
+
+    public func recordCheck(_ check: CheckRecord, by actor: Account) async throws(StoreError) -> StoredCheck {
+        try actor.authorise([.inspector, .issuer, .admin], for: nil, to: "send proofs of check")
+        if let detail = check.detail, detail.utf8.count > 4_096 {
+            throw StoreError(.invalidInput, "detail is longer than 4096 bytes")
+        }
+        try Self.checkText(check.verdict, "verdict", maximum: 40)
+        return try write { db in
+            try self.requireCurrent(actor, db)
+            try db.execute(
+                sql: """
+                    INSERT INTO checks (checked_at, card_serial, document_number, verdict, compared_revision, account,
+                        received_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    check.checkedAt.secondsSince1970, check.cardSerial.description, check.documentNumber?.value,
+                    check.verdict, check.comparedRevision.map { Int64($0) }, actor.name, self.now, check.detail,
+                ])
+            return StoredCheck(
+                id: db.lastInsertedRowID, check: check, account: actor.name,
+                receivedAt: CardTimestamp(secondsSince1970: self.now))
+        }
+    }
+
+    public func checks(of card: CardSerial, limit: Int) async throws(StoreError) -> [StoredCheck] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM checks WHERE card_serial = ? ORDER BY id DESC LIMIT ?",
+                arguments: [card.description, max(1, min(limit, 1_000))]
+            ).map { row in
+                let document: String? = row["document_number"]
+                let revision: Int64? = row["compared_revision"]
+                return StoredCheck(
+                    id: row["id"],
+                    check: CheckRecord(
+                        checkedAt: CardTimestamp(secondsSince1970: row["checked_at"]), cardSerial: card,
+                        documentNumber: try document.map { try DocumentNumber($0) }, verdict: row["verdict"],
+                        comparedRevision: revision.map { UInt64($0) }, detail: row["detail"]),
+                    account: row["account"], receivedAt: CardTimestamp(secondsSince1970: row["received_at"]))
+            }
+        }
+    }
+
+    /// Makes sure the licensing office of `region` exists (its document serials live in its row).
+    public func ensureOffice(_ office: IssuingOffice) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO offices (region, name) VALUES (?, ?) ON CONFLICT (region) DO NOTHING",
+                arguments: [office.region.code, office.name])
+        }
+    }
+}

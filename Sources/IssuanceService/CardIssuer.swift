@@ -1,0 +1,221 @@
+import CardReader
+import CreditStore
+import Foundation
+import HTTPTypes
+import HandbookCodec
+import HandbookCrypto
+import Logging
+
+/// What a licensing office signs and authenticates with.
+public struct OfficeCredentials: Sendable {
+    public let office: IssuingOffice
+    public let key: PrivateKey
+    public let certificate: Certificate
+    /// The card-management master key (test material in Keys/; a real office keeps it in an HSM).
+    public let masterKey: SymmetricKey
+    /// How long a document is valid.
+    public let validityMonths: Int
+
+    public init(office: IssuingOffice, key: PrivateKey, certificate: Certificate, masterKey: SymmetricKey, validityMonths: Int = 12) {
+        self.office = office
+        self.key = key
+        self.certificate = certificate
+        self.masterKey = masterKey
+        self.validityMonths = validityMonths
+    }
+}
+
+/// The outcome of an issuance.
+public struct IssuanceResult: Sendable, Codable {
+    public var journal: Int64
+    public var document: DocumentNumber
+    public var card: CardSerial
+    public var profile: String
+    public var uscc: USCC
+    public var bytes: Int
+    /// The database revision the view was taken at.
+    public var viewRevision: UInt64
+    /// The revision of the commit.
+    public var revision: UInt64
+    public var personalised: Bool
+    public var superseded: [DocumentNumber]
+}
+
+/// What start-up did with one open journal entry.
+public struct RecoveryOutcome: Sendable, Codable {
+    public var journal: Int64
+    public var card: CardSerial
+    public var document: DocumentNumber
+    public var outcome: JournalState
+    public var note: String
+}
+
+/// Issues handbooks to cards in the readers of the service host, journalled (DESIGN.md §6): the
+/// journal entry first, then personalisation if the card has no usable key, the tear-safe write
+/// with read-back, then the database commit. `recover()` resolves what a crash left open.
+public final class CardIssuer: Sendable {
+    let store: any CreditStore
+    let credentials: OfficeCredentials
+    let clock: @Sendable () -> Date
+    let logger: Logger
+
+    public init(
+        store: any CreditStore, credentials: OfficeCredentials, logger: Logger = Logger(label: "handbook.issuance"),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.credentials = credentials
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Issues the current view of `uscc` to the card in `reader`.
+    public func issue(uscc: USCC, reader: String, by actor: Account) async throws -> IssuanceResult {
+        let context = try PCSCContext()
+        let connection = try context.connect(reader: reader)
+        defer { connection.disconnect() }
+        let card = HandbookCard(connection: connection)
+        let info = try card.selectAndReadInfo()
+        guard let profile = CardProfile.named(info.profileName) else {
+            throw ServiceError(.conflict, "CARD_UNKNOWN_PROFILE", "the card says it is a \(info.profileName); unknown profile")
+        }
+        // A card whose current document names a key the card proves keeps that key: regenerating it
+        // would leave the card's current document unauthenticatable until the new one is committed.
+        var cardKey: PublicKey?
+        if let readout = try? card.read(), let bytes = readout.document,
+            let document = try? HandbookDocument(decoding: bytes),
+            let key = try? PublicKey(spkiDER: document.content.header.cardPublicKey),
+            key.algorithm == credentials.key.algorithm,
+            (try? card.internalAuthenticate(publicKey: key, serial: info.serial)) == true
+        {
+            cardKey = key
+        }
+
+        let entry = try await store.openIssuance(
+            card: info.serial, profile: profile.name, uscc: uscc, office: credentials.office.region, reader: reader,
+            by: actor)
+        var log = logger
+        log[metadataKey: "journal"] = "\(entry.id)"
+        log[metadataKey: "card"] = "\(info.serial)"
+        log.info("issuance opened", metadata: ["document": "\(entry.documentNumber)", "uscc": "\(uscc)"])
+        do {
+            let today = CardTimestamp(secondsSince1970: Int64(clock().timeIntervalSince1970)).date
+            guard let view = try await store.currentView(of: uscc, on: today) else {
+                throw StoreError(.notFound, "no enterprise \(uscc)")
+            }
+            let personalised = cardKey == nil
+            if cardKey == nil {
+                _ = try await store.advanceIssuance(
+                    entry.id, to: .personalising, document: nil, viewRevision: nil, expiresOn: nil)
+                cardKey = try card.personalise(algorithm: credentials.key.algorithm, masterKey: credentials.masterKey)
+                try await store.markPersonalised(info.serial)
+                log.info("card personalised")
+            }
+            let expires = today.adding(months: credentials.validityMonths)
+            let document = try HandbookSigner.sign(
+                view: view.view,
+                issue: DocumentIssue(
+                    documentNumber: entry.documentNumber, cardSerial: info.serial, cardPublicKey: cardKey!,
+                    issuedAt: clock(), expiresOn: expires, issuingOffice: credentials.office,
+                    databaseRevision: view.revision, slotSize: profile.slotSize),
+                officeKey: credentials.key, officeCertificate: credentials.certificate)
+            _ = try await store.advanceIssuance(
+                entry.id, to: .writing, document: document, viewRevision: view.revision, expiresOn: expires)
+            do {
+                _ = try card.write(document: document, masterKey: credentials.masterKey)
+            } catch {
+                // The commit may or may not have reached the card: ask the card.
+                log.warning("write failed: \(error); reading the card to resolve")
+                let resolved = try await resolve(try await store.journalEntry(entry.id)!, using: card)
+                guard resolved.outcome == .committed else { throw error }
+                return try await result(entry, profile, document, view.revision, personalised)
+            }
+            _ = try await store.advanceIssuance(
+                entry.id, to: .committing, document: nil, viewRevision: nil, expiresOn: nil)
+            let issued = try await store.commitIssuance(entry.id)
+            log.info("issuance committed", metadata: ["revision": "\(issued.revision)"])
+            return IssuanceResult(
+                journal: entry.id, document: entry.documentNumber, card: info.serial, profile: profile.name,
+                uscc: uscc, bytes: document.count, viewRevision: view.revision, revision: issued.revision,
+                personalised: personalised, superseded: issued.superseded)
+        } catch {
+            if let current = try? await store.journalEntry(entry.id), current.state == .open,
+                current.step != .writing && current.step != .committing
+            {
+                try? await store.closeIssuance(entry.id, as: .abandoned, note: "failed before the write: \(error)")
+            }
+            log.error("issuance failed: \(error)")
+            throw error
+        }
+    }
+
+    private func result(
+        _ entry: JournalEntry, _ profile: CardProfile, _ document: [UInt8], _ revision: UInt64, _ personalised: Bool
+    ) async throws -> IssuanceResult {
+        let status = try await store.cardStatus(entry.cardSerial)
+        return IssuanceResult(
+            journal: entry.id, document: entry.documentNumber, card: entry.cardSerial, profile: profile.name,
+            uscc: entry.uscc, bytes: document.count, viewRevision: revision, revision: status?.revision ?? revision,
+            personalised: personalised, superseded: [])
+    }
+
+    /// Resolves one open entry from what the card holds: its document → commit; anything else →
+    /// abandoned (the tear-safe write leaves the card with its previous document).
+    func resolve(_ entry: JournalEntry, using card: HandbookCard) async throws -> RecoveryOutcome {
+        func outcome(_ state: JournalState, _ note: String) -> RecoveryOutcome {
+            RecoveryOutcome(journal: entry.id, card: entry.cardSerial, document: entry.documentNumber, outcome: state, note: note)
+        }
+        let info = try card.selectAndReadInfo()
+        guard info.serial == entry.cardSerial else {
+            let note = "the card in \(entry.reader ?? "the reader") is \(info.serial), not \(entry.cardSerial)"
+            try await store.closeIssuance(entry.id, as: .attention, note: note)
+            return outcome(.attention, note)
+        }
+        let readout = try? card.read()
+        if let expected = entry.document, let held = readout?.document, held == expected {
+            _ = try await store.commitIssuance(entry.id)
+            return outcome(.committed, "the card holds the new document: committed")
+        }
+        if entry.step == .personalising || entry.step == .opened, readout?.document == nil {
+            try await store.markPersonalised(entry.cardSerial)
+        }
+        let note = "the card still holds its previous document; nothing was issued"
+        try await store.closeIssuance(entry.id, as: .abandoned, note: note)
+        return outcome(.abandoned, note)
+    }
+
+    /// Resolves every open journal entry (at start-up): by reading the card if it is in its reader,
+    /// else flagging the entry for attention. Entries that never reached the write are abandoned.
+    public func recover() async throws -> [RecoveryOutcome] {
+        var outcomes: [RecoveryOutcome] = []
+        for entry in try await store.openIssuances() {
+            let outcome: RecoveryOutcome
+            if entry.document == nil {
+                // Nothing was written; a personalised card keeps its new key and gets a document next time.
+                let note = "interrupted at \(entry.step.rawValue), before the write: the card keeps what it had"
+                try await store.closeIssuance(entry.id, as: .abandoned, note: note)
+                outcome = RecoveryOutcome(
+                    journal: entry.id, card: entry.cardSerial, document: entry.documentNumber, outcome: .abandoned,
+                    note: note)
+            } else {
+                do {
+                    let context = try PCSCContext()
+                    let connection = try context.connect(reader: entry.reader ?? "")
+                    defer { connection.disconnect() }
+                    outcome = try await resolve(entry, using: HandbookCard(connection: connection))
+                } catch let error as CardError {
+                    let note = "card \(entry.cardSerial) could not be read in \(entry.reader ?? "no reader") (\(error.code.rawValue)): put it back and run `handbook-issuer recover`"
+                    try await store.closeIssuance(entry.id, as: .attention, note: note)
+                    outcome = RecoveryOutcome(
+                        journal: entry.id, card: entry.cardSerial, document: entry.documentNumber, outcome: .attention,
+                        note: note)
+                }
+            }
+            logger.notice(
+                "recovered issuance \(outcome.journal): \(outcome.outcome.rawValue)",
+                metadata: ["card": "\(outcome.card)", "note": "\(outcome.note)"])
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+}

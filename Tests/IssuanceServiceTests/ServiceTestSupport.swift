@@ -1,0 +1,143 @@
+import CreditStore
+import Foundation
+import HTTPTypes
+import HandbookCodec
+import HandbookCrypto
+import Hummingbird
+import HummingbirdTesting
+import IssuanceService
+import NIOCore
+import Testing
+
+enum Repository {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    static func text(_ relative: String) throws -> String { try String(contentsOfFile: path(relative), encoding: .utf8) }
+
+    static func executable(_ name: String) -> URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent(name)
+        return FileManager.default.isExecutableFile(atPath: beside.path)
+            ? beside : root.appendingPathComponent(".build/debug/\(name)")
+    }
+}
+
+/// Test accounts' password, and a cheap scrypt cost so that making a dozen accounts stays quick.
+let testPassword = "correct horse battery staple"
+let cheapCost = (n: UInt64(1) << 10, r: UInt64(8), p: UInt64(1))
+
+/// The service's credentials for Jiangsu (the office the tests issue from), P-256 TEST keys.
+func jiangsuCredentials() throws -> OfficeCredentials {
+    OfficeCredentials(
+        office: IssuingOffice(region: try RegionCode("320000"), name: "江苏省住房和城乡建设厅"),
+        key: try PrivateKey(pemEncoded: try Repository.text("Keys/p256/office-320000.key.pem")),
+        certificate: try Certificate(pemEncoded: try Repository.text("Keys/p256/office-320000.pem")),
+        masterKey: try SymmetricKey(hex: try Repository.text("Keys/issuer-master-key.hex")))
+}
+
+func trustStore() throws -> TrustStore {
+    TrustStore(
+        roots: [
+            try Certificate(pemEncoded: try Repository.text("Keys/p256/root-ca.pem")),
+            try Certificate(pemEncoded: try Repository.text("Keys/sm2/root-ca.pem")),
+        ],
+        revocationLists: [
+            try CertificateRevocationList(pemEncoded: try Repository.text("Keys/p256/crl.pem")),
+            try CertificateRevocationList(pemEncoded: try Repository.text("Keys/sm2/crl.pem")),
+        ])
+}
+
+/// A real SQLite file with demo data and, for each role, an account inside Jiangsu (`<role>-in`,
+/// 320000) and one outside (`<role>-out`, 330000); the API over it.
+struct TestService {
+    let directory: URL
+    let store: SQLiteCreditStore
+    let api: IssuanceAPI
+    let dataset = DemoDataset(seed: 11, count: 12)
+
+    init(readers: [String] = []) async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("issuance-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try SQLiteCreditStore(path: directory.appendingPathComponent("credit.sqlite").path)
+        let hash = try PasswordHash.make(testPassword, cost: cheapCost)
+        let root = try await store.createAccount(
+            name: "root", role: .admin,
+            scope: RegionScope([try RegionCode("310000"), try RegionCode("320000"), try RegionCode("330000")]),
+            passwordHash: hash, by: nil)
+        for role in Role.allCases {
+            _ = try await store.createAccount(
+                name: "\(role.rawValue)-in", role: role, scope: RegionScope([try RegionCode("320000")]),
+                passwordHash: hash, by: root)
+            _ = try await store.createAccount(
+                name: "\(role.rawValue)-out", role: role, scope: RegionScope([try RegionCode("330000")]),
+                passwordHash: hash, by: root)
+        }
+        for office in regionalOffices { try store.ensureOffice(office) }
+        try store.loadDemo(dataset, range: 0..<12, by: root)
+        api = IssuanceAPI(
+            store: store, sessions: Sessions(lifetime: 3_600),
+            issuer: CardIssuer(store: store, credentials: try jiangsuCredentials()),
+            packages: PackageSigning(
+                key: try PrivateKey(pemEncoded: try Repository.text("Keys/p256/package-signer.key.pem")),
+                certificate: try Certificate(pemEncoded: try Repository.text("Keys/p256/package-signer.pem")),
+                revocationLists: [try CertificateRevocationList(pemEncoded: try Repository.text("Keys/p256/crl.pem"))],
+                directory: directory.appendingPathComponent("packages")),
+            readers: readers)
+    }
+
+    /// The demo enterprise in Suzhou (Jiangsu), its card and document.
+    var jiangsu: DemoEnterprise { dataset.enterprise(6) }
+    /// The demo enterprise in Ningbo (Zhejiang).
+    var zhejiang: DemoEnterprise { dataset.enterprise(10) }
+
+    var application: some ApplicationProtocol { Application(router: api.router()) }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+extension TestClientProtocol {
+    /// Logs in and returns the bearer token.
+    func login(_ name: String, password: String = testPassword) async throws -> String {
+        let response = try await send(.post, "/v1/login", body: ["name": name, "password": password])
+        #expect(response.status == .ok, "login \(name): \(response.text)")
+        return try response.json(LoginAnswer.self).token
+    }
+
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: [String: Any]? = nil)
+        async throws -> TestResponse
+    {
+        try await send(method, uri, token: token, raw: body.map { try JSONSerialization.data(withJSONObject: $0) })
+    }
+
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, raw: Data?) async throws -> TestResponse {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if raw != nil { headers[.contentType] = "application/json" }
+        return try await execute(
+            uri: uri, method: method, headers: headers, body: raw.map { ByteBuffer(bytes: $0) })
+    }
+}
+
+struct LoginAnswer: Decodable {
+    var token: String
+    var expiresAt: String
+}
+
+struct ErrorAnswer: Decodable {
+    struct Inner: Decodable {
+        var code: String
+        var message: String
+    }
+    var error: Inner
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: Data(text.utf8)) }
+
+    var errorCode: String? { (try? json(ErrorAnswer.self))?.error.code }
+}
