@@ -142,7 +142,8 @@ extension SQLiteCreditStore {
         writeHeader: (UInt64, String) throws -> Void,
         write: (DataPackageLine) throws -> Void
     ) async throws(StoreError) {
-        try actor.authorise([.admin, .issuer, .approver], for: region, to: "export the data package of \(region.code)")
+        try actor.authorise(
+            [.admin, .issuer, .approver, .inspector], for: region, to: "export the data package of \(region.code)")
         let prefix = String(RegionScope.prefix(of: region))
         let upper = prefix + "\u{7F}"
         try read { db in
