@@ -138,9 +138,11 @@ let package = Package(
             dependencies: ["HandbookCrypto", "HandbookCodec"],
             swiftSettings: swiftSettings
         ),
+        // What the test targets that put cards into vpcd slots share.
+        .target(name: "CardTestSupport", path: "Tests/CardTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "CardReaderTests",
-            dependencies: ["CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto"],
+            dependencies: ["CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto", "CardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -154,6 +156,7 @@ let package = Package(
             name: "IssuanceServiceTests",
             dependencies: [
                 "IssuanceService", "CreditStore", "CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto",
+                "CardTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -39,14 +39,20 @@ public final class PCSCContext: @unchecked Sendable {
         return buffer.split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
     }
 
-    /// Connects to the card in `reader`, shared, with T=0 or T=1.
-    public func connect(reader: String, trace: APDUTrace? = nil) throws(CardError) -> CardConnection {
+    /// Connects to the card in `reader` with T=0 or T=1, shared — or exclusive, so that no other
+    /// application (nor another issuance) can talk to the card until this connection ends; a
+    /// second exclusive or shared connection then fails with ``CardError/Code/sharingViolation``.
+    public func connect(reader: String, exclusive: Bool = false, trace: APDUTrace? = nil) throws(CardError)
+        -> CardConnection
+    {
         var card: SCARDHANDLE = 0
         var active: DWORD = 0
         let result = SCardConnect(
-            handle, reader, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), &card, &active)
+            handle, reader, DWORD(exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED),
+            DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), &card, &active)
         guard result == SCARD_S_SUCCESS else { throw CardError.pcsc(result, "connect to the card", reader: reader) }
-        return CardConnection(context: self, handle: card, reader: reader, protocol: active, trace: trace)
+        return CardConnection(
+            context: self, handle: card, reader: reader, protocol: active, exclusive: exclusive, trace: trace)
     }
 
     /// Ends a ``waitForChange(_:timeoutMilliseconds:)`` in progress on this context.
@@ -152,7 +158,14 @@ public final class CardConnection: @unchecked Sendable {
     /// allocating anew for each of the many short answers of a tap.
     private var receiveBuffer = [UInt8](repeating: 0, count: Int(cpcsc_max_buffer_size_extended()))
 
-    init(context: PCSCContext, handle: SCARDHANDLE, reader: String, protocol: DWORD, trace: APDUTrace?) {
+    /// Whether the connection keeps the card to itself.
+    public let exclusive: Bool
+
+    init(
+        context: PCSCContext, handle: SCARDHANDLE, reader: String, protocol: DWORD, exclusive: Bool = false,
+        trace: APDUTrace?
+    ) {
+        self.exclusive = exclusive
         self.context = context
         self.handle = handle
         self.reader = reader
@@ -176,8 +189,8 @@ public final class CardConnection: @unchecked Sendable {
     public func reconnect(reset: Bool = false) throws(CardError) {
         var active: DWORD = 0
         let result = SCardReconnect(
-            handle, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1),
-            DWORD(reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD), &active)
+            handle, DWORD(exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED),
+            DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), DWORD(reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD), &active)
         guard result == SCARD_S_SUCCESS else { throw CardError.pcsc(result, "reconnect", reader: reader) }
         activeProtocol = active
     }

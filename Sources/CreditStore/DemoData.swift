@@ -49,6 +49,12 @@ extension SQLiteCreditStore {
             progress?(end - range.lowerBound)
             start = end
         }
+        // Demo documents use the serials of their enterprises' indices: new issuance continues after them.
+        try write { db in
+            try db.execute(
+                sql: "UPDATE offices SET next_document_serial = max(next_document_serial, ?)",
+                arguments: [Int64(range.upperBound) + 1])
+        }
     }
 
     private static func insert(_ demo: DemoEnterprise, index: Int, revision: Int64, now: Int64, _ db: Database) throws

@@ -58,21 +58,38 @@ public final class CardIssuer: Sendable {
     let credentials: OfficeCredentials
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// Fault injection for the crash tests: the process kills itself with SIGKILL right after this
+    /// point of an issuance. Only `handbook-issuer` sets it, from `HANDBOOK_CRASH_AT`.
+    let crashPoint: CrashPoint?
+
+    /// The points of an issuance where the crash tests stop the process.
+    public enum CrashPoint: String, Sendable, CaseIterable {
+        case opened, personalising, personalised, writing, written, committing
+    }
 
     public init(
         store: any CreditStore, credentials: OfficeCredentials, logger: Logger = Logger(label: "handbook.issuance"),
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() }, crashPoint: CrashPoint? = nil
     ) {
         self.store = store
         self.credentials = credentials
         self.logger = logger
         self.clock = clock
+        self.crashPoint = crashPoint
+    }
+
+    private func reached(_ point: CrashPoint) {
+        guard point == crashPoint else { return }
+        logger.critical("HANDBOOK_CRASH_AT=\(point.rawValue): killing the process with SIGKILL")
+        kill(getpid(), SIGKILL)
     }
 
     /// Issues the current view of `uscc` to the card in `reader`.
     public func issue(uscc: USCC, reader: String, by actor: Account) async throws -> IssuanceResult {
         let context = try PCSCContext()
-        let connection = try context.connect(reader: reader)
+        // Exclusive for the whole issuance: a second issuance (in this process or another) cannot
+        // reach the card until this one has finished, and fails with a sharing violation.
+        let connection = try context.connect(reader: reader, exclusive: true)
         defer { connection.disconnect() }
         let card = HandbookCard(connection: connection)
         let info = try card.selectAndReadInfo()
@@ -98,6 +115,7 @@ public final class CardIssuer: Sendable {
         log[metadataKey: "journal"] = "\(entry.id)"
         log[metadataKey: "card"] = "\(info.serial)"
         log.info("issuance opened", metadata: ["document": "\(entry.documentNumber)", "uscc": "\(uscc)"])
+        reached(.opened)
         do {
             let today = CardTimestamp(secondsSince1970: Int64(clock().timeIntervalSince1970)).date
             guard let view = try await store.currentView(of: uscc, on: today) else {
@@ -107,9 +125,11 @@ public final class CardIssuer: Sendable {
             if cardKey == nil {
                 _ = try await store.advanceIssuance(
                     entry.id, to: .personalising, document: nil, viewRevision: nil, expiresOn: nil)
+                reached(.personalising)
                 cardKey = try card.personalise(algorithm: credentials.key.algorithm, masterKey: credentials.masterKey)
                 try await store.markPersonalised(info.serial)
                 log.info("card personalised")
+                reached(.personalised)
             }
             let expires = today.adding(months: credentials.validityMonths)
             let document = try HandbookSigner.sign(
@@ -121,8 +141,10 @@ public final class CardIssuer: Sendable {
                 officeKey: credentials.key, officeCertificate: credentials.certificate)
             _ = try await store.advanceIssuance(
                 entry.id, to: .writing, document: document, viewRevision: view.revision, expiresOn: expires)
+            reached(.writing)
             do {
                 _ = try card.write(document: document, masterKey: credentials.masterKey)
+                reached(.written)
             } catch {
                 // The commit may or may not have reached the card: ask the card.
                 log.warning("write failed: \(error); reading the card to resolve")
@@ -132,6 +154,7 @@ public final class CardIssuer: Sendable {
             }
             _ = try await store.advanceIssuance(
                 entry.id, to: .committing, document: nil, viewRevision: nil, expiresOn: nil)
+            reached(.committing)
             let issued = try await store.commitIssuance(entry.id)
             log.info("issuance committed", metadata: ["revision": "\(issued.revision)"])
             return IssuanceResult(
@@ -200,7 +223,7 @@ public final class CardIssuer: Sendable {
             } else {
                 do {
                     let context = try PCSCContext()
-                    let connection = try context.connect(reader: entry.reader ?? "")
+                    let connection = try context.connect(reader: entry.reader ?? "", exclusive: true)
                     defer { connection.disconnect() }
                     outcome = try await resolve(entry, using: HandbookCard(connection: connection))
                 } catch let error as CardError {

@@ -46,7 +46,7 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         switch error.code {
         case .serviceUnavailable:
             self.init(.serviceUnavailable, error.code.rawValue, error.description)
-        case .noReader, .noCard, .cardRemoved:
+        case .noReader, .noCard, .cardRemoved, .sharingViolation:
             self.init(.conflict, error.code.rawValue, error.description)
         default:
             self.init(.badGateway, error.code.rawValue, error.description)

@@ -101,7 +101,9 @@ struct Issue: AsyncParsableCommand {
         let database = try store.open()
         let actor = try await store.actor(database)
         do {
-            let issuer = CardIssuer(store: database, credentials: try configuration.credentials(), logger: cliLogger())
+            let issuer = CardIssuer(
+                store: database, credentials: try configuration.credentials(), logger: cliLogger(),
+                crashPoint: crashPoint())
             for outcome in try await issuer.recover() {
                 print("recovered issuance \(outcome.journal): \(outcome.outcome.rawValue) — \(outcome.note)")
             }
@@ -185,7 +187,8 @@ struct Serve: AsyncParsableCommand {
         do {
             let database = try SQLiteCreditStore(path: configuration.database)
             let (host, port) = try configuration.address()
-            let issuer = CardIssuer(store: database, credentials: try configuration.credentials(), logger: logger)
+            let issuer = CardIssuer(
+                store: database, credentials: try configuration.credentials(), logger: logger, crashPoint: crashPoint())
             for outcome in try await issuer.recover() {
                 logger.notice("start-up: issuance \(outcome.journal) \(outcome.outcome.rawValue): \(outcome.note)")
             }
@@ -208,6 +211,12 @@ struct Serve: AsyncParsableCommand {
             throw fail(error)
         }
     }
+}
+
+/// The crash tests' fault injection: `HANDBOOK_CRASH_AT=<point>` kills the process at that point
+/// of an issuance (see CardIssuer.CrashPoint).
+func crashPoint() -> CardIssuer.CrashPoint? {
+    ProcessInfo.processInfo.environment["HANDBOOK_CRASH_AT"].flatMap(CardIssuer.CrashPoint.init(rawValue:))
 }
 
 func cliLogger() -> Logger {

@@ -15,7 +15,7 @@ struct CardStackTests {
             ("handbook-8k", SignatureAlgorithm.sm2SM3), ("handbook-32k", .ecdsaP256SHA256), ("handbook-64k", .sm2SM3),
         ])
     func lifecycle(profile: String, algorithm: SignatureAlgorithm) async throws {
-        let reader = try VirtualReader(profile: profile)
+        let reader = try await VirtualReader(profile: profile)
         try await reader.insert()
         let card = HandbookCard(connection: try reader.connect())
         let blank = try card.read()
@@ -53,7 +53,7 @@ struct CardStackTests {
 
     @Test("a write without EXTERNAL AUTHENTICATE is refused by the card (6982)")
     func writeNeedsAuthentication() async throws {
-        let reader = try VirtualReader(profile: "handbook-32k")
+        let reader = try await VirtualReader(profile: "handbook-32k")
         try await reader.insert()
         let card = HandbookCard(connection: try reader.connect())
         _ = try card.selectAndReadInfo()
@@ -67,7 +67,7 @@ struct CardStackTests {
 
     @Test("a wrong key is counted down and blocks the card after the retry limit")
     func wrongKeyBlocks() async throws {
-        let reader = try VirtualReader(profile: "handbook-8k")
+        let reader = try await VirtualReader(profile: "handbook-8k")
         try await reader.insert()
         let card = HandbookCard(connection: try reader.connect())
         let info = try card.selectAndReadInfo()
@@ -96,7 +96,7 @@ struct CardStackTests {
 
     @Test("a copy of a card's files on another card fails INTERNAL AUTHENTICATE")
     func cloneFailsAuthentication() async throws {
-        let reader = try VirtualReader(profile: "handbook-32k")
+        let reader = try await VirtualReader(profile: "handbook-32k")
         try await reader.insert()
         let card = HandbookCard(connection: try reader.connect())
         let info = try card.selectAndReadInfo()
@@ -123,7 +123,7 @@ struct CardStackTests {
         "the transport absorbs 61xx, 6Cxx and command chaining on a T=0-style card, and the trace withholds cryptograms"
     )
     func transportBehaviours() async throws {
-        let reader = try VirtualReader(profile: "handbook-8k")
+        let reader = try await VirtualReader(profile: "handbook-8k")
         try await reader.insert()
         let trace = APDUTrace()
         let card = HandbookCard(connection: try reader.connect(trace: trace))
@@ -160,7 +160,7 @@ struct CardStackTests {
 
     @Test("reads fall back to shorter responses when the card refuses a length (6700)")
     func adaptiveReadSize() async throws {
-        let reader = try VirtualReader(profile: "handbook-32k")
+        let reader = try await VirtualReader(profile: "handbook-32k")
         try await reader.insert()
         let card = HandbookCard(connection: try reader.connect())
         _ = try card.selectAndReadInfo()
@@ -175,7 +175,7 @@ struct CardStackTests {
 
     @Test("a card pulled out in the middle of a read gives the typed error, not a crash or a hang")
     func removedMidRead() async throws {
-        let reader = try VirtualReader(profile: "handbook-8k")
+        let reader = try await VirtualReader(profile: "handbook-8k")
         try await reader.insert()
         let card = HandbookCard(connection: try reader.connect())
         let info = try card.selectAndReadInfo()
@@ -232,7 +232,7 @@ struct TearingTests {
             ("handbook-8k", (1, 2, 2, 1, 1)), ("handbook-32k", (3, 6, 8, 3, 2)), ("handbook-64k", (3, 6, 8, 3, 2)),
         ])
     func matrix(profile: String, counts: (Int, Int, Int, Int, Int)) async throws {
-        let reader = try VirtualReader(profile: profile, slot: 1)
+        let reader = try await VirtualReader(profile: profile, slot: 1)
         try await reader.insert()
         let card = HandbookCard(connection: try reader.connect())
         let info = try card.selectAndReadInfo()
@@ -286,7 +286,7 @@ extension CardStackTests {
         "issued sample cards read, verify and authenticate; blank ones hold no document",
         arguments: ["handbook-8k-sm2", "handbook-32k-p256", "handbook-64k-sm2"])
     func samples(name: String) async throws {
-        let reader = try VirtualReader(profile: "handbook-8k")
+        let reader = try await VirtualReader(profile: "handbook-8k")
         let copy = reader.folder.appendingPathComponent("sample.json")
         try FileManager.default.copyItem(
             at: Repository.root.appendingPathComponent("Cards/samples/issued-\(name).json"), to: copy)
@@ -317,7 +317,7 @@ extension CardStackTests {
 extension CardStackTests {
     @Test("waiting for a card sees it arrive, counts insertions, and can be cancelled")
     func waitingForCards() async throws {
-        let reader = try VirtualReader(profile: "handbook-32k")
+        let reader = try await VirtualReader(profile: "handbook-32k")
         let name = reader.readerName
         let before = try reader.context.state(of: name)
         #expect(!before.hasCard)
@@ -361,7 +361,7 @@ extension CardStackTests {
 extension CardStackTests {
     @Test("a first issuance torn in its commit reads as an incomplete issuance, not as a blank card")
     func tornFirstIssuance() async throws {
-        let reader = try VirtualReader(profile: "handbook-64k")
+        let reader = try await VirtualReader(profile: "handbook-64k")
         try await reader.insert()
         let card = HandbookCard(connection: try reader.connect())
         let info = try card.selectAndReadInfo()

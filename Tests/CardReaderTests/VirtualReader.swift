@@ -1,4 +1,5 @@
 import CardReader
+import CardTestSupport
 import Foundation
 import HandbookCodec
 import HandbookCrypto
@@ -41,8 +42,11 @@ final class VirtualReader: @unchecked Sendable {
     let imageURL: URL
     let context: PCSCContext
     private(set) var insertion: VirtualCardInsertion?
+    /// The slot is this test's until the reader goes away (other test targets use the slots too).
+    private let lock: SlotLock
 
-    init(profile: String, serial: String = "8656000000000001", slot: Int = 0) throws {
+    init(profile: String, serial: String = "8656000000000001", slot: Int = 0) async throws {
+        lock = try await SlotLock.acquire(slot: slot)
         readerName = "Virtual PCD 00 0\(slot)"
         port = 35963 + UInt16(slot)
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("virtual-reader-\(UUID().uuidString)")

@@ -1,0 +1,171 @@
+import CardReader
+import CreditStore
+import Foundation
+import HTTPTypes
+import HandbookCodec
+import HandbookCrypto
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import IssuanceService
+import Testing
+import VirtualCard
+import CardTestSupport
+
+/// A virtual card in a vpcd reader slot ("Virtual PCD 00 0n", port 35963 + n), held with the
+/// slot lock that the card-stack tests take too.
+final class TestSlot: @unchecked Sendable {
+    let reader: String
+    let port: UInt16
+    let image: URL
+    let context: PCSCContext
+    private(set) var insertion: VirtualCardInsertion?
+    private let lock: SlotLock
+
+    init(slot: Int, profile: String, serial: String, in folder: URL) async throws {
+        lock = try await SlotLock.acquire(slot: slot)
+        reader = "Virtual PCD 00 0\(slot)"
+        port = 35963 + UInt16(slot)
+        image = folder.appendingPathComponent("card-\(serial).json")
+        try CardImage.blank(
+            profile: CardProfile.named(profile)!, serial: try CardSerial(hex: serial),
+            masterKey: try SymmetricKey(hex: try Repository.text("Keys/issuer-master-key.hex"))
+        ).save(to: image)
+        context = try PCSCContext()
+        try context.waitUntil(reader: reader, hasCard: false, timeout: .seconds(10))
+    }
+
+    func insert(faults: FaultPlan = .none) throws {
+        insertion = try VirtualCardInsertion(imageURL: image, port: port, faults: faults)
+        try context.waitUntil(reader: reader, hasCard: true, timeout: .seconds(10))
+    }
+
+    func remove() async throws {
+        await insertion?.remove()
+        insertion = nil
+        try context.waitUntil(reader: reader, hasCard: false, timeout: .seconds(10))
+    }
+
+    /// What the card holds, read through pcscd as a verifier would.
+    func read() throws -> (readout: CardReadout, document: HandbookDocument?) {
+        let connection = try context.connect(reader: reader)
+        defer { connection.disconnect() }
+        let readout = try HandbookCard(connection: connection).read()
+        return (readout, try readout.document.map { try HandbookDocument(decoding: $0) })
+    }
+
+    func authenticate(_ document: HandbookDocument) throws -> Bool {
+        let connection = try context.connect(reader: reader)
+        defer { connection.disconnect() }
+        let card = HandbookCard(connection: connection)
+        _ = try card.selectAndReadInfo()
+        return try card.internalAuthenticate(
+            publicKey: try PublicKey(spkiDER: document.content.header.cardPublicKey),
+            serial: document.content.header.cardSerial)
+    }
+
+    deinit { insertion?.pull() }
+}
+
+@Suite("issuance through pcscd and the virtual card", .serialized)
+struct CardIssuanceTests {
+    @Test(
+        "issued over HTTP, the card verifies; re-issued, it keeps its key and supersedes the document",
+        arguments: ["handbook-8k", "handbook-32k", "handbook-64k"])
+    func issueOverHTTP(profile: String) async throws {
+        let t = try await TestService(readers: ["Virtual PCD 00 00"])
+        defer { t.remove() }
+        let card = try await TestSlot(slot: 0, profile: profile, serial: "8656B00000000001", in: t.directory)
+        try card.insert()
+        let uscc = t.jiangsu.enterprise.uscc
+        let demoDocument = try #require(try await t.store.cardStatus(t.jiangsu.card)?.document)
+
+        try await t.application.test(.live) { client in
+            let issuer = try await client.login("issuer-in")
+            // Outside the issuer's regions: refused before the card is touched.
+            let outside = try await client.send(
+                .post, "/v1/issuances", token: issuer, body: ["uscc": t.zhejiang.enterprise.uscc.value, "reader": card.reader])
+            #expect(outside.status == .forbidden)
+            let unknownReader = try await client.send(
+                .post, "/v1/issuances", token: issuer, body: ["uscc": uscc.value, "reader": "Virtual PCD 00 01"])
+            #expect(unknownReader.errorCode == "UNKNOWN_READER")
+
+            let first = try await client.send(
+                .post, "/v1/issuances", token: issuer, body: ["uscc": uscc.value, "reader": card.reader])
+            #expect(first.status == .created, "\(first.text)")
+            let result = try first.json(IssuanceResult.self)
+            #expect(result.personalised)
+            #expect(result.profile == profile)
+            #expect(result.superseded == [demoDocument])
+
+            let (readout, document) = try card.read()
+            let onCard = try #require(document)
+            #expect(onCard.content.header.documentNumber == result.document)
+            let verification = HandbookVerifier.verify(
+                readout.document!, trustStore: try trustStore(), at: Date(), cardSerial: readout.info.serial)
+            #expect(verification.isValid, "\(verification.checks)")
+            #expect(try card.authenticate(onCard))
+            #expect(onCard.content.header.databaseRevision == result.viewRevision)
+
+            let status = try await t.store.cardStatus(readout.info.serial)
+            #expect(status?.state == .issued)
+            #expect(status?.document == result.document)
+            #expect(status?.documentState == .current)
+            #expect(try await t.store.journalEntry(result.journal)?.state == .committed)
+
+            // Re-issue: same card key, new document, the first one superseded.
+            let second = try await client.send(
+                .post, "/v1/issuances", token: issuer, body: ["uscc": uscc.value, "reader": card.reader])
+            let again = try second.json(IssuanceResult.self)
+            #expect(!again.personalised)
+            #expect(again.superseded == [result.document])
+            let (_, reissued) = try card.read()
+            #expect(reissued?.content.header.documentNumber == again.document)
+            #expect(reissued?.content.header.cardPublicKey == onCard.content.header.cardPublicKey)
+            #expect(try card.authenticate(try #require(reissued)))
+            #expect(try await t.store.openIssuances().isEmpty)
+        }
+        try await card.remove()
+    }
+
+    @Test("two issuances to one card at once: exactly one succeeds")
+    func concurrentIssuance() async throws {
+        let t = try await TestService(readers: ["Virtual PCD 00 00"])
+        defer { t.remove() }
+        let card = try await TestSlot(slot: 0, profile: "handbook-32k", serial: "8656B00000000002", in: t.directory)
+        // Slow answers, so that both requests are inside an issuance at the same time.
+        try card.insert(faults: FaultPlan(delay: .milliseconds(40)))
+        let uscc = t.jiangsu.enterprise.uscc.value
+        try await t.application.test(.live) { client in
+            let token = try await client.login("issuer-in")
+            let port = try #require(client.port)
+            let body = try JSONSerialization.data(withJSONObject: ["uscc": uscc, "reader": card.reader])
+            // Two clients, two connections: the requests really run at the same time.
+            @Sendable func issue() async throws -> (HTTPResponse.Status, String) {
+                try await TestClient.withClient(host: "127.0.0.1", port: port) { other in
+                    var headers = HTTPFields()
+                    headers[.authorization] = "Bearer \(token)"
+                    headers[.contentType] = "application/json"
+                    let response = try await other.execute(
+                        .init("/v1/issuances", method: .post, headers: headers, body: ByteBuffer(bytes: body)))
+                    return (response.status, response.body.map { String(buffer: $0) } ?? "")
+                }
+            }
+            async let a = issue()
+            async let b = issue()
+            let responses = try await [a, b]
+            let statuses = responses.map(\.0)
+            #expect(statuses.filter { $0 == .created }.count == 1, "\(responses.map(\.1))")
+            #expect(statuses.filter { $0 == .conflict }.count == 1, "\(responses.map(\.1))")
+            let loser = try #require(responses.first { $0.0 == .conflict })
+            #expect(loser.1.contains("CARD_SHARING_VIOLATION") || loser.1.contains("being issued already"), "\(loser.1)")
+        }
+        // One committed document for the card, nothing open.
+        let status = try #require(try await t.store.cardStatus(try CardSerial(hex: "8656B00000000002")))
+        #expect(status.state == .issued)
+        #expect(try await t.store.openIssuances().isEmpty)
+        let (_, document) = try card.read()
+        #expect(document?.content.header.documentNumber == status.document)
+        try await card.remove()
+    }
+}
