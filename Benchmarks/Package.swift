@@ -9,6 +9,8 @@ let package = Package(
     dependencies: [
         .package(name: "CreditHandbook", path: ".."),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .target(name: "BenchmarkSupport", path: "Sources/BenchmarkSupport"),
@@ -36,6 +38,20 @@ let package = Package(
                 "BenchmarkSupport",
                 .product(name: "HandbookCodec", package: "CreditHandbook"),
                 .product(name: "CreditStore", package: "CreditHandbook"),
+            ]
+        ),
+        .executableTarget(
+            name: "ServiceBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "HandbookCodec", package: "CreditHandbook"),
+                .product(name: "HandbookCrypto", package: "CreditHandbook"),
+                .product(name: "CreditStore", package: "CreditHandbook"),
+                .product(name: "CardReader", package: "CreditHandbook"),
+                .product(name: "VirtualCard", package: "CreditHandbook"),
+                .product(name: "IssuanceService", package: "CreditHandbook"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

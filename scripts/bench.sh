@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk >/dev/null; else echo "bench: install wrk (apt-get install wrk)" >&2; exit 1; fi
+fi
 if ! scripts/pcscd.sh running; then
   scripts/pcscd.sh start
   trap 'scripts/pcscd.sh stop' EXIT
@@ -18,4 +21,7 @@ echo
 echo
 # The credit database at scale; the built database is kept in .build-bench for the next run's
 # look-ups (delete it, or pass a new size, to build again).
-.build-bench/release/StoreBenchmark --enterprises "${STORE_ENTERPRISES:-1000000}" --reuse
+enterprises="${STORE_ENTERPRISES:-1000000}"
+.build-bench/release/StoreBenchmark --enterprises "$enterprises" --reuse
+echo
+.build-bench/release/ServiceBenchmark --database ".build-bench/credit-$enterprises.sqlite"

@@ -25,6 +25,7 @@ fi
 
 issuer=.build/debug/handbook-issuer
 export HANDBOOK_DATABASE="$work/credit.sqlite"
+export HANDBOOK_PASSWORD="demo password, not a secret"
 echo "== The credit database: $HANDBOOK_DATABASE"
 $issuer init
 $issuer seed-demo --enterprises 2000

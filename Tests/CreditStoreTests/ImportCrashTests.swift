@@ -30,7 +30,7 @@ struct ImportCrashTests {
         defer { scratch.remove() }
         let database = scratch.path("credit.sqlite")
         let tool = Repository.executable("handbook-issuer")
-        try run([tool.path, "init", "--database", database])
+        try run(["HANDBOOK_PASSWORD=import crash test password", tool.path, "init", "--database", database])
         try run([tool.path, "seed-demo", "--database", database, "--enterprises", "30"])
 
         var text = #"{"format":"credit-handbook-import","version":1,"entity":"enterprises","region":"320000"}"# + "\n"

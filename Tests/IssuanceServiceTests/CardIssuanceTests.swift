@@ -168,4 +168,32 @@ struct CardIssuanceTests {
         #expect(document?.content.header.documentNumber == status.document)
         try await card.remove()
     }
+
+    @Test("an interrupted issuance whose card is not in its reader is flagged for attention, and resolved once it is")
+    func attention() async throws {
+        let t = try await TestService()
+        defer { t.remove() }
+        let issuerAccount = try #require(try await t.store.account(named: "issuer-in"))
+        let serial = try CardSerial(hex: "8656B00000000003")
+        let card = try await TestSlot(slot: 1, profile: "handbook-32k", serial: serial.description, in: t.directory)
+        // What a crash during the write leaves: an open entry with its document, the card elsewhere.
+        let entry = try await t.store.openIssuance(
+            card: serial, profile: "handbook-32k", uscc: t.jiangsu.enterprise.uscc, office: try RegionCode("320000"),
+            reader: card.reader, by: issuerAccount)
+        _ = try await t.store.advanceIssuance(
+            entry.id, to: .writing, document: [0x61, 0x00], viewRevision: 1, expiresOn: try CardDate(yyyymmdd: "20271201"))
+        let issuer = CardIssuer(store: t.store, credentials: try jiangsuCredentials())
+        let first = try await issuer.recover()
+        #expect(first.map(\.outcome) == [.attention])
+        #expect(first.first?.note.contains("put it back") == true)
+        #expect(try await t.store.journalEntry(entry.id)?.state == .attention)
+        // An entry flagged for attention does not block the card, and the next recovery looks again.
+        try card.insert()
+        let second = try await issuer.recover()
+        #expect(second.map(\.outcome) == [.abandoned])
+        #expect(try await t.store.journalEntry(entry.id)?.state == .abandoned)
+        #expect(try await t.store.openIssuances().isEmpty)
+        #expect(try await t.store.cardStatus(serial)?.document == nil)
+        try await card.remove()
+    }
 }

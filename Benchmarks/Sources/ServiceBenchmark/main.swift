@@ -1,0 +1,206 @@
+// The issuance service at scale (issue 6): on the credit database of StoreBenchmark (1,000,000
+// enterprises), card-status and current-view look-ups over HTTP on loopback under concurrent load
+// (wrk), side by side with the same look-ups made directly on the store with the same concurrency;
+// then the time to issue a card through pcscd for each card profile.
+//
+//   ServiceBenchmark [--database PATH] [--seconds 10] [--connections 16] [--issuances 15]
+
+import BenchmarkSupport
+import CardReader
+import CreditStore
+import Foundation
+import HandbookCodec
+import HandbookCrypto
+import Hummingbird
+import IssuanceService
+import Logging
+import VirtualCard
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+func option(_ name: String) -> String? {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+let path = option("--database") ?? ".build-bench/credit-1000000.sqlite"
+let duration = Int(option("--seconds") ?? "") ?? 10
+let connections = Int(option("--connections") ?? "") ?? 16
+let issuances = Int(option("--issuances") ?? "") ?? 15
+guard FileManager.default.fileExists(atPath: path) else {
+    say("no database at \(path): run StoreBenchmark first (make bench does)")
+    exit(1)
+}
+let store = try SQLiteCreditStore(path: path)
+let enterprises = try store.tableCounts()["enterprises"] ?? 0
+let dataset = DemoDataset(seed: 2007, count: DemoDataset.maximumCount)
+say("Issuance service on \(path) (\(enterprises) enterprises), wrk \(duration) s × \(connections) connections")
+
+// An inspector and an issuer to log in as.
+let password = "benchmark password 2026"
+let root = try await store.accounts().first { $0.role == .admin }!
+for (name, role) in [("bench-inspector", Role.inspector), ("bench-issuer", Role.issuer)]
+where try await store.account(named: name) == nil {
+    _ = try await store.createAccount(
+        name: name, role: role, scope: root.scope, passwordHash: try PasswordHash.make(password), by: root)
+}
+for office in regionalOffices { try store.ensureOffice(office) }
+
+// The service, in this process, on a free loopback port.
+var logger = Logger(label: "bench")
+logger.logLevel = .error
+let credentials = OfficeCredentials(
+    office: IssuingOffice(region: try RegionCode("320000"), name: "江苏省住房和城乡建设厅"),
+    key: try PrivateKey(pemEncoded: try String(contentsOfFile: "Keys/p256/office-320000.key.pem", encoding: .utf8)),
+    certificate: try Certificate(pemEncoded: try String(contentsOfFile: "Keys/p256/office-320000.pem", encoding: .utf8)),
+    masterKey: try SymmetricKey(hex: try String(contentsOfFile: "Keys/issuer-master-key.hex", encoding: .utf8)))
+let issuer = CardIssuer(store: store, credentials: credentials, logger: logger)
+let api = IssuanceAPI(store: store, sessions: Sessions(lifetime: 3_600), issuer: issuer, packages: nil)
+let portBox = PortBox()
+let app = Application(
+    router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+    onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) }, logger: logger)
+let server = Task { try await app.runService() }
+while portBox.port == 0 { try await Task.sleep(for: .milliseconds(20)) }
+let port = portBox.port
+
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    var port: Int { lock.withLock { value } }
+    func set(_ port: Int) { lock.withLock { value = port } }
+}
+
+var login = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/login")!)
+login.httpMethod = "POST"
+login.httpBody = try JSONSerialization.data(withJSONObject: ["name": "bench-inspector", "password": password])
+let (loginData, _) = try await URLSession.shared.data(for: login)
+let token = (try JSONSerialization.jsonObject(with: loginData) as! [String: Any])["token"] as! String
+
+// The same random enterprises for both sides.
+var rng = SeededGenerator(seed: 77)
+let picks = (0..<5_000).map { _ in dataset.enterprise(Int.random(in: 0..<min(enterprises, 1_000_000), using: &rng)) }
+let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
+
+struct Figures {
+    var p50: Double
+    var p99: Double
+    var perSecond: Double
+}
+
+func wrk(_ paths: [String]) throws -> Figures {
+    let script = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(getpid()).lua")
+    let list = paths.map { "\"\($0)\"" }.joined(separator: ",")
+    try """
+    local paths = {\(list)}
+    local i = 0
+    request = function()
+      i = i + 1
+      return wrk.format("GET", paths[(i % #paths) + 1], {["Authorization"] = "Bearer \(token)"})
+    end
+    """.write(to: script, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: script) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+        "wrk", "-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, "http://127.0.0.1:\(port)",
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    func milliseconds(_ label: String) -> Double {
+        guard let line = text.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }),
+            let value = line.split(separator: " ").last
+        else { return .nan }
+        let number = Double(value.filter { $0.isNumber || $0 == "." }) ?? .nan
+        if value.hasSuffix("us") { return number / 1_000 }
+        if value.hasSuffix("ms") { return number }
+        return number * 1_000
+    }
+    let rate =
+        text.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }.flatMap {
+            Double($0.split(separator: " ").last ?? "")
+        } ?? .nan
+    if text.contains("Non-2xx") { say("  wrk saw non-2xx answers:\n\(text)") }
+    return Figures(p50: milliseconds("50%"), p99: milliseconds("99%"), perSecond: rate)
+}
+
+func direct(_ body: @escaping @Sendable (DemoEnterprise) async throws -> Void) async throws -> Figures {
+    let deadline = ContinuousClock.now + .seconds(duration)
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        for worker in 0..<connections {
+            group.addTask {
+                var mine: [Double] = []
+                var index = worker
+                while ContinuousClock.now < deadline {
+                    let start = ContinuousClock.now
+                    try await body(picks[index % picks.count])
+                    mine.append(seconds(ContinuousClock.now - start) * 1_000)
+                    index += connections
+                }
+                return mine
+            }
+        }
+        var all: [Double] = []
+        for try await part in group { all += part }
+        return all.sorted()
+    }
+    return Figures(
+        p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+        perSecond: Double(latencies.count) / Double(duration))
+}
+
+func line(_ label: String, _ http: Figures, _ store: Figures) -> String {
+    "\(pad(label, 13)) HTTP p50 \(format(http.p50, decimals: 2)) ms, p99 \(format(http.p99, decimals: 2)) ms, \(Int(http.perSecond))/s"
+        + "  |  store p50 \(format(store.p50, decimals: 2)) ms, p99 \(format(store.p99, decimals: 2)) ms, \(Int(store.perSecond))/s"
+}
+
+say("look-ups of \(picks.count) random enterprises, \(connections) at a time (HTTP: wrk over loopback; store: \(connections) tasks):")
+let statusHTTP = try wrk(picks.map { "/v1/cards/\($0.card)" })
+let statusStore = try await direct { _ = try await store.cardStatus($0.card) }
+say(line("card status", statusHTTP, statusStore))
+let viewHTTP = try wrk(picks.map { "/v1/enterprises/\($0.enterprise.uscc)/view" })
+let viewStore = try await direct { _ = try await store.currentView(of: $0.enterprise.uscc, on: today) }
+say(line("current view", viewHTTP, viewStore))
+
+// Issuance through pcscd, per profile: the card in "Virtual PCD 00 00", issued again and again.
+let issuerAccount = try await store.account(named: "bench-issuer")!
+let jiangsu = picks.first { $0.province.code == "320000" }!
+let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-cards-\(getpid())")
+try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: folder) }
+let pcsc = try PCSCContext()
+say("issuance through pcscd (\(issuances) issuances per profile, the first personalises the card):")
+for (index, profile) in CardProfile.all.enumerated() {
+    let image = folder.appendingPathComponent("\(profile.name).json")
+    let serial = try CardSerial(hex: "86560B000000000\(index)")
+    try CardImage.blank(profile: profile, serial: serial, masterKey: credentials.masterKey).save(to: image)
+    try pcsc.waitUntil(reader: "Virtual PCD 00 00", hasCard: false, timeout: .seconds(10))
+    let insertion = try VirtualCardInsertion(imageURL: image, port: 35963)
+    try pcsc.waitUntil(reader: "Virtual PCD 00 00", hasCard: true, timeout: .seconds(10))
+    var times: [Double] = []
+    var first = 0.0
+    var bytes = 0
+    for round in 0..<issuances {
+        let start = ContinuousClock.now
+        let result = try await issuer.issue(uscc: jiangsu.enterprise.uscc, reader: "Virtual PCD 00 00", by: issuerAccount)
+        let elapsed = seconds(ContinuousClock.now - start) * 1_000
+        bytes = result.bytes
+        if round == 0 { first = elapsed } else { times.append(elapsed) }
+    }
+    insertion.pull()
+    times.sort()
+    say(
+        "  \(pad(profile.name, 13)) re-issue median \(format(times[times.count / 2], decimals: 1)) ms (min \(format(times.first!, decimals: 1)), max \(format(times.last!, decimals: 1))), first issuance with personalisation \(format(first, decimals: 1)) ms; document \(bytes) bytes"
+    )
+}
+server.cancel()
