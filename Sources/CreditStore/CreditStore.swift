@@ -16,6 +16,8 @@ public struct CardStatusReport: Sendable, Hashable, Codable {
     public var profile: String
     public var state: CardState
     public var uscc: USCC?
+    /// The region the card's enterprise is registered in.
+    public var registeredRegion: RegionCode?
     /// The document the card should carry, and its state.
     public var document: DocumentNumber?
     public var documentState: DocumentState?

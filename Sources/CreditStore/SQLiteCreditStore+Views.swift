@@ -120,8 +120,9 @@ extension SQLiteCreditStore {
                 db,
                 sql: """
                     SELECT c.serial, c.profile, c.state, c.uscc, c.current_document, d.state AS document_state,
-                        d.view_revision
+                        d.view_revision, e.registered_region
                     FROM cards c LEFT JOIN documents d ON d.document_number = c.current_document
+                    LEFT JOIN enterprises e ON e.uscc = c.uscc
                     WHERE c.serial = ?
                     """, arguments: [serial])
         else { return nil }
@@ -129,9 +130,11 @@ extension SQLiteCreditStore {
         let document: String? = row["current_document"]
         let documentState: String? = row["document_state"]
         let viewRevision: Int64? = row["view_revision"]
+        let region: String? = row["registered_region"]
         return CardStatusReport(
             serial: try CardSerial(hex: row["serial"]), profile: row["profile"],
             state: CardState(rawValue: row["state"]) ?? .revoked, uscc: try uscc.map { try USCC($0, mode: .lenient) },
+            registeredRegion: try region.map { try RegionCode($0) },
             document: try document.map { try DocumentNumber($0) },
             documentState: documentState.flatMap(DocumentState.init(rawValue:)),
             viewRevision: viewRevision.map { UInt64($0) }, revision: try currentRevision(db))

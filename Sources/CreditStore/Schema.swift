@@ -9,6 +9,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-credit-database") { db in try db.execute(sql: version1) }
         migrator.registerMigration("v2-checks-and-name-search") { db in try db.execute(sql: version2) }
+        migrator.registerMigration("v3-journal-documents") { db in try db.execute(sql: version3) }
         return migrator
     }
 
@@ -221,11 +222,6 @@ enum Schema {
             reader TEXT,
             state TEXT NOT NULL CHECK (\(oneOf("state", ["open", "committed", "abandoned", "attention"]))),
             step TEXT NOT NULL,
-            card_profile TEXT,
-            view_revision INTEGER,
-            expires_on TEXT,
-            document BLOB,
-            document_sha256 BLOB,
             account TEXT NOT NULL,
             opened_at INTEGER NOT NULL,
             closed_at INTEGER,
@@ -281,5 +277,14 @@ enum Schema {
         );
         CREATE INDEX checks_card ON checks (card_serial);
         CREATE INDEX enterprises_name ON enterprises (name);
+        """
+
+    /// The journal keeps what an issuance writes, so that recovery can tell it on the card.
+    static let version3 = """
+        ALTER TABLE issuance_journal ADD COLUMN card_profile TEXT;
+        ALTER TABLE issuance_journal ADD COLUMN view_revision INTEGER;
+        ALTER TABLE issuance_journal ADD COLUMN expires_on TEXT;
+        ALTER TABLE issuance_journal ADD COLUMN document BLOB;
+        ALTER TABLE issuance_journal ADD COLUMN document_sha256 BLOB;
         """
 }

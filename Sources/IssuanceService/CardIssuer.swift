@@ -84,8 +84,20 @@ public final class CardIssuer: Sendable {
         kill(getpid(), SIGKILL)
     }
 
+    /// Readers with an issuance in progress in this process.
+    private let busy = BusyReaders()
+
     /// Issues the current view of `uscc` to the card in `reader`.
+    ///
+    /// One issuance per reader at a time: a second one is refused at once (`409 READER_BUSY`), not
+    /// queued behind the first. Across processes the journal (one open entry per card) and the
+    /// exclusive PC/SC connection keep the same rule.
     public func issue(uscc: USCC, reader: String, by actor: Account) async throws -> IssuanceResult {
+        guard busy.take(reader) else {
+            throw ServiceError(
+                .conflict, "READER_BUSY", "an issuance to the card in \(reader) is in progress; wait for it to finish")
+        }
+        defer { busy.give(reader) }
         let context = try PCSCContext()
         // Exclusive for the whole issuance: a second issuance (in this process or another) cannot
         // reach the card until this one has finished, and fails with a sharing violation.
@@ -241,4 +253,14 @@ public final class CardIssuer: Sendable {
         }
         return outcomes
     }
+}
+
+/// The readers an issuance of this process is using.
+final class BusyReaders: @unchecked Sendable {
+    // @unchecked: the set is only touched under the lock.
+    private let lock = NSLock()
+    private var readers: Set<String> = []
+
+    func take(_ reader: String) -> Bool { lock.withLock { readers.insert(reader).inserted } }
+    func give(_ reader: String) { _ = lock.withLock { readers.remove(reader) } }
 }

@@ -86,12 +86,22 @@ public struct IssuanceAPI: Sendable {
         api.get("/enterprises/:key/view") { request, context in
             let account = try context.requireAccount()
             try account.require([.inspector, .issuer, .approver, .recorder, .admin], "read current views")
-            let enterprise = try await enterprise(context.parameters.require("key"))
-            try account.authorise(Set(Role.allCases), for: enterprise.registeredRegion, to: "read this enterprise's view")
+            let key = try context.parameters.require("key")
             let day = try request.uri.queryParameters.get("on").map { try parseDate($0, "on") } ?? today
-            guard let view = try await store.currentView(of: enterprise.uscc, on: day) else {
-                throw ServiceError(.notFound, "NOT_FOUND", "no enterprise \(enterprise.uscc)")
+            // By USCC in one read; an old identifier is looked up first. The region is checked
+            // before anything is answered.
+            let uscc = try? USCC(key, mode: .lenient)
+            let view: RevisionedView?
+            if let uscc {
+                view = try await store.currentView(of: uscc, on: day)
+            } else {
+                view = try await store.currentView(of: try await enterprise(key).uscc, on: day)
             }
+            guard let view else {
+                throw ServiceError(.notFound, "STORE_NOT_FOUND", "no enterprise \(key.prefix(32))")
+            }
+            try account.authorise(
+                Set(Role.allCases), for: view.view.enterprise.registeredRegion, to: "read this enterprise's view")
             return JSONBody(view)
         }
 
@@ -325,10 +335,16 @@ public struct IssuanceAPI: Sendable {
     }
 
     func enterprise(_ key: String) async throws -> Enterprise {
-        guard key.utf8.count <= 32, let enterprise = try await store.enterprise(identifiedBy: key) else {
-            throw ServiceError(.notFound, "STORE_NOT_FOUND", "no enterprise with USCC, organisation code or registration number \(key.prefix(32))")
+        // Written in two steps: Swift 6.3's optimiser crashes splitting this coroutine when the
+        // typed-throwing call sits inside the guard's condition.
+        var found: Enterprise?
+        if key.utf8.count <= 32 { found = try await store.enterprise(identifiedBy: key) }
+        guard let found else {
+            throw ServiceError(
+                .notFound, "STORE_NOT_FOUND",
+                "no enterprise with USCC, organisation code or registration number \(key.prefix(32))")
         }
-        return enterprise
+        return found
     }
 
     func recordNumber(_ context: ServiceContext) throws -> RecordNumber {
@@ -344,10 +360,8 @@ public struct IssuanceAPI: Sendable {
     }
 
     func authoriseForCard(_ account: Account, _ status: CardStatusReport) async throws {
-        guard let uscc = status.uscc, let enterprise = try await store.enterprise(identifiedBy: uscc.value) else {
-            return  // a card never issued belongs to no region
-        }
-        try account.authorise(Set(Role.allCases), for: enterprise.registeredRegion, to: "read cards of \(enterprise.registeredRegion.code)")
+        guard let region = status.registeredRegion else { return }  // a card never issued belongs to no region
+        try account.authorise(Set(Role.allCases), for: region, to: "read cards of \(region.code)")
     }
 
     func package(region: RegionCode, signing: PackageSigning, account: Account) async throws -> String {

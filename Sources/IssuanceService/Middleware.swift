@@ -43,9 +43,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let session = await sessions.session(for: token) else {
             throw ServiceError(.unauthorized, "AUTH_EXPIRED", "the token is unknown or expired: log in again")
         }
-        guard let account = try await store.account(named: session.accountName), !account.disabled else {
-            await sessions.close(token)
-            throw ServiceError(.unauthorized, "AUTH_ACCOUNT_DISABLED", "the account is disabled")
+        let account: Account
+        if let recent = await sessions.recentAccount(for: token) {
+            account = recent
+        } else {
+            guard let current = try await store.account(named: session.accountName), !current.disabled else {
+                await sessions.close(token)
+                throw ServiceError(.unauthorized, "AUTH_ACCOUNT_DISABLED", "the account is disabled")
+            }
+            await sessions.remember(current, for: token)
+            account = current
         }
         var context = context
         context.account = account

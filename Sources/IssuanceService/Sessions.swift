@@ -8,7 +8,15 @@ public actor Sessions {
     public struct Session: Sendable {
         public let accountName: String
         public let expiresAt: Date
+        /// The account as last read from the database, and when: requests within
+        /// ``Sessions/accountRecheck`` of that reuse it instead of reading it again.
+        public var account: Account?
+        public var checkedAt: Date = .distantPast
     }
+
+    /// How long a session trusts the account it read (disabling through the API ends sessions at
+    /// once; a change made elsewhere, by the command line, takes effect within this time).
+    public static let accountRecheck: TimeInterval = 5
 
     private var sessions: [[UInt8]: Session] = [:]
     private let lifetime: TimeInterval
@@ -46,6 +54,22 @@ public actor Sessions {
             return nil
         }
         return session
+    }
+
+    /// The session's account if it was read from the database recently enough.
+    public func recentAccount(for token: String) -> Account? {
+        guard let bytes = Self.bytes(hex: token), let session = sessions[Digest.sha256.hash(bytes)],
+            clock().timeIntervalSince(session.checkedAt) < Self.accountRecheck
+        else { return nil }
+        return session.account
+    }
+
+    /// Notes the account as just read from the database.
+    public func remember(_ account: Account, for token: String) {
+        guard let bytes = Self.bytes(hex: token) else { return }
+        let key = Digest.sha256.hash(bytes)
+        sessions[key]?.account = account
+        sessions[key]?.checkedAt = clock()
     }
 
     /// Ends a session.

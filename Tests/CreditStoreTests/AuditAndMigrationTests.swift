@@ -91,7 +91,7 @@ struct MigrationTests {
         let store = try SQLiteCreditStore(path: scratch.path("new.sqlite"))
         let versions = try store.schemaVersions()
         #expect(versions.applied == versions.known)
-        #expect(versions.known == ["v1-credit-database", "v2-checks-and-name-search"])
+        #expect(versions.known == ["v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents"])
         #expect(try await store.revision() == 0)
         let (mode, foreignKeys) = try await store.pool.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
@@ -131,7 +131,8 @@ struct MigrationTests {
         try old.close()
 
         let store = try SQLiteCreditStore(path: path)
-        #expect(try store.schemaVersions().applied == ["v1-credit-database", "v2-checks-and-name-search"])
+        #expect(
+            try store.schemaVersions().applied == ["v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents"])
         #expect(try await store.pool.read { try $0.tableExists("checks") })
         #expect(try await store.revision() == 7)
         #expect(try await store.account(named: "admin")?.role == .admin)
