@@ -62,10 +62,21 @@ extension SQLiteCreditStore {
             {
                 throw StoreError(.conflict, "card \(card) is being issued already (journal entry \(open))")
             }
-            let serial: Int64 = serialRow["next_document_serial"]
-            let number = try DocumentNumber(region: office, serial: UInt64(serial))
+            var serial: Int64 = serialRow["next_document_serial"]
+            var number = try DocumentNumber(region: office, serial: UInt64(serial))
+            // Numbers of imported or loaded documents, or of an abandoned issuance, are skipped.
+            while try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT 1 FROM documents WHERE document_number = ? UNION ALL SELECT 1 FROM issuance_journal WHERE document_number = ?",
+                arguments: [number.value, number.value]) != nil
+            {
+                serial += 1
+                number = try DocumentNumber(region: office, serial: UInt64(serial))
+            }
             try db.execute(
-                sql: "UPDATE offices SET next_document_serial = ? WHERE region = ?", arguments: [serial + 1, office.code])
+                sql: "UPDATE offices SET next_document_serial = ? WHERE region = ?",
+                arguments: [serial + 1, office.code])
             try db.execute(
                 sql: """
                     INSERT INTO issuance_journal (card_serial, uscc, document_number, reader, state, step, card_profile,
@@ -95,11 +106,13 @@ extension SQLiteCreditStore {
                             expires_on = ? WHERE id = ?
                         """,
                     arguments: [
-                        step.rawValue, Data(document), Data(Digest.sha256.hash(document)), viewRevision.map { Int64($0) },
+                        step.rawValue, Data(document), Data(Digest.sha256.hash(document)),
+                        viewRevision.map { Int64($0) },
                         expiresOn?.description, id,
                     ])
             } else {
-                try db.execute(sql: "UPDATE issuance_journal SET step = ? WHERE id = ?", arguments: [step.rawValue, id])
+                try db.execute(
+                    sql: "UPDATE issuance_journal SET step = ? WHERE id = ?", arguments: [step.rawValue, id])
             }
             return try self.loadJournal(db, id)
         }
@@ -145,7 +158,8 @@ extension SQLiteCreditStore {
                     WHERE serial = ?
                     """,
                 arguments: [
-                    entry.uscc.value, entry.documentNumber.value, self.now, Int64(revision), entry.cardSerial.description,
+                    entry.uscc.value, entry.documentNumber.value, self.now, Int64(revision),
+                    entry.cardSerial.description,
                 ])
             try db.execute(
                 sql: "UPDATE issuance_journal SET state = 'committed', closed_at = ? WHERE id = ?",
@@ -251,7 +265,8 @@ extension SQLiteCreditStore {
                 throw StoreError(.conflict, "document \(number) is already revoked")
             }
             let revision = try self.change(db, by: actor.name, "document.revoke", number.value, ["reason": reason])
-            try db.execute(sql: "UPDATE documents SET state = 'revoked' WHERE document_number = ?", arguments: [number.value])
+            try db.execute(
+                sql: "UPDATE documents SET state = 'revoked' WHERE document_number = ?", arguments: [number.value])
             try db.execute(
                 sql: """
                     INSERT INTO revocations (target_kind, target, reason, revoked_at, account, revision)

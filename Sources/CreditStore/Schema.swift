@@ -286,5 +286,6 @@ enum Schema {
         ALTER TABLE issuance_journal ADD COLUMN expires_on TEXT;
         ALTER TABLE issuance_journal ADD COLUMN document BLOB;
         ALTER TABLE issuance_journal ADD COLUMN document_sha256 BLOB;
+        CREATE INDEX issuance_journal_document ON issuance_journal (document_number);
         """
 }

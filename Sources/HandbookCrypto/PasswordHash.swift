@@ -14,14 +14,16 @@ public enum PasswordHash {
     {
         let salt = try randomBytes(16)
         let hash = try derive(password, salt: salt, n: cost.n, r: cost.r, p: cost.p)
-        return "scrypt$\(cost.n)$\(cost.r)$\(cost.p)$\(Data(salt).base64EncodedString())$\(Data(hash).base64EncodedString())"
+        return
+            "scrypt$\(cost.n)$\(cost.r)$\(cost.p)$\(Data(salt).base64EncodedString())$\(Data(hash).base64EncodedString())"
     }
 
     /// Whether `password` matches `stored`; a malformed stored value matches nothing.
     public static func verify(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "scrypt", let n = UInt64(parts[1]), let r = UInt64(parts[2]),
-            let p = UInt64(parts[3]), n >= 2, n <= 1 << 20, n & (n - 1) == 0, (1...32).contains(r), (1...16).contains(p),
+            let p = UInt64(parts[3]), n >= 2, n <= 1 << 20, n & (n - 1) == 0, (1...32).contains(r),
+            (1...16).contains(p),
             let salt = Data(base64Encoded: String(parts[4])), let expected = Data(base64Encoded: String(parts[5])),
             expected.count == 32,
             let computed = try? derive(password, salt: [UInt8](salt), n: n, r: r, p: p)

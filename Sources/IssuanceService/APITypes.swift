@@ -135,7 +135,9 @@ struct CheckBody: Codable, Sendable {
         CheckRecord(
             checkedAt: try field("checkedAt") { try CardTimestamp(iso: checkedAt) },
             cardSerial: try field("cardSerial") { try CardSerial(hex: cardSerial) },
-            documentNumber: try documentNumber.map { number in try field("documentNumber") { try DocumentNumber(number) } },
+            documentNumber: try documentNumber.map { number in
+                try field("documentNumber") { try DocumentNumber(number) }
+            },
             verdict: verdict, comparedRevision: comparedRevision, detail: detail)
     }
 }

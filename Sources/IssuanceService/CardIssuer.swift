@@ -16,7 +16,10 @@ public struct OfficeCredentials: Sendable {
     /// How long a document is valid.
     public let validityMonths: Int
 
-    public init(office: IssuingOffice, key: PrivateKey, certificate: Certificate, masterKey: SymmetricKey, validityMonths: Int = 12) {
+    public init(
+        office: IssuingOffice, key: PrivateKey, certificate: Certificate, masterKey: SymmetricKey,
+        validityMonths: Int = 12
+    ) {
         self.office = office
         self.key = key
         self.certificate = certificate
@@ -106,7 +109,8 @@ public final class CardIssuer: Sendable {
         let card = HandbookCard(connection: connection)
         let info = try card.selectAndReadInfo()
         guard let profile = CardProfile.named(info.profileName) else {
-            throw ServiceError(.conflict, "CARD_UNKNOWN_PROFILE", "the card says it is a \(info.profileName); unknown profile")
+            throw ServiceError(
+                .conflict, "CARD_UNKNOWN_PROFILE", "the card says it is a \(info.profileName); unknown profile")
         }
         // A card whose current document names a key the card proves keeps that key: regenerating it
         // would leave the card's current document unauthenticatable until the new one is committed.
@@ -198,7 +202,8 @@ public final class CardIssuer: Sendable {
     /// abandoned (the tear-safe write leaves the card with its previous document).
     func resolve(_ entry: JournalEntry, using card: HandbookCard) async throws -> RecoveryOutcome {
         func outcome(_ state: JournalState, _ note: String) -> RecoveryOutcome {
-            RecoveryOutcome(journal: entry.id, card: entry.cardSerial, document: entry.documentNumber, outcome: state, note: note)
+            RecoveryOutcome(
+                journal: entry.id, card: entry.cardSerial, document: entry.documentNumber, outcome: state, note: note)
         }
         let info = try card.selectAndReadInfo()
         guard info.serial == entry.cardSerial else {
@@ -239,7 +244,8 @@ public final class CardIssuer: Sendable {
                     defer { connection.disconnect() }
                     outcome = try await resolve(entry, using: HandbookCard(connection: connection))
                 } catch let error as CardError {
-                    let note = "card \(entry.cardSerial) could not be read in \(entry.reader ?? "no reader") (\(error.code.rawValue)): put it back and run `handbook-issuer recover`"
+                    let note =
+                        "card \(entry.cardSerial) could not be read in \(entry.reader ?? "no reader") (\(error.code.rawValue)): put it back and run `handbook-issuer recover`"
                     try await store.closeIssuance(entry.id, as: .attention, note: note)
                     outcome = RecoveryOutcome(
                         journal: entry.id, card: entry.cardSerial, document: entry.documentNumber, outcome: .attention,

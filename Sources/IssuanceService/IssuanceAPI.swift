@@ -16,7 +16,8 @@ public struct PackageSigning: Sendable {
     /// Where built packages are kept, one per region and revision.
     public let directory: URL
 
-    public init(key: PrivateKey, certificate: Certificate, revocationLists: [CertificateRevocationList], directory: URL) {
+    public init(key: PrivateKey, certificate: Certificate, revocationLists: [CertificateRevocationList], directory: URL)
+    {
         self.key = key
         self.certificate = certificate
         self.revocationLists = revocationLists
@@ -70,7 +71,8 @@ public struct IssuanceAPI: Sendable {
             let account = try context.requireAccount()
             try account.require(Role.allCases.filter { $0 != .auditor }, "search enterprises")
             guard let name = request.uri.queryParameters.get("name"), !name.isEmpty else {
-                throw ServiceError(.badRequest, "MISSING_PARAMETER", "give ?name= with the start of the enterprise's name")
+                throw ServiceError(
+                    .badRequest, "MISSING_PARAMETER", "give ?name= with the start of the enterprise's name")
             }
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 20
             let found = try await store.enterprises(namePrefix: name, limit: limit)
@@ -151,7 +153,8 @@ public struct IssuanceAPI: Sendable {
             try account.require([.approver], "amend records")
             let body = try await decode(AmendBody.self, request, context)
             return JSONBody(
-                try await store.amend(try recordNumber(context), try body.amendment(), reason: body.reason, by: account))
+                try await store.amend(try recordNumber(context), try body.amendment(), reason: body.reason, by: account)
+            )
         }
         api.post("/records/:number/shortenings") { request, context in
             let account = try context.requireAccount()
@@ -159,7 +162,8 @@ public struct IssuanceAPI: Sendable {
             let body = try await decode(ShorteningBody.self, request, context)
             return JSONBody(
                 try await store.requestShortening(
-                    try recordNumber(context), until: try parseDate(body.until, "until"), reason: body.reason, by: account),
+                    try recordNumber(context), until: try parseDate(body.until, "until"), reason: body.reason,
+                    by: account),
                 status: .created)
         }
         api.post("/shortenings/:id/approve") { _, context in
@@ -191,10 +195,12 @@ public struct IssuanceAPI: Sendable {
             guard readers.isEmpty || readers.contains(body.reader) else {
                 throw ServiceError(
                     .unprocessableContent, "UNKNOWN_READER",
-                    "reader \"\(body.reader)\" is not one of this service's readers: \(readers.joined(separator: ", "))")
+                    "reader \"\(body.reader)\" is not one of this service's readers: \(readers.joined(separator: ", "))"
+                )
             }
             guard let issuer else {
-                throw ServiceError(.serviceUnavailable, "ISSUANCE_NOT_CONFIGURED", "this service has no office key configured")
+                throw ServiceError(
+                    .serviceUnavailable, "ISSUANCE_NOT_CONFIGURED", "this service has no office key configured")
             }
             return JSONBody(try await issuer.issue(uscc: uscc, reader: body.reader, by: account), status: .created)
         }
@@ -249,12 +255,14 @@ public struct IssuanceAPI: Sendable {
             let region = try field("region") { try RegionCode(try context.parameters.require("region")) }
             try account.authorise(Set(Role.allCases), for: region, to: "download the package of \(region.code)")
             guard let packages else {
-                throw ServiceError(.serviceUnavailable, "PACKAGES_NOT_CONFIGURED", "this service has no package key configured")
+                throw ServiceError(
+                    .serviceUnavailable, "PACKAGES_NOT_CONFIGURED", "this service has no package key configured")
             }
             let path = try await package(region: region, signing: packages, account: account)
             var headers = HTTPFields()
             headers[.contentType] = "application/jsonl"
-            return Response(status: .ok, headers: headers, body: try await FileIO().loadFile(path: path, context: context))
+            return Response(
+                status: .ok, headers: headers, body: try await FileIO().loadFile(path: path, context: context))
         }
 
         // Audit and accounts.
@@ -278,7 +286,9 @@ public struct IssuanceAPI: Sendable {
             let body = try await decode(NewAccountBody.self, request, context)
             let role = try field("role") { () throws(StoreError) -> Role in
                 guard let role = Role(rawValue: body.role) else {
-                    throw StoreError(.invalidInput, "\"\(body.role)\" is not one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw StoreError(
+                        .invalidInput,
+                        "\"\(body.role)\" is not one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return role
             }
@@ -287,7 +297,8 @@ public struct IssuanceAPI: Sendable {
                 throw ServiceError(.unprocessableContent, "WEAK_PASSWORD", "a password has at least 12 characters")
             }
             let created = try await store.createAccount(
-                name: body.name, role: role, scope: scope, passwordHash: try PasswordHash.make(body.password), by: account)
+                name: body.name, role: role, scope: scope, passwordHash: try PasswordHash.make(body.password),
+                by: account)
             return JSONBody(AccountView(created), status: .created)
         }
         api.post("/accounts/:name/disable") { _, context in
@@ -321,7 +332,8 @@ public struct IssuanceAPI: Sendable {
             PasswordHash.verify(body.password, against: hash)
         else {
             await throttle.failed(keys)
-            context.logger.notice("failed login", metadata: ["name": "\(body.name.prefix(64))", "from": "\(context.clientAddress)"])
+            context.logger.notice(
+                "failed login", metadata: ["name": "\(body.name.prefix(64))", "from": "\(context.clientAddress)"])
             throw ServiceError(.unauthorized, "AUTH_FAILED", "unknown account or wrong password")
         }
         await throttle.succeeded(keys[0])
@@ -329,7 +341,8 @@ public struct IssuanceAPI: Sendable {
         context.logger.info("login", metadata: ["account": "\(account.name)"])
         return try JSONBody(
             LoginResult(
-                token: session.token, expiresAt: CardTimestamp(secondsSince1970: Int64(session.expiresAt.timeIntervalSince1970)).description,
+                token: session.token,
+                expiresAt: CardTimestamp(secondsSince1970: Int64(session.expiresAt.timeIntervalSince1970)).description,
                 account: AccountView(account))
         ).response(from: request, context: context)
     }

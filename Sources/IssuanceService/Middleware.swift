@@ -20,7 +20,8 @@ struct ErrorMiddleware: RouterMiddleware {
                     "\(request.method) \(request.uri.path) failed: \(error)", metadata: ["code": "\(failure.code)"])
             } else {
                 context.logger.info(
-                    "\(request.method) \(request.uri.path) → \(failure.status.code)", metadata: ["code": "\(failure.code)"])
+                    "\(request.method) \(request.uri.path) → \(failure.status.code)",
+                    metadata: ["code": "\(failure.code)"])
             }
             return failure.response()
         }

@@ -45,7 +45,8 @@ public struct ServiceConfiguration: Codable, Sendable {
         listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? defaults.listen
         office = try container.decodeIfPresent(Office.self, forKey: .office) ?? defaults.office
         masterKey = try container.decodeIfPresent(String.self, forKey: .masterKey) ?? defaults.masterKey
-        packageSigner = try container.decodeIfPresent(PackageSigner.self, forKey: .packageSigner) ?? defaults.packageSigner
+        packageSigner =
+            try container.decodeIfPresent(PackageSigner.self, forKey: .packageSigner) ?? defaults.packageSigner
         readers = try container.decodeIfPresent([String].self, forKey: .readers) ?? defaults.readers
         tokenLifetimeMinutes =
             try container.decodeIfPresent(Int.self, forKey: .tokenLifetimeMinutes) ?? defaults.tokenLifetimeMinutes
@@ -101,7 +102,8 @@ public struct ServiceConfiguration: Codable, Sendable {
         guard let packageSigner else { return nil }
         return PackageSigning(
             key: try PrivateKey(pemEncoded: try String(contentsOfFile: packageSigner.key, encoding: .utf8)),
-            certificate: try Certificate(pemEncoded: try String(contentsOfFile: packageSigner.certificate, encoding: .utf8)),
+            certificate: try Certificate(
+                pemEncoded: try String(contentsOfFile: packageSigner.certificate, encoding: .utf8)),
             revocationLists: try packageSigner.crls.map {
                 try CertificateRevocationList(pemEncoded: try String(contentsOfFile: $0, encoding: .utf8))
             },

@@ -69,7 +69,8 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         case let error as IdentifierError:
             return ServiceError(.unprocessableContent, "INVALID_IDENTIFIER", error.description)
         case is NIOTooManyBytesError:
-            return ServiceError(.contentTooLarge, "BODY_TOO_LARGE", "the request body is larger than the service accepts")
+            return ServiceError(
+                .contentTooLarge, "BODY_TOO_LARGE", "the request body is larger than the service accepts")
         case let error as HTTPError:
             return ServiceError(
                 error.status, error.status == .notFound ? "NOT_FOUND" : "HTTP_\(error.status.code)",
@@ -91,7 +92,9 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
     func response() -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Body(error: .init(code: code, message: message, issues: issues.isEmpty ? nil : issues))))
+        let data =
+            (try? encoder.encode(
+                Body(error: .init(code: code, message: message, issues: issues.isEmpty ? nil : issues))))
             ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"

@@ -139,7 +139,9 @@ public actor LoginThrottle {
             recent.append(now)
             failures[key] = Array(recent.suffix(limit * 2))
         }
-        if failures.count > 100_000 { failures = failures.filter { $0.value.last.map { now.timeIntervalSince($0) < window } ?? false } }
+        if failures.count > 100_000 {
+            failures = failures.filter { $0.value.last.map { now.timeIntervalSince($0) < window } ?? false }
+        }
     }
 
     public func succeeded(_ key: String) { failures[key] = nil }

@@ -1,9 +1,9 @@
 import ArgumentParser
 import CreditStore
-import IssuanceService
 import Foundation
 import HandbookCodec
 import HandbookCrypto
+import IssuanceService
 
 /// The licensing office's administration tool over the credit database.
 @main
@@ -34,7 +34,8 @@ struct StoreOptions: ParsableArguments {
     func configuration() throws -> ServiceConfiguration {
         do {
             var configuration = try config.map(ServiceConfiguration.load) ?? ServiceConfiguration()
-            if let path = databasePath ?? (config == nil ? ProcessInfo.processInfo.environment["HANDBOOK_DATABASE"] : nil)
+            if let path = databasePath
+                ?? (config == nil ? ProcessInfo.processInfo.environment["HANDBOOK_DATABASE"] : nil)
             {
                 configuration.database = path
             }
@@ -97,7 +98,8 @@ struct Init: AsyncParsableCommand {
         do {
             let hash = try PasswordHash.make(try password.read(for: store.account))
             let account = try await database.createAccount(
-                name: store.account, role: .admin, scope: try RegionScope(parsing: regions), passwordHash: hash, by: nil)
+                name: store.account, role: .admin, scope: try RegionScope(parsing: regions), passwordHash: hash, by: nil
+            )
             for office in regionalOffices { try database.ensureOffice(office) }
             print("created \(database.path) with admin account \(account.name) for \(account.scope)")
         } catch {

@@ -15,7 +15,8 @@ struct PasswordOptions: ParsableArguments {
     func read(for account: String) throws -> String {
         var password: String?
         if let passwordFile {
-            password = try String(contentsOfFile: passwordFile, encoding: .utf8).split(separator: "\n").first.map(String.init)
+            password = try String(contentsOfFile: passwordFile, encoding: .utf8).split(separator: "\n").first.map(
+                String.init)
         } else if let value = ProcessInfo.processInfo.environment["HANDBOOK_PASSWORD"] {
             password = value
         } else if isatty(STDIN_FILENO) == 1, let typed = getpass("password for \(account): ") {
@@ -24,7 +25,8 @@ struct PasswordOptions: ParsableArguments {
         guard let password, password.count >= 12 else {
             throw StoreError(
                 .invalidInput,
-                "a password of at least 12 characters is needed: give --password-file, set HANDBOOK_PASSWORD, or type it at a terminal")
+                "a password of at least 12 characters is needed: give --password-file, set HANDBOOK_PASSWORD, or type it at a terminal"
+            )
         }
         return password
     }
@@ -47,7 +49,8 @@ struct Accounts: AsyncParsableCommand {
             let actor = try await store.actor(database)
             do {
                 guard let role = Role(rawValue: role) else {
-                    throw StoreError(.invalidInput, "role \(role): one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw StoreError(
+                        .invalidInput, "role \(role): one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 let account = try await database.createAccount(
                     name: name, role: role, scope: try RegionScope(parsing: regions),
@@ -82,7 +85,9 @@ struct Accounts: AsyncParsableCommand {
         func run() async throws {
             let database = try store.open()
             for account in try await database.accounts() {
-                print("\(account.name)\t\(account.role.rawValue)\t\(account.scope)\(account.disabled ? "\tdisabled" : "")")
+                print(
+                    "\(account.name)\t\(account.role.rawValue)\t\(account.scope)\(account.disabled ? "\tdisabled" : "")"
+                )
             }
         }
     }
@@ -159,7 +164,8 @@ struct Recover: AsyncParsableCommand {
             let issuer = CardIssuer(store: database, credentials: try configuration.credentials(), logger: cliLogger())
             let outcomes = try await issuer.recover()
             for outcome in outcomes {
-                print("issuance \(outcome.journal) (card \(outcome.card)): \(outcome.outcome.rawValue) — \(outcome.note)")
+                print(
+                    "issuance \(outcome.journal) (card \(outcome.card)): \(outcome.outcome.rawValue) — \(outcome.note)")
             }
             if outcomes.isEmpty { print("no open issuances") }
             if outcomes.contains(where: { $0.outcome == JournalState.attention }) { throw ExitCode(75) }  // EX_TEMPFAIL
@@ -201,7 +207,8 @@ struct Serve: AsyncParsableCommand {
             let app = Application(
                 router: api.router(), configuration: .init(address: .hostname(host, port: port)),
                 onServerRunning: { channel in
-                    let address = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
+                    let address =
+                        channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
                     print("listening on http://\(address)")
                     fflush(nil)
                 },

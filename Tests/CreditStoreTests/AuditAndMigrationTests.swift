@@ -132,7 +132,9 @@ struct MigrationTests {
 
         let store = try SQLiteCreditStore(path: path)
         #expect(
-            try store.schemaVersions().applied == ["v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents"])
+            try store.schemaVersions().applied == [
+                "v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents",
+            ])
         #expect(try await store.pool.read { try $0.tableExists("checks") })
         #expect(try await store.revision() == 7)
         #expect(try await store.account(named: "admin")?.role == .admin)

@@ -10,7 +10,8 @@ import Testing
 
 @Suite("the HTTP API: login, errors, the workflow, packages")
 struct APITests {
-    @Test("health and login need no token; everything else does; a logged-out or disabled account's token stops working")
+    @Test(
+        "health and login need no token; everything else does; a logged-out or disabled account's token stops working")
     func sessions() async throws {
         let t = try await TestService()
         defer { t.remove() }
@@ -41,7 +42,8 @@ struct APITests {
             #expect(try await client.send(.post, "/v1/accounts/inspector-in/disable", token: admin).status == .ok)
             let disabled = try await client.send(.get, "/v1/me", token: inspector)
             #expect(disabled.status == .unauthorized)
-            let again = try await client.send(.post, "/v1/login", body: ["name": "inspector-in", "password": testPassword])
+            let again = try await client.send(
+                .post, "/v1/login", body: ["name": "inspector-in", "password": testPassword])
             #expect(again.errorCode == "AUTH_FAILED")
         }
     }
@@ -52,12 +54,14 @@ struct APITests {
         defer { t.remove() }
         try await t.application.test(.router) { client in
             for _ in 0..<5 {
-                let wrong = try await client.send(.post, "/v1/login", body: ["name": "auditor-in", "password": "guess"])
+                let wrong = try await client.send(
+                    .post, "/v1/login", body: ["name": "auditor-in", "password": "guess"])
                 #expect(wrong.status == .unauthorized)
                 #expect(wrong.errorCode == "AUTH_FAILED")
                 #expect(!wrong.text.contains("guess"))
             }
-            let throttled = try await client.send(.post, "/v1/login", body: ["name": "auditor-in", "password": testPassword])
+            let throttled = try await client.send(
+                .post, "/v1/login", body: ["name": "auditor-in", "password": testPassword])
             #expect(throttled.status == .tooManyRequests)
             #expect(throttled.errorCode == "AUTH_THROTTLED")
             #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 > 0)
@@ -76,7 +80,8 @@ struct APITests {
         try await t.application.test(.router) { client in
             let recorder = try await client.login("recorder-in")
             let valid: [String: Any] = [
-                "region": "320500", "uscc": uscc, "kind": "bad", "behaviourCode": "D1-3-01", "decisionNumber": "苏住建罚〔2026〕9号",
+                "region": "320500", "uscc": uscc, "kind": "bad", "behaviourCode": "D1-3-01",
+                "decisionNumber": "苏住建罚〔2026〕9号",
                 "authority": "苏州市住房和城乡建设局", "authorityLevel": "city", "decisionDate": "2026-11-20", "summary": "偷工减料",
                 "publicationMonths": 12,
             ]
@@ -89,19 +94,65 @@ struct APITests {
                 return body
             }
             let cases: [(String, TestResponse, HTTPResponse.Status, String, String)] = [
-                ("malformed JSON", try await client.send(.post, "/v1/records", token: recorder, raw: Data("{\"region\":".utf8)), .badRequest, "BAD_JSON", "not a valid"),
-                ("wrong type", try await post(with("publicationMonths", "twelve")), .badRequest, "BAD_JSON", "publicationMonths"),
-                ("missing field", try await post(valid.filter { $0.key != "summary" }), .badRequest, "BAD_JSON", "summary"),
-                ("bad USCC", try await post(with("uscc", String(uscc.dropLast()) + (uscc.hasSuffix("0") ? "1" : "0"))), .unprocessableContent, "INVALID_FIELD", "uscc"),
-                ("bad region", try await post(with("region", "329999")), .unprocessableContent, "INVALID_FIELD", "region"),
-                ("bad code", try await post(with("behaviourCode", "X-1")), .unprocessableContent, "INVALID_FIELD", "behaviourCode"),
-                ("bad date", try await post(with("decisionDate", "2026-02-30")), .unprocessableContent, "INVALID_FIELD", "decisionDate"),
-                ("bad choice", try await post(with("kind", "terrible")), .unprocessableContent, "INVALID_FIELD", "kind"),
-                ("bad window", try await post(with("publicationMonths", 48)), .unprocessableContent, "STORE_INVALID_INPUT", "6 to 36"),
-                ("oversized", try await post(with("summary", String(repeating: "长", count: 30_000))), .contentTooLarge, "BODY_TOO_LARGE", "larger"),
-                ("unknown record", try await client.send(.get, "/v1/records/3205009999999999", token: try await client.login("auditor-in")), .notFound, "STORE_NOT_FOUND", "3205009999999999"),
-                ("bad record number", try await client.send(.post, "/v1/records/ABC/approve", token: try await client.login("approver-in")), .unprocessableContent, "INVALID_FIELD", "number"),
-                ("bad card serial", try await client.send(.get, "/v1/cards/XYZ", token: try await client.login("inspector-in")), .unprocessableContent, "INVALID_FIELD", "serial"),
+                (
+                    "malformed JSON",
+                    try await client.send(.post, "/v1/records", token: recorder, raw: Data("{\"region\":".utf8)),
+                    .badRequest, "BAD_JSON", "not a valid"
+                ),
+                (
+                    "wrong type", try await post(with("publicationMonths", "twelve")), .badRequest, "BAD_JSON",
+                    "publicationMonths"
+                ),
+                (
+                    "missing field", try await post(valid.filter { $0.key != "summary" }), .badRequest, "BAD_JSON",
+                    "summary"
+                ),
+                (
+                    "bad USCC",
+                    try await post(with("uscc", String(uscc.dropLast()) + (uscc.hasSuffix("0") ? "1" : "0"))),
+                    .unprocessableContent, "INVALID_FIELD", "uscc"
+                ),
+                (
+                    "bad region", try await post(with("region", "329999")), .unprocessableContent, "INVALID_FIELD",
+                    "region"
+                ),
+                (
+                    "bad code", try await post(with("behaviourCode", "X-1")), .unprocessableContent, "INVALID_FIELD",
+                    "behaviourCode"
+                ),
+                (
+                    "bad date", try await post(with("decisionDate", "2026-02-30")), .unprocessableContent,
+                    "INVALID_FIELD", "decisionDate"
+                ),
+                (
+                    "bad choice", try await post(with("kind", "terrible")), .unprocessableContent, "INVALID_FIELD",
+                    "kind"
+                ),
+                (
+                    "bad window", try await post(with("publicationMonths", 48)), .unprocessableContent,
+                    "STORE_INVALID_INPUT", "6 to 36"
+                ),
+                (
+                    "oversized", try await post(with("summary", String(repeating: "长", count: 30_000))),
+                    .contentTooLarge, "BODY_TOO_LARGE", "larger"
+                ),
+                (
+                    "unknown record",
+                    try await client.send(
+                        .get, "/v1/records/3205009999999999", token: try await client.login("auditor-in")), .notFound,
+                    "STORE_NOT_FOUND", "3205009999999999"
+                ),
+                (
+                    "bad record number",
+                    try await client.send(
+                        .post, "/v1/records/ABC/approve", token: try await client.login("approver-in")),
+                    .unprocessableContent, "INVALID_FIELD", "number"
+                ),
+                (
+                    "bad card serial",
+                    try await client.send(.get, "/v1/cards/XYZ", token: try await client.login("inspector-in")),
+                    .unprocessableContent, "INVALID_FIELD", "serial"
+                ),
             ]
             for (label, response, status, code, fragment) in cases {
                 #expect(response.status == status, "\(label): \(response.status) \(response.text.prefix(300))")
@@ -141,7 +192,8 @@ struct APITests {
             #expect(try view.json(RevisionedView.self).view.creditRecords.contains { $0.recordNumber.value == number })
 
             let request = try await client.send(
-                .post, "/v1/records/\(number)/shortenings", token: recorder, body: ["until": "2027-03-01", "reason": "整改到位"])
+                .post, "/v1/records/\(number)/shortenings", token: recorder,
+                body: ["until": "2027-03-01", "reason": "整改到位"])
             #expect(request.status == .created)
             let id = try request.json(ShorteningRequest.self).id
             let shortened = try await client.send(.post, "/v1/shortenings/\(id)/approve", token: approver)
@@ -152,7 +204,11 @@ struct APITests {
             #expect(detail.text.contains("\"action\":\"shortened\""))
             let audit = try await client.send(.get, "/v1/audit?after=0&limit=1000", token: auditor)
             let entries = try audit.json([AuditEntry].self).filter { $0.subject == number }
-            #expect(entries.map(\.action) == ["record.recorded", "record.approved", "record.published", "record.shortening-requested", "record.shortened"])
+            #expect(
+                entries.map(\.action) == [
+                    "record.recorded", "record.approved", "record.published", "record.shortening-requested",
+                    "record.shortened",
+                ])
             let verify = try await client.send(.get, "/v1/audit/verify", token: auditor)
             #expect(try verify.json(AuditVerification.self).isIntact)
 
@@ -161,7 +217,10 @@ struct APITests {
             let card = t.jiangsu.card.description
             let sent = try await client.send(
                 .post, "/v1/checks", token: inspector,
-                body: ["checkedAt": "2026-11-29T08:00:00Z", "cardSerial": card, "verdict": "outdated", "comparedRevision": 9])
+                body: [
+                    "checkedAt": "2026-11-29T08:00:00Z", "cardSerial": card, "verdict": "outdated",
+                    "comparedRevision": 9,
+                ])
             #expect(sent.status == .created)
             let checks = try await client.send(.get, "/v1/cards/\(card)/checks", token: auditor)
             #expect(try checks.json([StoredCheck].self).first?.check.verdict == "outdated")
@@ -186,9 +245,12 @@ struct APITests {
             #expect(report.state == .issued)
             #expect(report.uscc == t.jiangsu.enterprise.uscc)
             let issuer = try await client.login("issuer-in")
-            let revoked = try await client.send(.post, "/v1/cards/\(t.jiangsu.card)/revoke", token: issuer, body: ["reason": "遗失"])
+            let revoked = try await client.send(
+                .post, "/v1/cards/\(t.jiangsu.card)/revoke", token: issuer, body: ["reason": "遗失"])
             #expect(try revoked.json(CardStatusReport.self).state == .revoked)
-            #expect(try await client.send(.get, "/v1/cards/\(t.jiangsu.card)", token: inspector).text.contains("\"documentState\":\"revoked\""))
+            #expect(
+                try await client.send(.get, "/v1/cards/\(t.jiangsu.card)", token: inspector).text.contains(
+                    "\"documentState\":\"revoked\""))
         }
     }
 }

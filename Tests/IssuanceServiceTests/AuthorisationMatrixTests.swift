@@ -27,47 +27,82 @@ struct AuthorisationMatrixTests {
         let card = t.jiangsu.card.description
         let document = try! DocumentNumber(region: RegionCode("320000"), serial: 7).value
         let everyone = Set(Role.allCases)
-        let draft = [
-            "region": "320500", "uscc": uscc, "kind": "bad", "behaviourCode": "D1-3-01", "decisionNumber": "苏住建罚〔2026〕9号",
-            "authority": "苏州市住房和城乡建设局", "authorityLevel": "city", "decisionDate": "2026-11-20", "summary": "偷工减料",
-            "publicationMonths": 12,
-        ] as [String: Any]
+        let draft =
+            [
+                "region": "320500", "uscc": uscc, "kind": "bad", "behaviourCode": "D1-3-01",
+                "decisionNumber": "苏住建罚〔2026〕9号",
+                "authority": "苏州市住房和城乡建设局", "authorityLevel": "city", "decisionDate": "2026-11-20", "summary": "偷工减料",
+                "publicationMonths": 12,
+            ] as [String: Any]
         return [
             Route(method: .get, path: "/v1/me", body: nil, roles: everyone, regional: false),
-            Route(method: .get, path: "/v1/enterprises?name=%E8%8B%8F%E5%B7%9E", body: nil, roles: everyone.subtracting([.auditor]), regional: false),
-            Route(method: .get, path: "/v1/enterprises/\(uscc)", body: nil, roles: everyone.subtracting([.auditor]), regional: true),
+            Route(
+                method: .get, path: "/v1/enterprises?name=%E8%8B%8F%E5%B7%9E", body: nil,
+                roles: everyone.subtracting([.auditor]), regional: false),
+            Route(
+                method: .get, path: "/v1/enterprises/\(uscc)", body: nil, roles: everyone.subtracting([.auditor]),
+                regional: true),
             Route(
                 method: .get, path: "/v1/enterprises/\(uscc)/view", body: nil,
                 roles: [.inspector, .issuer, .approver, .recorder, .admin], regional: true),
             Route(method: .post, path: "/v1/records", body: json(draft), roles: [.recorder], regional: true),
-            Route(method: .get, path: "/v1/records/\(record)", body: nil, roles: [.recorder, .approver, .auditor, .admin], regional: true),
-            Route(method: .post, path: "/v1/records/\(record)/approve", body: nil, roles: [.approver], regional: true),
-            Route(method: .post, path: "/v1/records/\(record)/reject", body: json(["reason": "重复"]), roles: [.approver], regional: true),
-            Route(method: .post, path: "/v1/records/\(record)/publish", body: json([:]), roles: [.approver], regional: true),
-            Route(method: .post, path: "/v1/records/\(record)/amend", body: json(["reason": "更正", "summary": "偷工减料（更正）"]), roles: [.approver], regional: true),
             Route(
-                method: .post, path: "/v1/records/\(record)/shortenings", body: json(["until": "2027-03-01", "reason": "整改"]),
+                method: .get, path: "/v1/records/\(record)", body: nil,
+                roles: [.recorder, .approver, .auditor, .admin], regional: true),
+            Route(method: .post, path: "/v1/records/\(record)/approve", body: nil, roles: [.approver], regional: true),
+            Route(
+                method: .post, path: "/v1/records/\(record)/reject", body: json(["reason": "重复"]), roles: [.approver],
+                regional: true),
+            Route(
+                method: .post, path: "/v1/records/\(record)/publish", body: json([:]), roles: [.approver],
+                regional: true),
+            Route(
+                method: .post, path: "/v1/records/\(record)/amend",
+                body: json(["reason": "更正", "summary": "偷工减料（更正）"]), roles: [.approver], regional: true),
+            Route(
+                method: .post, path: "/v1/records/\(record)/shortenings",
+                body: json(["until": "2027-03-01", "reason": "整改"]),
                 roles: [.recorder, .approver], regional: true),
-            Route(method: .post, path: "/v1/shortenings/\(shortening)/approve", body: nil, roles: [.approver], regional: true),
-            Route(method: .post, path: "/v1/records/\(record)/withdraw", body: json(["reason": "撤销"]), roles: [.approver], regional: true),
+            Route(
+                method: .post, path: "/v1/shortenings/\(shortening)/approve", body: nil, roles: [.approver],
+                regional: true),
+            Route(
+                method: .post, path: "/v1/records/\(record)/withdraw", body: json(["reason": "撤销"]), roles: [.approver],
+                regional: true),
             Route(method: .get, path: "/v1/readers", body: nil, roles: [.issuer, .admin], regional: false),
-            Route(method: .post, path: "/v1/issuances", body: json(["uscc": uscc, "reader": "No Such Reader"]), roles: [.issuer], regional: true),
-            Route(method: .get, path: "/v1/issuances/999", body: nil, roles: [.issuer, .admin, .auditor], regional: false),
-            Route(method: .get, path: "/v1/cards/\(card)", body: nil, roles: [.inspector, .issuer, .admin, .auditor], regional: true),
-            Route(method: .get, path: "/v1/cards/\(card)/checks", body: nil, roles: [.auditor, .admin, .issuer], regional: true),
+            Route(
+                method: .post, path: "/v1/issuances", body: json(["uscc": uscc, "reader": "No Such Reader"]),
+                roles: [.issuer], regional: true),
+            Route(
+                method: .get, path: "/v1/issuances/999", body: nil, roles: [.issuer, .admin, .auditor], regional: false),
+            Route(
+                method: .get, path: "/v1/cards/\(card)", body: nil, roles: [.inspector, .issuer, .admin, .auditor],
+                regional: true),
+            Route(
+                method: .get, path: "/v1/cards/\(card)/checks", body: nil, roles: [.auditor, .admin, .issuer],
+                regional: true),
             Route(
                 method: .post, path: "/v1/checks",
                 body: json(["checkedAt": "2026-11-29T08:00:00Z", "cardSerial": card, "verdict": "current"]),
                 roles: [.inspector, .issuer, .admin], regional: false),
-            Route(method: .get, path: "/v1/packages/320000", body: nil, roles: [.inspector, .issuer, .approver, .admin], regional: true),
-            Route(method: .post, path: "/v1/documents/\(document)/revoke", body: json(["reason": "遗失"]), roles: [.issuer, .admin], regional: true),
-            Route(method: .post, path: "/v1/cards/\(card)/revoke", body: json(["reason": "遗失"]), roles: [.issuer, .admin], regional: true),
+            Route(
+                method: .get, path: "/v1/packages/320000", body: nil, roles: [.inspector, .issuer, .approver, .admin],
+                regional: true),
+            Route(
+                method: .post, path: "/v1/documents/\(document)/revoke", body: json(["reason": "遗失"]),
+                roles: [.issuer, .admin], regional: true),
+            Route(
+                method: .post, path: "/v1/cards/\(card)/revoke", body: json(["reason": "遗失"]),
+                roles: [.issuer, .admin], regional: true),
             Route(method: .get, path: "/v1/audit", body: nil, roles: [.auditor, .admin], regional: false),
             Route(method: .get, path: "/v1/audit/verify", body: nil, roles: [.auditor, .admin], regional: false),
             Route(method: .get, path: "/v1/accounts", body: nil, roles: [.admin], regional: false),
             Route(
                 method: .post, path: "/v1/accounts",
-                body: json(["name": "new-inspector", "role": "inspector", "regions": ["320000"], "password": "a long enough password"]),
+                body: json([
+                    "name": "new-inspector", "role": "inspector", "regions": ["320000"],
+                    "password": "a long enough password",
+                ]),
                 roles: [.admin], regional: false),
             Route(method: .post, path: "/v1/accounts/victim/disable", body: nil, roles: [.admin], regional: false),
         ]
@@ -80,12 +115,14 @@ struct AuthorisationMatrixTests {
         let root = try #require(try await t.store.account(named: "root"))
         let recorder = try #require(try await t.store.account(named: "recorder-in"))
         _ = try await t.store.createAccount(
-            name: "victim", role: .inspector, scope: RegionScope([try RegionCode("320000")]), passwordHash: nil, by: root)
+            name: "victim", role: .inspector, scope: RegionScope([try RegionCode("320000")]), passwordHash: nil,
+            by: root)
         // A published record of Jiangsu with a pending shortening, for the record routes.
         var draft = RecordDraft(
             region: try RegionCode("320500"), uscc: t.jiangsu.enterprise.uscc, kind: .bad,
             behaviourCode: try BehaviourCode("D1-1-03"), decisionNumber: "苏住建罚〔2026〕1号", authority: "苏州市住房和城乡建设局",
-            authorityLevel: .city, decisionDate: try CardDate(yyyymmdd: "20261101"), publicationMonths: 12, summary: "出借资质")
+            authorityLevel: .city, decisionDate: try CardDate(yyyymmdd: "20261101"), publicationMonths: 12,
+            summary: "出借资质")
         let published = try await t.store.record(draft, by: recorder)
         let approver = try #require(try await t.store.account(named: "approver-in"))
         _ = try await t.store.approve(published.recordNumber, by: approver)
@@ -99,7 +136,9 @@ struct AuthorisationMatrixTests {
         try await t.application.test(.router) { client in
             var tokens: [String: String] = [:]
             for role in Role.allCases {
-                for side in ["in", "out"] { tokens["\(role.rawValue)-\(side)"] = try await client.login("\(role.rawValue)-\(side)") }
+                for side in ["in", "out"] {
+                    tokens["\(role.rawValue)-\(side)"] = try await client.login("\(role.rawValue)-\(side)")
+                }
             }
             var checked = 0
             for route in routes {
@@ -114,11 +153,13 @@ struct AuthorisationMatrixTests {
                         if allowed {
                             #expect(
                                 response.status != .forbidden && response.status != .unauthorized,
-                                "\(role.rawValue)-\(side) \(route.method) \(route.path) → \(response.status) \(response.text)")
+                                "\(role.rawValue)-\(side) \(route.method) \(route.path) → \(response.status) \(response.text)"
+                            )
                         } else {
                             #expect(
                                 response.status == .forbidden,
-                                "\(role.rawValue)-\(side) \(route.method) \(route.path) → \(response.status) \(response.text)")
+                                "\(role.rawValue)-\(side) \(route.method) \(route.path) → \(response.status) \(response.text)"
+                            )
                             #expect(response.errorCode == "STORE_FORBIDDEN")
                         }
                         checked += 1

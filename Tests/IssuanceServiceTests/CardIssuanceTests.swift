@@ -1,4 +1,5 @@
 import CardReader
+import CardTestSupport
 import CreditStore
 import Foundation
 import HTTPTypes
@@ -6,11 +7,10 @@ import HandbookCodec
 import HandbookCrypto
 import Hummingbird
 import HummingbirdTesting
-import NIOCore
 import IssuanceService
+import NIOCore
 import Testing
 import VirtualCard
-import CardTestSupport
 
 /// A virtual card in a vpcd reader slot ("Virtual PCD 00 0n", port 35963 + n), held with the
 /// slot lock that the card-stack tests take too.
@@ -84,7 +84,8 @@ struct CardIssuanceTests {
             let issuer = try await client.login("issuer-in")
             // Outside the issuer's regions: refused before the card is touched.
             let outside = try await client.send(
-                .post, "/v1/issuances", token: issuer, body: ["uscc": t.zhejiang.enterprise.uscc.value, "reader": card.reader])
+                .post, "/v1/issuances", token: issuer,
+                body: ["uscc": t.zhejiang.enterprise.uscc.value, "reader": card.reader])
             #expect(outside.status == .forbidden)
             let unknownReader = try await client.send(
                 .post, "/v1/issuances", token: issuer, body: ["uscc": uscc.value, "reader": "Virtual PCD 00 01"])
@@ -183,7 +184,8 @@ struct CardIssuanceTests {
             card: serial, profile: "handbook-32k", uscc: t.jiangsu.enterprise.uscc, office: try RegionCode("320000"),
             reader: card.reader, by: issuerAccount)
         _ = try await t.store.advanceIssuance(
-            entry.id, to: .writing, document: [0x61, 0x00], viewRevision: 1, expiresOn: try CardDate(yyyymmdd: "20271201"))
+            entry.id, to: .writing, document: [0x61, 0x00], viewRevision: 1,
+            expiresOn: try CardDate(yyyymmdd: "20271201"))
         let issuer = CardIssuer(store: t.store, credentials: try jiangsuCredentials())
         let first = try await issuer.recover()
         #expect(first.map(\.outcome) == [.attention])

@@ -60,7 +60,8 @@ struct ServiceCrashTests {
         }
 
         func login() async throws -> String {
-            let (status, text) = try #require(await request("POST", "/v1/login", body: ["name": "issuer", "password": testPassword]))
+            let (status, text) = try #require(
+                await request("POST", "/v1/login", body: ["name": "issuer", "password": testPassword]))
             #expect(status == 200, "\(text)")
             return try JSONDecoder().decode(LoginAnswer.self, from: Data(text.utf8)).token
         }
@@ -85,12 +86,15 @@ struct ServiceCrashTests {
     }
 
     /// Card and database agree; the journal is closed; no document twice.
-    func expectAgreement(_ store: SQLiteCreditStore, _ card: TestSlot, serial: CardSerial, _ label: String) async throws {
+    func expectAgreement(_ store: SQLiteCreditStore, _ card: TestSlot, serial: CardSerial, _ label: String) async throws
+    {
         #expect(try await store.openIssuances().isEmpty, "\(label): open journal entries")
         let status = try await store.cardStatus(serial)
         let onCard = try card.read().document?.content.header.documentNumber
         if let onCard {
-            #expect(status?.document == onCard, "\(label): the database says \(String(describing: status?.document)), the card holds \(onCard)")
+            #expect(
+                status?.document == onCard,
+                "\(label): the database says \(String(describing: status?.document)), the card holds \(onCard)")
             #expect(status?.documentState == .current, "\(label)")
             #expect(status?.state == .issued, "\(label)")
         } else {
@@ -139,14 +143,17 @@ struct ServiceCrashTests {
         for (point, expected) in expectations {
             let server = try Server(config: config, crashAt: point.rawValue)
             let token = try await server.login()
-            let answer = await server.request("POST", "/v1/issuances", token: token, body: ["uscc": uscc, "reader": card.reader])
+            let answer = await server.request(
+                "POST", "/v1/issuances", token: token, body: ["uscc": uscc, "reader": card.reader])
             #expect(answer == nil, "\(point): the service answered \(String(describing: answer)) instead of dying")
             server.process.waitUntilExit()
             #expect(server.process.terminationReason == .uncaughtSignal, "\(point)")
             #expect(server.process.terminationStatus == SIGKILL, "\(point)")
             let open = try await store.openIssuances()
             #expect(open.count == 1, "\(point): the journal should hold the interrupted issuance")
-            #expect(open.first?.step.rawValue == (point == .personalised ? "personalising" : point == .written ? "writing" : point.rawValue))
+            #expect(
+                open.first?.step.rawValue
+                    == (point == .personalised ? "personalising" : point == .written ? "writing" : point.rawValue))
 
             // Restarted: start-up resolves the entry from the card.
             let restarted = try Server(config: config, crashAt: nil)
@@ -165,7 +172,8 @@ struct ServiceCrashTests {
         try card.insert(faults: FaultPlan(delay: .milliseconds(25)))
         let server = try Server(config: config, crashAt: nil)
         let token = try await server.login()
-        async let answer = server.request("POST", "/v1/issuances", token: token, body: ["uscc": uscc, "reader": card.reader])
+        async let answer = server.request(
+            "POST", "/v1/issuances", token: token, body: ["uscc": uscc, "reader": card.reader])
         var step: IssuanceStep?
         for _ in 0..<400 {
             step = try await store.openIssuances().first { $0.id > lastJournal }?.step
@@ -185,10 +193,20 @@ struct ServiceCrashTests {
         // And the service issues normally afterwards.
         let again = try #require(
             await restarted.request(
-                "POST", "/v1/issuances", token: try await restarted.login(), body: ["uscc": uscc, "reader": card.reader]))
+                "POST", "/v1/issuances", token: try await restarted.login(),
+                body: ["uscc": uscc, "reader": card.reader]))
         #expect(again.0 == 201, "\(again.1)")
         try await expectAgreement(store, card, serial: serial, "after")
         restarted.stop()
+
+        // The same without HTTP: `issue` on the command line, then `revoke`.
+        try run(["issue", "--as", "issuer", "--enterprise", uscc, "--reader", card.reader, "--config", config.path])
+        try await expectAgreement(store, card, serial: serial, "issue")
+        let issued = try #require(try await store.cardStatus(serial)?.document)
+        #expect(try card.read().document?.content.header.documentNumber == issued)
+        try run(["revoke", "--card", serial.description, "--reason", "遗失", "--config", config.path])
+        #expect(try await store.cardStatus(serial)?.state == .revoked)
+        #expect(try await store.cardStatus(serial)?.documentState == .revoked)
         try await card.remove()
     }
 }

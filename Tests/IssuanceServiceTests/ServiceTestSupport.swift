@@ -15,7 +15,9 @@ enum Repository {
 
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-    static func text(_ relative: String) throws -> String { try String(contentsOfFile: path(relative), encoding: .utf8) }
+    static func text(_ relative: String) throws -> String {
+        try String(contentsOfFile: path(relative), encoding: .utf8)
+    }
 
     static func executable(_ name: String) -> URL {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -112,7 +114,9 @@ extension TestClientProtocol {
         try await send(method, uri, token: token, raw: body.map { try JSONSerialization.data(withJSONObject: $0) })
     }
 
-    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, raw: Data?) async throws -> TestResponse {
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, raw: Data?) async throws
+        -> TestResponse
+    {
         var headers = HTTPFields()
         if let token { headers[.authorization] = "Bearer \(token)" }
         if raw != nil { headers[.contentType] = "application/json" }

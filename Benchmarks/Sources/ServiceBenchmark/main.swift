@@ -59,9 +59,11 @@ logger.logLevel = .error
 let credentials = OfficeCredentials(
     office: IssuingOffice(region: try RegionCode("320000"), name: "江苏省住房和城乡建设厅"),
     key: try PrivateKey(pemEncoded: try String(contentsOfFile: "Keys/p256/office-320000.key.pem", encoding: .utf8)),
-    certificate: try Certificate(pemEncoded: try String(contentsOfFile: "Keys/p256/office-320000.pem", encoding: .utf8)),
+    certificate: try Certificate(
+        pemEncoded: try String(contentsOfFile: "Keys/p256/office-320000.pem", encoding: .utf8)),
     masterKey: try SymmetricKey(hex: try String(contentsOfFile: "Keys/issuer-master-key.hex", encoding: .utf8)))
 let issuer = CardIssuer(store: store, credentials: credentials, logger: logger)
+_ = try await issuer.recover()  // as the service does at start-up
 let api = IssuanceAPI(store: store, sessions: Sessions(lifetime: 3_600), issuer: issuer, packages: nil)
 let portBox = PortBox()
 let app = Application(
@@ -118,7 +120,10 @@ func wrk(_ paths: [String]) throws -> Figures {
     let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     func milliseconds(_ label: String) -> Double {
-        guard let line = text.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }),
+        guard
+            let line = text.split(separator: "\n").first(where: {
+                $0.trimmingCharacters(in: .whitespaces).hasPrefix(label)
+            }),
             let value = line.split(separator: " ").last
         else { return .nan }
         let number = Double(value.filter { $0.isNumber || $0 == "." }) ?? .nan
@@ -164,7 +169,9 @@ func line(_ label: String, _ http: Figures, _ store: Figures) -> String {
         + "  |  store p50 \(format(store.p50, decimals: 2)) ms, p99 \(format(store.p99, decimals: 2)) ms, \(Int(store.perSecond))/s"
 }
 
-say("look-ups of \(picks.count) random enterprises, \(connections) at a time (HTTP: wrk over loopback; store: \(connections) tasks):")
+say(
+    "look-ups of \(picks.count) random enterprises, \(connections) at a time (HTTP: wrk over loopback; store: \(connections) tasks):"
+)
 let statusHTTP = try wrk(picks.map { "/v1/cards/\($0.card)" })
 let statusStore = try await direct { _ = try await store.cardStatus($0.card) }
 say(line("card status", statusHTTP, statusStore))
@@ -192,7 +199,8 @@ for (index, profile) in CardProfile.all.enumerated() {
     var bytes = 0
     for round in 0..<issuances {
         let start = ContinuousClock.now
-        let result = try await issuer.issue(uscc: jiangsu.enterprise.uscc, reader: "Virtual PCD 00 00", by: issuerAccount)
+        let result = try await issuer.issue(
+            uscc: jiangsu.enterprise.uscc, reader: "Virtual PCD 00 00", by: issuerAccount)
         let elapsed = seconds(ContinuousClock.now - start) * 1_000
         bytes = result.bytes
         if round == 0 { first = elapsed } else { times.append(elapsed) }
