@@ -101,28 +101,33 @@ public final class CardIssuer: Sendable {
                 .conflict, "READER_BUSY", "an issuance to the card in \(reader) is in progress; wait for it to finish")
         }
         defer { busy.give(reader) }
-        let context = try PCSCContext()
-        // Exclusive for the whole issuance: a second issuance (in this process or another) cannot
-        // reach the card until this one has finished, and fails with a sharing violation.
-        let connection = try context.connect(reader: reader, exclusive: true)
+        // Card I/O blocks inside pcsc-lite: it runs on its own queue, so the cooperative pool
+        // goes on serving other requests while a card is written.
+        let (connection, card, info, existingKey) = try await onCardQueue {
+            () throws -> (CardConnection, HandbookCard, CardInfo, PublicKey?) in
+            // Exclusive for the whole issuance: no other application reaches the card meanwhile.
+            let connection = try PCSCContext().connect(reader: reader, exclusive: true)
+            let card = HandbookCard(connection: connection)
+            let info = try card.selectAndReadInfo()
+            // A card whose current document names a key the card proves keeps that key: regenerating
+            // it would leave the current document unauthenticatable until the new one is committed.
+            var key: PublicKey?
+            if let readout = try? card.read(), let bytes = readout.document,
+                let document = try? HandbookDocument(decoding: bytes),
+                let candidate = try? PublicKey(spkiDER: document.content.header.cardPublicKey),
+                candidate.algorithm == self.credentials.key.algorithm,
+                (try? card.internalAuthenticate(publicKey: candidate, serial: info.serial)) == true
+            {
+                key = candidate
+            }
+            return (connection, card, info, key)
+        }
         defer { connection.disconnect() }
-        let card = HandbookCard(connection: connection)
-        let info = try card.selectAndReadInfo()
         guard let profile = CardProfile.named(info.profileName) else {
             throw ServiceError(
                 .conflict, "CARD_UNKNOWN_PROFILE", "the card says it is a \(info.profileName); unknown profile")
         }
-        // A card whose current document names a key the card proves keeps that key: regenerating it
-        // would leave the card's current document unauthenticatable until the new one is committed.
-        var cardKey: PublicKey?
-        if let readout = try? card.read(), let bytes = readout.document,
-            let document = try? HandbookDocument(decoding: bytes),
-            let key = try? PublicKey(spkiDER: document.content.header.cardPublicKey),
-            key.algorithm == credentials.key.algorithm,
-            (try? card.internalAuthenticate(publicKey: key, serial: info.serial)) == true
-        {
-            cardKey = key
-        }
+        var cardKey = existingKey
 
         let entry = try await store.openIssuance(
             card: info.serial, profile: profile.name, uscc: uscc, office: credentials.office.region, reader: reader,
@@ -142,7 +147,9 @@ public final class CardIssuer: Sendable {
                 _ = try await store.advanceIssuance(
                     entry.id, to: .personalising, document: nil, viewRevision: nil, expiresOn: nil)
                 reached(.personalising)
-                cardKey = try card.personalise(algorithm: credentials.key.algorithm, masterKey: credentials.masterKey)
+                let algorithm = credentials.key.algorithm
+                let masterKey = credentials.masterKey
+                cardKey = try await onCardQueue { try card.personalise(algorithm: algorithm, masterKey: masterKey) }
                 try await store.markPersonalised(info.serial)
                 log.info("card personalised")
                 reached(.personalised)
@@ -159,7 +166,8 @@ public final class CardIssuer: Sendable {
                 entry.id, to: .writing, document: document, viewRevision: view.revision, expiresOn: expires)
             reached(.writing)
             do {
-                _ = try card.write(document: document, masterKey: credentials.masterKey)
+                let masterKey = credentials.masterKey
+                _ = try await onCardQueue { try card.write(document: document, masterKey: masterKey) }
                 reached(.written)
             } catch {
                 // The commit may or may not have reached the card: ask the card.
@@ -258,6 +266,16 @@ public final class CardIssuer: Sendable {
             outcomes.append(outcome)
         }
         return outcomes
+    }
+}
+
+/// Card I/O's own threads (pcsc-lite blocks the calling thread).
+private let cardQueue = DispatchQueue(label: "handbook.card-io", attributes: .concurrent)
+
+/// Runs blocking card work on ``cardQueue`` and waits for it without holding a cooperative thread.
+func onCardQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        cardQueue.async { continuation.resume(with: Result { try body() }) }
     }
 }
 

@@ -135,7 +135,7 @@ struct CardIssuanceTests {
         defer { t.remove() }
         let card = try await TestSlot(slot: 0, profile: "handbook-32k", serial: "8656B00000000002", in: t.directory)
         // Slow answers, so that both requests are inside an issuance at the same time.
-        try card.insert(faults: FaultPlan(delay: .milliseconds(40)))
+        try card.insert(faults: FaultPlan(delay: .milliseconds(60)))
         let uscc = t.jiangsu.enterprise.uscc.value
         try await t.application.test(.live) { client in
             let token = try await client.login("issuer-in")
@@ -152,8 +152,14 @@ struct CardIssuanceTests {
                     return (response.status, response.body.map { String(buffer: $0) } ?? "")
                 }
             }
+            // The second request goes out while the first issuance is under way (its journal entry open).
             async let a = issue()
-            async let b = issue()
+            var waited = 0
+            while try await t.store.openIssuances().isEmpty, waited < 500 {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 1
+            }
+            let b = try await issue()
             let responses = try await [a, b]
             let statuses = responses.map(\.0)
             #expect(statuses.filter { $0 == .created }.count == 1, "\(responses.map(\.1))")
