@@ -6,6 +6,7 @@ import HandbookCrypto
 import Hummingbird
 import HummingbirdTesting
 import IssuanceService
+import Logging
 import NIOCore
 import Testing
 
@@ -95,7 +96,11 @@ struct TestService {
     /// The demo enterprise in Ningbo (Zhejiang).
     var zhejiang: DemoEnterprise { dataset.enterprise(10) }
 
-    var application: some ApplicationProtocol { Application(router: api.router()) }
+    var application: some ApplicationProtocol {
+        var logger = Logger(label: "issuance-test")
+        logger.logLevel = .warning  // 4xx answers are logged at info; the tests make hundreds on purpose
+        return Application(router: api.router(), logger: logger)
+    }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
 }
