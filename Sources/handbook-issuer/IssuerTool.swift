@@ -45,9 +45,10 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    var path: String { (try? configuration().database) ?? "credit.sqlite" }
-
+    /// Opens the database the configuration names (a configuration that does not load is an error,
+    /// never a silent fall-back to the default file).
     func open() throws -> SQLiteCreditStore {
+        let path = try configuration().database
         do {
             return try SQLiteCreditStore(path: path)
         } catch {
@@ -60,7 +61,7 @@ struct StoreOptions: ParsableArguments {
             throw fail(
                 StoreError(
                     .unknownAccount,
-                    "no account \(account) in \(path); create the database with `handbook-issuer init` or name an account with --as"
+                    "no account \(account) in \(store.path); create the database with `handbook-issuer init` or name an account with --as"
                 ))
         }
         return account

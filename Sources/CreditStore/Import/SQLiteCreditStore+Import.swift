@@ -96,6 +96,8 @@ struct ImportSession {
     let now: Int64
     var entity: ImportEntity?
     var region: RegionCode?
+    /// Set when the header is unusable: further lines are not looked at.
+    var stopReading = false
     var issues: [ImportIssue] = []
     var rows = 0
     var inserted = 0
@@ -198,9 +200,6 @@ struct ImportSession {
         self.entity = entity
         self.region = region
     }
-
-    /// Set when the header is unusable: further lines are not looked at.
-    var stopReading = false
 
     // MARK: Generic upsert
 
