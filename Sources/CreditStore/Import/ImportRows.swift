@@ -267,7 +267,7 @@ extension ImportSession {
         }
         let months = min(36, max(1, (until.year - from.year) * 12 + until.month - from.month))
         var record = StoredRecord(
-            recordNumber: number, uscc: uscc, kind: kind, behaviourCode: kind.isUnfavourable ? code : code,
+            recordNumber: number, uscc: uscc, kind: kind, behaviourCode: code,
             projectNumber: project, decisionNumber: decision, authority: authority, authorityLevel: level,
             decisionDate: decided, publicationMonths: months, publishedFrom: from, publishedUntil: until,
             summary: summary, status: status, version: 1)
