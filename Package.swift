@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "virtual-card", targets: ["virtual-card"]),
         .executable(name: "handbook-card", targets: ["handbook-card"]),
         .executable(name: "handbook-issuer", targets: ["handbook-issuer"]),
+        .executable(name: "handbook-verify", targets: ["handbook-verify"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -111,6 +112,15 @@ let package = Package(
                 "IssuanceService", "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "handbook-verify",
+            dependencies: [
+                "CardReader", "HandbookCodec", "HandbookCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -206,4 +206,89 @@ struct CardIssuanceTests {
         #expect(try await t.store.cardStatus(serial)?.document == nil)
         try await card.remove()
     }
+
+    @Test("handbook-verify against signed packages: current, outdated with the difference, revoked, freshness unknown")
+    func verifierAgainstPackages() async throws {
+        let t = try await TestService()
+        defer { t.remove() }
+        let card = try await TestSlot(slot: 0, profile: "handbook-32k", serial: "8656B00000000004", in: t.directory)
+        try card.insert()
+        let uscc = t.jiangsu.enterprise.uscc
+        let issuerAccount = try #require(try await t.store.account(named: "issuer-in"))
+        let issued = try await CardIssuer(store: t.store, credentials: try jiangsuCredentials()).issue(
+            uscc: uscc, reader: card.reader, by: issuerAccount)
+
+        func package(_ name: String) async throws -> URL {
+            let url = t.directory.appendingPathComponent("\(name).jsonl")
+            _ = try await PackageExport.export(
+                from: t.store, region: try RegionCode("320000"),
+                on: CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date, at: Date(),
+                by: try #require(try await t.store.account(named: "root")),
+                key: try PrivateKey(pemEncoded: try Repository.text("Keys/p256/package-signer.key.pem")),
+                certificate: try Certificate(pemEncoded: try Repository.text("Keys/p256/package-signer.pem")),
+                revocationLists: [], to: url)
+            return url
+        }
+        func verify(_ arguments: [String]) throws -> (code: Int32, report: [String: Any]) {
+            let process = Process()
+            process.executableURL = Repository.executable("handbook-verify")
+            process.arguments = ["verify", "--reader", card.reader, "--json"] + arguments
+            process.currentDirectoryURL = Repository.root
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let report = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+            return (process.terminationStatus, report)
+        }
+
+        let current = try verify(["--package", try await package("first").path])
+        #expect(current.code == 0, "\(current.report)")
+        #expect(current.report["verdict"] as? String == "current")
+        #expect(current.report["schema"] as? String == "handbook-verify/1")
+        #expect(current.report["cardAuthentication"] as? String == "passed")
+        #expect(current.report["documentNumber"] as? String == issued.document.value)
+
+        // A new bad record is published for the enterprise: the card is outdated, the record named.
+        let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
+        let recorder = try #require(try await t.store.account(named: "recorder-in"))
+        let approver = try #require(try await t.store.account(named: "approver-in"))
+        let record = try await t.store.record(
+            RecordDraft(
+                region: try RegionCode("320500"), uscc: uscc, kind: .bad, behaviourCode: try BehaviourCode("D1-3-01"),
+                decisionNumber: "苏住建罚〔2026〕77号", authority: "苏州市住房和城乡建设局", authorityLevel: .city,
+                decisionDate: today.adding(days: -3), publicationMonths: 12, summary: "偷工减料"),
+            by: recorder)
+        _ = try await t.store.approve(record.recordNumber, by: approver)
+        _ = try await t.store.publish(record.recordNumber, on: today, by: approver)
+        let outdated = try verify(["--package", try await package("second").path])
+        #expect(outdated.code == 1, "\(outdated.report)")
+        let differences = outdated.report["differences"] as? [[String: Any]] ?? []
+        #expect(differences.first?["key"] as? String == record.recordNumber.value)
+        #expect(differences.first?["unfavourable"] as? Bool == true)
+
+        _ = try await t.store.revokeCard(issued.card, reason: "遗失", by: issuerAccount)
+        let revoked = try verify(["--package", try await package("third").path])
+        #expect(revoked.code == 3, "\(revoked.report)")
+
+        let offline = try verify([])
+        #expect(offline.code == 7)
+        #expect(offline.report["verdict"] as? String == "freshness-unknown")
+
+        // The enterprise's view of its own card, without the network.
+        let show = Process()
+        show.executableURL = Repository.executable("handbook-verify")
+        show.arguments = ["show", "--reader", card.reader]
+        let output = Pipe()
+        show.standardOutput = output
+        try show.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        show.waitUntilExit()
+        #expect(show.terminationStatus == 0)
+        #expect(text.contains(t.jiangsu.enterprise.name))
+        #expect(text.contains(issued.document.value))
+        #expect(text.contains("信用记录 Credit records"))
+        try await card.remove()
+    }
 }

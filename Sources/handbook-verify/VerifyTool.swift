@@ -1,0 +1,271 @@
+import ArgumentParser
+import CardReader
+import Foundation
+import HandbookCodec
+import HandbookCrypto
+
+/// The inspector's and the enterprise's tool (DESIGN.md §7). This first part verifies a card in a
+/// reader offline against a signed data package and shows a card's content; online reconciliation,
+/// `watch` and card image files follow.
+@main
+struct VerifyTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "handbook-verify",
+        abstract: "Verify a credit handbook card, or show what it says.",
+        discussion: """
+            Exit codes of verify: 0 current, 1 outdated, 2 expired, 3 revoked, 4 incomplete issuance, \
+            5 invalid, 6 unreadable, 7 freshness unknown.
+            """,
+        subcommands: [Verify.self, Show.self])
+}
+
+struct CardOptions: ParsableArguments {
+    @Option(help: "The reader; by default the first reader with a card.")
+    var reader: String?
+
+    func connect() throws -> CardConnection {
+        let context = try PCSCContext()
+        if let reader { return try context.connect(reader: reader) }
+        let readers = try context.readers()
+        guard let withCard = try readers.first(where: { try context.state(of: $0).hasCard }) else {
+            throw CardError(.noCard, "no reader holds a card; insert one (readers: \(readers.joined(separator: ", ")))")
+        }
+        return try context.connect(reader: withCard)
+    }
+}
+
+struct TrustOptions: ParsableArguments {
+    @Option(help: "A pinned root certificate (PEM); repeat. Default: the TEST roots of Keys/.")
+    var root: [String] = ["Keys/p256/root-ca.pem", "Keys/sm2/root-ca.pem"]
+
+    @Option(help: "A CRL (PEM); repeat. Default: the TEST CRLs of Keys/.")
+    var crl: [String] = ["Keys/p256/crl.pem", "Keys/sm2/crl.pem"]
+
+    func trustStore() throws -> TrustStore {
+        TrustStore(
+            roots: try root.map { try Certificate(pemEncoded: try String(contentsOfFile: $0, encoding: .utf8)) },
+            revocationLists: try crl.map {
+                try CertificateRevocationList(pemEncoded: try String(contentsOfFile: $0, encoding: .utf8))
+            })
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a card: format, signature, chain and revocation, card authentication, status, freshness.")
+
+    @OptionGroup var card: CardOptions
+    @OptionGroup var trust: TrustOptions
+
+    @Option(help: "A signed data package to compare the card with (offline).")
+    var package: String?
+
+    @Option(help: "The oldest package accepted, in hours.")
+    var packageMaxAgeHours: Double = 168
+
+    @Flag(help: "Print the result as JSON (schema handbook-verify/1).")
+    var json = false
+
+    func run() throws {
+        let report = check()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.humanText)
+        }
+        throw ExitCode(report.exitCode)
+    }
+
+    func check() -> VerifyReport {
+        let now = Date()
+        let connection: CardConnection
+        let readout: CardReadout
+        do {
+            connection = try card.connect()
+            readout = try HandbookCard(connection: connection).read()
+        } catch let error as CardReadError {
+            if case .content(.incompleteIssuance(let reason)) = error {
+                return VerifyReport(CardVerdict.unreadable(reason, incompleteIssuance: true))
+            }
+            return VerifyReport(CardVerdict.unreadable(error.description, incompleteIssuance: false))
+        } catch {
+            return VerifyReport(CardVerdict.unreadable("\(error)", incompleteIssuance: false))
+        }
+        defer { connection.disconnect() }
+        guard let bytes = readout.document else {
+            return VerifyReport(
+                CardVerdict.unreadable(
+                    "card \(readout.info.serial) holds no handbook (blank)", incompleteIssuance: false),
+                serial: readout.info.serial)
+        }
+        let trustStore: TrustStore
+        do {
+            trustStore = try trust.trustStore()
+        } catch {
+            return VerifyReport(
+                CardVerdict.unreadable("the trust store could not be loaded: \(error)", incompleteIssuance: false))
+        }
+        let verification = HandbookVerifier.verify(
+            bytes, trustStore: trustStore, at: now, cardSerial: readout.info.serial)
+        var authenticated: Bool?
+        if let document = verification.document,
+            let key = try? PublicKey(spkiDER: document.content.header.cardPublicKey)
+        {
+            authenticated =
+                (try? HandbookCard(connection: connection).internalAuthenticate(
+                    publicKey: key, serial: readout.info.serial))
+                ?? false
+        }
+        var reference: Reference?
+        var notes: [String] = []
+        if let package, let document = verification.document {
+            do {
+                let packageBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: package)))
+                let verified = try DataPackageVerifier.verify(
+                    packageBytes, trustStore: trustStore, now: now, maximumAge: packageMaxAgeHours * 3_600)
+                reference = Reference(package: verified, card: readout.info.serial, document: document.content)
+            } catch {
+                notes.append("package \(package) not used: \(error)")
+            }
+        }
+        var verdict = CardVerdict.decide(verification, cardAuthenticated: authenticated, reference: reference)
+        verdict.reasons += notes
+        return VerifyReport(
+            verdict, serial: readout.info.serial, document: verification.document?.content,
+            authenticated: authenticated, checks: verification.checks, source: reference?.source)
+    }
+}
+
+/// What `verify --json` prints (schema `handbook-verify/1`).
+struct VerifyReport: Encodable {
+    struct Check: Encodable {
+        var name: String
+        var outcome: String
+        var reason: String?
+    }
+
+    var schema = "handbook-verify/1"
+    var verdict: String
+    var exitCode: Int32
+    var reasons: [String]
+    var cardSerial: String?
+    var documentNumber: String?
+    var enterprise: String?
+    var enterpriseName: String?
+    /// `passed`, `failed` or `not-done`.
+    var cardAuthentication: String
+    var checks: [Check]
+    var comparedWith: String?
+    var comparedRevision: UInt64?
+    var differences: [Reconciliation.Difference]
+
+    init(
+        _ verdict: CardVerdict, serial: CardSerial? = nil, document: HandbookContent? = nil, authenticated: Bool? = nil,
+        checks: [DocumentVerification.Check] = [], source: String? = nil
+    ) {
+        self.verdict = verdict.verdict.rawValue
+        exitCode = verdict.verdict.exitCode
+        reasons = verdict.reasons
+        cardSerial = serial?.description
+        documentNumber = document?.header.documentNumber.value
+        enterprise = document?.enterprise.uscc.value
+        enterpriseName = document?.enterprise.name
+        cardAuthentication = authenticated.map { $0 ? "passed" : "failed" } ?? "not-done"
+        self.checks = checks.map { check in
+            switch check.outcome {
+            case .passed: return Check(name: check.name.rawValue, outcome: "passed", reason: nil)
+            case .failed(let reason): return Check(name: check.name.rawValue, outcome: "failed", reason: reason)
+            case .notChecked(let reason):
+                return Check(name: check.name.rawValue, outcome: "not-checked", reason: reason)
+            }
+        }
+        comparedWith = source
+        comparedRevision = verdict.comparedRevision
+        differences = verdict.reconciliation?.differences ?? []
+    }
+
+    var verdictValue: Verdict { Verdict(rawValue: verdict) ?? .unreadable }
+
+    var humanText: String {
+        var lines = [
+            "\(verdictValue.chineseName) / \(verdict.uppercased())"
+                + (enterpriseName.map { " — \($0) (\(enterprise ?? ""))" } ?? "")
+                + (documentNumber.map { ", 文档 document \($0)" } ?? "") + (cardSerial.map { ", 卡 card \($0)" } ?? "")
+        ]
+        lines += reasons.map { "  · \($0)" }
+        for difference in differences { lines.append("  \(difference)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show every field of the card's handbook, readable, without the network.")
+
+    @OptionGroup var card: CardOptions
+
+    func run() throws {
+        let connection = try card.connect()
+        defer { connection.disconnect() }
+        let readout = try HandbookCard(connection: connection).read()
+        guard let bytes = readout.document else {
+            print("卡 card \(readout.info.serial): 空白卡，无信用手册 / blank, no handbook")
+            return
+        }
+        let content = try HandbookDocument(decoding: bytes).content
+        print(HandbookText.render(content))
+    }
+}
+
+/// The whole content of a handbook in Chinese and English.
+enum HandbookText {
+    static func render(_ content: HandbookContent) -> String {
+        let header = content.header
+        var lines: [String] = []
+        lines.append("信用手册 Credit handbook \(header.documentNumber) — 卡 card \(header.cardSerial)")
+        lines.append(
+            "  签发 issued \(header.issuedAt) by \(header.issuingOffice.name) (\(header.issuingOffice.region.code)); 有效至 valid until \(header.expiresOn); 数据库版本 revision \(header.databaseRevision)"
+        )
+        let enterprise = content.enterprise
+        lines.append("企业 Enterprise")
+        lines.append("  \(enterprise.name) · 统一社会信用代码 USCC \(enterprise.uscc)")
+        lines.append(
+            "  法定代表人 legal representative \(enterprise.legalRepresentative) · 注册属地 registered in \(enterprise.registeredRegion.name) (\(enterprise.registeredRegion.code))"
+        )
+        lines.append("资质 Qualifications (\(content.qualifications.count))")
+        for item in content.qualifications {
+            lines.append(
+                "  \(item.category) \(item.grade) · 证书 \(item.certificateNumber) · \(item.validFrom)–\(item.validUntil) · \(item.issuingAuthority)"
+            )
+        }
+        lines.append(
+            "注册执业人员 Registered practitioners (\(content.practitioners.count), \(content.omitted.practitioners) left out)"
+        )
+        for item in content.practitioners {
+            lines.append(
+                "  \(item.name) · \(item.registrationType) \(item.registrationNumber) · \(item.maskedIdentityNumber)")
+        }
+        lines.append(
+            "业绩 Performance: \(content.performance.projectCount) projects, 合同额 \(content.performance.totalContractAmount) 元 (\(content.projects.count) shown, \(content.omitted.projects) left out)"
+        )
+        for item in content.projects {
+            lines.append(
+                "  \(item.projectNumber) \(item.name) · \(item.role.chineseName) · \(item.contractAmount) 元"
+                    + (item.completionDate.map { " · 竣工 completed \($0)" } ?? "")
+                    + (item.awards.isEmpty ? "" : " · \(item.awards.joined(separator: "、"))"))
+        }
+        lines.append(
+            "信用记录 Credit records (\(content.creditRecords.count), \(content.omitted.goodRecords) good records left out)"
+        )
+        for item in content.creditRecords {
+            let code = item.behaviourCode.map { " \($0.code) \($0.behaviourDescription ?? "(地方代码 local code)")" } ?? ""
+            lines.append(
+                "  \(item.recordNumber) \(item.kind.chineseName)\(code) · \(item.decisionNumber) · \(item.authority)（\(item.authorityLevel.chineseName)）· 决定 decided \(item.decisionDate) · 公布 published \(item.publishedFrom)–\(item.publishedUntil)"
+            )
+            lines.append("    \(item.summary)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
