@@ -4,11 +4,15 @@ import Foundation
 import HandbookCodec
 import HandbookCrypto
 
-/// The inspector's and the enterprise's tool (DESIGN.md §7). This first part verifies a card in a
-/// reader offline against a signed data package and shows a card's content; online reconciliation,
-/// `watch` and card image files follow.
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The inspector's and the enterprise's tool (DESIGN.md §7): verifies a card in a reader against the
+/// service (online) or a signed data package (offline), and shows a card's content; `watch` and card
+/// image files follow.
 @main
-struct VerifyTool: ParsableCommand {
+struct VerifyTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "handbook-verify",
         abstract: "Verify a credit handbook card, or show what it says.",
@@ -50,7 +54,7 @@ struct TrustOptions: ParsableArguments {
     }
 }
 
-struct Verify: ParsableCommand {
+struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a card: format, signature, chain and revocation, card authentication, status, freshness.")
 
@@ -63,11 +67,20 @@ struct Verify: ParsableCommand {
     @Option(help: "The oldest package accepted, in hours.")
     var packageMaxAgeHours: Double = 168
 
+    @Option(help: "The issuance service to reconcile with (online), http://host:port.")
+    var service: String?
+
+    @Option(help: "The inspector account for the service; its password comes from $HANDBOOK_PASSWORD.")
+    var account: String = "inspector"
+
+    @Option(help: "Seconds to wait for the service before degrading to offline.")
+    var timeout: Double = 3
+
     @Flag(help: "Print the result as JSON (schema handbook-verify/1).")
     var json = false
 
-    func run() throws {
-        let report = check()
+    func run() async throws {
+        let report = await check()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -78,7 +91,7 @@ struct Verify: ParsableCommand {
         throw ExitCode(report.exitCode)
     }
 
-    func check() -> VerifyReport {
+    func check() async -> VerifyReport {
         let now = Date()
         let connection: CardConnection
         let readout: CardReadout
@@ -120,7 +133,19 @@ struct Verify: ParsableCommand {
         }
         var reference: Reference?
         var notes: [String] = []
-        if let package, let document = verification.document {
+        var online: OnlineService?
+        if let service, let document = verification.document {
+            do {
+                let client = try await OnlineService.connect(
+                    service, account: account, password: ProcessInfo.processInfo.environment["HANDBOOK_PASSWORD"] ?? "",
+                    timeout: timeout)
+                reference = try await client.reference(card: readout.info.serial, document: document.content)
+                online = client
+            } catch {
+                notes.append("service \(service) not used, degraded to offline: \(error)")
+            }
+        }
+        if reference == nil, let package, let document = verification.document {
             do {
                 let packageBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: package)))
                 let verified = try DataPackageVerifier.verify(
@@ -132,6 +157,12 @@ struct Verify: ParsableCommand {
         }
         var verdict = CardVerdict.decide(verification, cardAuthenticated: authenticated, reference: reference)
         verdict.reasons += notes
+        if let online {
+            // The proof of check, kept by the service (best effort: the verdict stands without it).
+            await online.sendCheck(
+                serial: readout.info.serial, document: verification.document?.content.header.documentNumber,
+                verdict: verdict, at: now)
+        }
         return VerifyReport(
             verdict, serial: readout.info.serial, document: verification.document?.content,
             authenticated: authenticated, checks: verification.checks, source: reference?.source)
@@ -267,5 +298,97 @@ enum HandbookText {
             lines.append("    \(item.summary)")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The issuance service, as the verifier uses it: log in, read the card's status and the
+/// enterprise's current view, send the proof of check.
+struct OnlineService {
+    let base: String
+    let token: String
+    let session: URLSession
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func connect(_ base: String, account: String, password: String, timeout: Double) async throws
+        -> OnlineService
+    {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout * 2
+        let session = URLSession(configuration: configuration)
+        let body = try JSONSerialization.data(withJSONObject: ["name": account, "password": password])
+        let data = try await request(session, base + "/v1/login", method: "POST", token: nil, body: body)
+        guard let token = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["token"] as? String else {
+            throw Failure(description: "the service's login answer has no token")
+        }
+        return OnlineService(base: base, token: token, session: session)
+    }
+
+    static func request(_ session: URLSession, _ url: String, method: String, token: String?, body: Data?) async throws
+        -> Data
+    {
+        guard let target = URL(string: url) else { throw Failure(description: "\(url) is not a URL") }
+        var request = URLRequest(url: target)
+        request.httpMethod = method
+        request.httpBody = body
+        if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await session.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            throw Failure(
+                description:
+                    "\(method) \(target.path) answered \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+        }
+        return data
+    }
+
+    struct CardStatus: Decodable {
+        var serial: CardSerial
+        var state: CardState
+        var uscc: USCC?
+        var document: DocumentNumber?
+        var documentState: DocumentState?
+        var revision: UInt64
+    }
+
+    struct CurrentView: Decodable {
+        var view: HandbookView
+        var revision: UInt64
+    }
+
+    /// The service's answer for a card and its document, as a reference.
+    func reference(card serial: CardSerial, document: HandbookContent) async throws -> Reference {
+        let decoder = JSONDecoder()
+        let statusData = try await Self.request(
+            session, base + "/v1/cards/\(serial)", method: "GET", token: token, body: nil)
+        let status = try decoder.decode(CardStatus.self, from: statusData)
+        let viewData = try await Self.request(
+            session, base + "/v1/enterprises/\(document.enterprise.uscc)/view", method: "GET", token: token, body: nil)
+        let current = try decoder.decode(CurrentView.self, from: viewData)
+        let onCard = document.header.documentNumber
+        return Reference(
+            source: "online \(base)", revision: current.revision,
+            card: PackageCard(serial: status.serial, state: status.state, uscc: status.uscc, document: status.document),
+            document: status.document == onCard
+                ? PackageDocument(
+                    number: onCard, card: serial, uscc: document.enterprise.uscc,
+                    state: status.documentState ?? .current,
+                    viewRevision: document.header.databaseRevision) : nil,
+            view: current.view)
+    }
+
+    func sendCheck(serial: CardSerial, document: DocumentNumber?, verdict: CardVerdict, at time: Date) async {
+        var body: [String: Any] = [
+            "checkedAt": CardTimestamp(secondsSince1970: Int64(time.timeIntervalSince1970)).description,
+            "cardSerial": serial.description, "verdict": verdict.verdict.rawValue,
+        ]
+        body["documentNumber"] = document?.value
+        body["comparedRevision"] = verdict.comparedRevision
+        guard let data = try? JSONSerialization.data(withJSONObject: body) else { return }
+        _ = try? await Self.request(session, base + "/v1/checks", method: "POST", token: token, body: data)
     }
 }

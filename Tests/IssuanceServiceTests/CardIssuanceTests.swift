@@ -291,4 +291,70 @@ struct CardIssuanceTests {
         #expect(text.contains("信用记录 Credit records"))
         try await card.remove()
     }
+
+    @Test(
+        "handbook-verify online: current, outdated after a new bad record, a proof of check kept; unreachable degrades")
+    func verifierOnline() async throws {
+        let t = try await TestService()
+        defer { t.remove() }
+        let card = try await TestSlot(slot: 0, profile: "handbook-64k", serial: "8656B00000000005", in: t.directory)
+        try card.insert()
+        let uscc = t.jiangsu.enterprise.uscc
+        let issuerAccount = try #require(try await t.store.account(named: "issuer-in"))
+        let issued = try await CardIssuer(store: t.store, credentials: try jiangsuCredentials()).issue(
+            uscc: uscc, reader: card.reader, by: issuerAccount)
+        let reader = card.reader
+        @Sendable func verify(_ service: String) throws -> (code: Int32, report: [String: Any]) {
+            let process = Process()
+            process.executableURL = Repository.executable("handbook-verify")
+            process.arguments = [
+                "verify", "--reader", reader, "--json", "--service", service, "--account", "inspector-in", "--timeout",
+                "5",
+            ]
+            process.currentDirectoryURL = Repository.root
+            var environment = ProcessInfo.processInfo.environment
+            environment["HANDBOOK_PASSWORD"] = testPassword
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
+        }
+        try await t.application.test(.live) { client in
+            let service = "http://127.0.0.1:\(try #require(client.port))"
+            let current = try verify(service)
+            #expect(current.code == 0, "\(current.report)")
+            #expect((current.report["comparedWith"] as? String)?.hasPrefix("online") == true)
+            #expect(current.report["cardAuthentication"] as? String == "passed")
+
+            let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
+            let recorder = try #require(try await t.store.account(named: "recorder-in"))
+            let approver = try #require(try await t.store.account(named: "approver-in"))
+            let record = try await t.store.record(
+                RecordDraft(
+                    region: try RegionCode("320500"), uscc: uscc, kind: .blacklist,
+                    behaviourCode: try BehaviourCode("D1-1-02"), decisionNumber: "苏住建罚〔2026〕78号",
+                    authority: "苏州市住房和城乡建设局", authorityLevel: .city, decisionDate: today.adding(days: -1),
+                    publicationMonths: 12, summary: "以欺骗手段取得资质证书"),
+                by: recorder)
+            _ = try await t.store.approve(record.recordNumber, by: approver)
+            _ = try await t.store.publish(record.recordNumber, on: today, by: approver)
+            let outdated = try verify(service)
+            #expect(outdated.code == 1, "\(outdated.report)")
+            let differences = outdated.report["differences"] as? [[String: Any]] ?? []
+            #expect(differences.first?["key"] as? String == record.recordNumber.value)
+
+            // Both checks were sent to the service and kept.
+            let checks = try await t.store.checks(of: issued.card, limit: 10)
+            #expect(checks.map(\.check.verdict) == ["outdated", "current"])
+            #expect(checks.first?.account == "inspector-in")
+        }
+        // No service listening: offline, and without a package the freshness is unknown.
+        let unreachable = try verify("http://127.0.0.1:1")
+        #expect(unreachable.code == 7, "\(unreachable.report)")
+        #expect((unreachable.report["reasons"] as? [String])?.contains { $0.contains("degraded to offline") } == true)
+        try await card.remove()
+    }
 }
