@@ -9,6 +9,12 @@ public struct CardReadout: Sendable {
     /// The committed document's bytes, checked against the commit record's length and SHA-256;
     /// `nil` when there is no commit record.
     public let document: [UInt8]?
+
+    public init(info: CardInfo, status: CommitRecord?, document: [UInt8]?) {
+        self.info = info
+        self.status = status
+        self.document = document
+    }
 }
 
 /// Why a card's content is not a committed document.
@@ -91,40 +97,17 @@ public final class HandbookCard: @unchecked Sendable {
         }
     }
 
-    /// What EF.Status and the slots hold.
-    private enum CommitState {
-        /// EF.Status is all zero: no document was ever committed.
-        case neverCommitted
-        /// The newest record whose slot holds its document, and that document.
-        case committed(CommitRecord, [UInt8])
-        /// Something was written, but no record matches its slot: a torn or damaged issuance.
-        case noMatchingRecord
-
-        var record: CommitRecord? {
-            if case .committed(let record, _) = self { return record }
-            return nil
-        }
-    }
-
     /// Finds the committed document: the newest commit record whose slot holds exactly the bytes it
     /// describes (length and SHA-256).
-    private func committedDocument(_ info: CardInfo) throws(CardError) -> CommitState {
+    private func committedDocument(_ info: CardInfo) throws(CardError) -> CommittedDocument {
         let statusBytes = try channel.readBinary(
             offset: 0, count: CardLayout.statusFileSize, shortIdentifier: CardLayout.File.status.shortIdentifier)
-        if statusBytes.allSatisfy({ $0 == 0 }) { return .neverCommitted }
-        var selectedSlot: Int?
-        for record in CommitRecord.records(inFile: statusBytes)
-        where record.documentLength > 0 && record.documentLength <= info.slotSize {
-            let slot = CardLayout.File.slot(record.activeSlot)
-            let document = try channel.readBinary(
+        return try CommittedDocument.find(status: statusBytes, slotSize: info.slotSize) {
+            (record, sameSlot) throws(CardError) -> [UInt8] in
+            try channel.readBinary(
                 offset: 0, count: record.documentLength,
-                shortIdentifier: selectedSlot == record.activeSlot ? nil : slot.shortIdentifier)
-            selectedSlot = record.activeSlot
-            if document.count == record.documentLength && Digest.sha256.hash(document) == record.documentHash {
-                return .committed(record, document)
-            }
+                shortIdentifier: sameSlot ? nil : CardLayout.File.slot(record.activeSlot).shortIdentifier)
         }
-        return .noMatchingRecord
     }
 
     /// Proves the card-management key: GET CHALLENGE, then EXTERNAL AUTHENTICATE with the cryptogram

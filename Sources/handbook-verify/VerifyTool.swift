@@ -27,6 +27,23 @@ struct CardOptions: ParsableArguments {
     @Option(help: "The reader; by default the first reader with a card.")
     var reader: String?
 
+    @Option(help: "A card image file (the virtual card's JSON) instead of a card in a reader.")
+    var image: String?
+
+    /// The card's content, from the image file or the card (nil connection for an image).
+    func readCard() throws -> (CardReadout, CardConnection?) {
+        if let image {
+            return (try CardImageFile.read(image), nil)
+        }
+        let connection = try connect()
+        do {
+            return (try HandbookCard(connection: connection).read(), connection)
+        } catch {
+            connection.disconnect()
+            throw error
+        }
+    }
+
     func connect() throws -> CardConnection {
         let context = try PCSCContext()
         if let reader { return try context.connect(reader: reader) }
@@ -93,11 +110,10 @@ struct Verify: AsyncParsableCommand {
 
     func check() async -> VerifyReport {
         let now = Date()
-        let connection: CardConnection
+        let connection: CardConnection?
         let readout: CardReadout
         do {
-            connection = try card.connect()
-            readout = try HandbookCard(connection: connection).read()
+            (readout, connection) = try card.readCard()
         } catch let error as CardReadError {
             if case .content(.incompleteIssuance(let reason)) = error {
                 return VerifyReport(CardVerdict.unreadable(reason, incompleteIssuance: true))
@@ -106,7 +122,7 @@ struct Verify: AsyncParsableCommand {
         } catch {
             return VerifyReport(CardVerdict.unreadable("\(error)", incompleteIssuance: false))
         }
-        defer { connection.disconnect() }
+        defer { connection?.disconnect() }
         guard let bytes = readout.document else {
             return VerifyReport(
                 CardVerdict.unreadable(
@@ -122,8 +138,8 @@ struct Verify: AsyncParsableCommand {
         }
         let verification = HandbookVerifier.verify(
             bytes, trustStore: trustStore, at: now, cardSerial: readout.info.serial)
-        var authenticated: Bool?
-        if let document = verification.document,
+        var authenticated: Bool?  // not done for an image: there is no card to challenge
+        if let connection, let document = verification.document,
             let key = try? PublicKey(spkiDER: document.content.header.cardPublicKey)
         {
             authenticated =
@@ -238,9 +254,8 @@ struct Show: ParsableCommand {
     @OptionGroup var card: CardOptions
 
     func run() throws {
-        let connection = try card.connect()
-        defer { connection.disconnect() }
-        let readout = try HandbookCard(connection: connection).read()
+        let (readout, connection) = try card.readCard()
+        defer { connection?.disconnect() }
         guard let bytes = readout.document else {
             print("卡 card \(readout.info.serial): 空白卡，无信用手册 / blank, no handbook")
             return
@@ -390,5 +405,46 @@ struct OnlineService {
         body["comparedRevision"] = verdict.comparedRevision
         guard let data = try? JSONSerialization.data(withJSONObject: body) else { return }
         _ = try? await Self.request(session, base + "/v1/checks", method: "POST", token: token, body: data)
+    }
+}
+
+/// A card image file: the files of a card as the virtual card keeps them (JSON with base64
+/// `cardInfo`, `status`, `slot0`, `slot1`). Read as a verifier reads a card, without its keys.
+enum CardImageFile {
+    struct Files: Decodable {
+        var cardInfo: Data
+        var status: Data
+        var slot0: Data
+        var slot1: Data
+    }
+
+    static func read(_ path: String) throws -> CardReadout {
+        let files: Files
+        do {
+            files = try JSONDecoder().decode(Files.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw CardError(.protocolViolation, "\(path) is not a card image: \(error)")
+        }
+        let info: CardInfo
+        do {
+            info = try CardInfo(decodingFile: [UInt8](files.cardInfo))
+        } catch {
+            throw CardReadError.content(.malformedFile(error))
+        }
+        let slots = [[UInt8](files.slot0), [UInt8](files.slot1)]
+        switch CommittedDocument.find(
+            status: [UInt8](files.status), slotSize: info.slotSize,
+            readSlot: { record, _ in
+                Array(slots[record.activeSlot].prefix(record.documentLength))
+            })
+        {
+        case .neverCommitted:
+            return CardReadout(info: info, status: nil, document: nil)
+        case .committed(let record, let document):
+            return CardReadout(info: info, status: record, document: document)
+        case .noMatchingRecord:
+            throw CardReadError.content(
+                .incompleteIssuance("no commit record of EF.Status matches the bytes of its slot"))
+        }
     }
 }

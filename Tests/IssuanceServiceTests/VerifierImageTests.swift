@@ -1,0 +1,74 @@
+import Foundation
+import HandbookCodec
+import HandbookCrypto
+import Testing
+
+/// `handbook-verify` on card image files: no reader, no card to challenge.
+@Suite("handbook-verify on card image files")
+struct VerifierImageTests {
+    func verify(_ image: URL) throws -> (code: Int32, report: [String: Any]) {
+        let process = Process()
+        process.executableURL = Repository.executable("handbook-verify")
+        process.arguments = ["verify", "--image", image.path, "--json"]
+        process.currentDirectoryURL = Repository.root
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
+    }
+
+    /// A copy of a sample image with its committed document changed by `change` and, if `rehash`, the
+    /// commit record made to match again (what someone editing the file would do).
+    func tampered(_ sample: String, rehash: Bool, in folder: URL, _ change: (inout [UInt8]) -> Void) throws -> URL {
+        let url = Repository.root.appendingPathComponent("Cards/samples/\(sample)")
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        var status = [UInt8](Data(base64Encoded: json["status"] as! String)!)
+        let record = CommitRecord.records(inFile: status).first!
+        let slotKey = record.activeSlot == 0 ? "slot0" : "slot1"
+        var slot = [UInt8](Data(base64Encoded: json[slotKey] as! String)!)
+        var document = Array(slot.prefix(record.documentLength))
+        change(&document)
+        slot.replaceSubrange(0..<record.documentLength, with: document)
+        json[slotKey] = Data(slot).base64EncodedString()
+        if rehash {
+            let fixed = CommitRecord(
+                activeSlot: record.activeSlot, sequence: record.sequence, documentLength: document.count,
+                documentHash: Digest.sha256.hash(document))
+            status.replaceSubrange(fixed.fileOffset..<(fixed.fileOffset + fixed.fileBytes.count), with: fixed.fileBytes)
+            json["status"] = Data(status).base64EncodedString()
+        }
+        let out = folder.appendingPathComponent("tampered-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: json).write(to: out)
+        return out
+    }
+
+    @Test(
+        "an issued image verifies (freshness unknown offline, card authentication not done); edited or torn, it does not"
+    )
+    func images() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("images-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for sample in ["issued-handbook-32k-p256.json", "issued-handbook-8k-sm2.json"] {
+            let genuine = try verify(Repository.root.appendingPathComponent("Cards/samples/\(sample)"))
+            #expect(genuine.code == 7, "\(sample): \(genuine.report)")
+            #expect(genuine.report["cardAuthentication"] as? String == "not-done")
+            let checks = genuine.report["checks"] as? [[String: Any]] ?? []
+            #expect(checks.filter { $0["outcome"] as? String == "passed" }.count == checks.count, "\(checks)")
+
+            // One byte of the signed content changed and the commit record re-hashed: invalid.
+            let edited = try tampered(sample, rehash: true, in: folder) { $0[$0.count / 3] ^= 0x01 }
+            let invalid = try verify(edited)
+            #expect(invalid.code == 5, "\(sample): \(invalid.report)")
+            #expect(invalid.report["verdict"] as? String == "invalid")
+
+            // Changed without fixing the commit record: the card reads as a torn issuance.
+            let torn = try tampered(sample, rehash: false, in: folder) { $0[$0.count / 3] ^= 0x01 }
+            #expect(try verify(torn).code == 4)
+        }
+        let blank = try verify(Repository.root.appendingPathComponent("Cards/samples/blank-handbook-32k.json"))
+        #expect(blank.code == 6)
+    }
+}
