@@ -230,17 +230,7 @@ struct CardIssuanceTests {
             return url
         }
         func verify(_ arguments: [String]) throws -> (code: Int32, report: [String: Any]) {
-            let process = Process()
-            process.executableURL = Repository.executable("handbook-verify")
-            process.arguments = ["verify", "--reader", card.reader, "--json"] + arguments
-            process.currentDirectoryURL = Repository.root
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let report = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-            return (process.terminationStatus, report)
+            try runVerifier(["verify", "--reader", card.reader, "--json"] + arguments)
         }
 
         let current = try verify(["--package", try await package("first").path])
@@ -305,22 +295,12 @@ struct CardIssuanceTests {
             uscc: uscc, reader: card.reader, by: issuerAccount)
         let reader = card.reader
         @Sendable func verify(_ service: String) throws -> (code: Int32, report: [String: Any]) {
-            let process = Process()
-            process.executableURL = Repository.executable("handbook-verify")
-            process.arguments = [
-                "verify", "--reader", reader, "--json", "--service", service, "--account", "inspector-in", "--timeout",
-                "5",
-            ]
-            process.currentDirectoryURL = Repository.root
-            var environment = ProcessInfo.processInfo.environment
-            environment["HANDBOOK_PASSWORD"] = testPassword
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
+            try runVerifier(
+                [
+                    "verify", "--reader", reader, "--json", "--service", service, "--account", "inspector-in",
+                    "--timeout",
+                    "5",
+                ], environment: ["HANDBOOK_PASSWORD": testPassword])
         }
         try await t.application.test(.live) { client in
             let service = "http://127.0.0.1:\(try #require(client.port))"

@@ -150,3 +150,21 @@ extension TestResponse {
 
     var errorCode: String? { (try? json(ErrorAnswer.self))?.error.code }
 }
+
+/// Runs the built `handbook-verify` from the repository root (its default trust store is Keys/)
+/// and returns its exit status and the JSON it printed.
+func runVerifier(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (
+    code: Int32, report: [String: Any]
+) {
+    let process = Process()
+    process.executableURL = Repository.executable("handbook-verify")
+    process.arguments = arguments
+    process.currentDirectoryURL = Repository.root
+    process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
+}

@@ -7,16 +7,7 @@ import Testing
 @Suite("handbook-verify on card image files")
 struct VerifierImageTests {
     func verify(_ image: URL) throws -> (code: Int32, report: [String: Any]) {
-        let process = Process()
-        process.executableURL = Repository.executable("handbook-verify")
-        process.arguments = ["verify", "--image", image.path, "--json"]
-        process.currentDirectoryURL = Repository.root
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
+        try runVerifier(["verify", "--image", image.path, "--json"])
     }
 
     /// A copy of a sample image with its committed document changed by `change` and, if `rehash`, the

@@ -73,8 +73,6 @@ if !(reuse && exists) {
         }
     }
     try store.close()
-    let rows = try await SQLiteCreditStore(path: path).revision()
-    _ = rows
     say(
         "build: \(count) enterprises in \(format(seconds(build), decimals: 1)) s (\(Int(Double(count) / seconds(build))) enterprises/s)"
     )

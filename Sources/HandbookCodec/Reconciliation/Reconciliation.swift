@@ -67,7 +67,7 @@ public struct Reconciliation: Sendable, Hashable, Codable {
         found += Self.enterprise(card.enterprise, view.enterprise)
         found += Self.records(card.creditRecords, view.creditRecords, omittedGood: card.omitted.goodRecords > 0)
         found += Self.compare(
-            .qualifications, card.qualifications, view.qualifications, key: \.naturalKey, summarised: false,
+            .qualifications, card.qualifications, view.qualifications, key: \.naturalKey,
             removedIsUnfavourable: { _ in true }, addedIsUnfavourable: { _ in false },
             fields: Self.qualificationFields,
             changeIsUnfavourable: { card, current in
@@ -75,11 +75,12 @@ public struct Reconciliation: Sendable, Hashable, Codable {
             })
         found += Self.compare(
             .practitioners, card.practitioners, view.practitioners, key: \.registrationNumber,
-            summarised: card.omitted.practitioners > 0, removedIsUnfavourable: { _ in true },
+            skipAdded: { _ in card.omitted.practitioners > 0 }, removedIsUnfavourable: { _ in true },
             addedIsUnfavourable: { _ in false }, fields: Self.practitionerFields,
             changeIsUnfavourable: { _, _ in false })
         found += Self.compare(
-            .projects, card.projects, view.projects, key: \.projectNumber.value, summarised: card.omitted.projects > 0,
+            .projects, card.projects, view.projects, key: \.projectNumber.value,
+            skipAdded: { _ in card.omitted.projects > 0 },
             removedIsUnfavourable: { _ in false }, addedIsUnfavourable: { _ in false }, fields: Self.projectFields,
             changeIsUnfavourable: { _, _ in false })
         let performance = view.performance
@@ -131,7 +132,6 @@ public struct Reconciliation: Sendable, Hashable, Codable {
     private static func records(_ card: [CreditRecord], _ current: [CreditRecord], omittedGood: Bool) -> [Difference] {
         compare(
             .creditRecords, card, current, key: \.recordNumber.value,
-            summarised: false,
             // A good record may be among those the card left out.
             skipAdded: { omittedGood && !$0.kind.isUnfavourable },
             removedIsUnfavourable: { !$0.kind.isUnfavourable }, addedIsUnfavourable: { $0.kind.isUnfavourable },
@@ -143,7 +143,8 @@ public struct Reconciliation: Sendable, Hashable, Codable {
     }
 
     private static func compare<Item>(
-        _ section: Section, _ card: [Item], _ current: [Item], key: (Item) -> String, summarised: Bool,
+        _ section: Section, _ card: [Item], _ current: [Item], key: (Item) -> String,
+        /// Items of the view the card may have left out (a summarised section) are not "added".
         skipAdded: (Item) -> Bool = { _ in false }, removedIsUnfavourable: (Item) -> Bool,
         addedIsUnfavourable: (Item) -> Bool, fields: (Item) -> [(String, String?)],
         changeIsUnfavourable: (Item, Item) -> Bool
@@ -171,7 +172,7 @@ public struct Reconciliation: Sendable, Hashable, Codable {
                         unfavourable: changeIsUnfavourable(item, currentItem), fields: changed))
             }
         }
-        for (itemKey, item) in now where onCard[itemKey] == nil && !summarised && !skipAdded(item) {
+        for (itemKey, item) in now where onCard[itemKey] == nil && !skipAdded(item) {
             differences.append(
                 Difference(
                     section: section, key: itemKey, change: .added, unfavourable: addedIsUnfavourable(item),
