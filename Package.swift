@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "VirtualCard", targets: ["VirtualCard"]),
         .library(name: "CreditStore", targets: ["CreditStore"]),
         .library(name: "IssuanceService", targets: ["IssuanceService"]),
+        .library(name: "Verifier", targets: ["Verifier"]),
         .executable(name: "virtual-card", targets: ["virtual-card"]),
         .executable(name: "handbook-card", targets: ["handbook-card"]),
         .executable(name: "handbook-issuer", targets: ["handbook-issuer"]),
@@ -117,10 +118,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The VerifierCLI module of DESIGN.md §2: the checks as a library (the benchmark drives it
+        // too), and the command line over it.
+        .target(
+            name: "Verifier",
+            dependencies: ["CardReader", "HandbookCodec", "HandbookCrypto"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "handbook-verify",
             dependencies: [
-                "CardReader", "HandbookCodec", "HandbookCrypto",
+                "Verifier", "CardReader", "HandbookCodec", "HandbookCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -3,7 +3,8 @@
 # As root it installs them; otherwise it names them and how to install them, and fails.
 set -euo pipefail
 
-packages=(pcscd libpcsclite-dev vsmartcard-vpcd libssl-dev libsqlite3-dev pkg-config openssl)
+# python3-jsonschema validates handbook-verify's JSON against its schema in the tests.
+packages=(pcscd libpcsclite-dev vsmartcard-vpcd libssl-dev libsqlite3-dev pkg-config openssl python3-jsonschema)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -196,12 +196,25 @@ public final class HandbookCard: @unchecked Sendable {
         } catch {
             throw CardError(.protocolViolation, "no random challenge: \(error)")
         }
+        guard let signature = try sign(challenge: challenge) else { return false }
+        return Self.isValidAuthentication(signature, challenge: challenge, serial: serial, publicKey: publicKey)
+    }
+
+    /// Sends INTERNAL AUTHENTICATE with `challenge`: the card's signature, or nil when the card
+    /// refuses (no key). Card I/O only; ``isValidAuthentication(_:challenge:serial:publicKey:)``
+    /// checks the answer.
+    public func sign(challenge: [UInt8]) throws(CardError) -> [UInt8]? {
         let response = try channel.transmit(
             CommandAPDU(ins: 0x88, p1: 0x00, p2: CardLayout.cardAuthenticationKey, data: challenge, ne: 256))
-        guard response.isSuccess else { return false }
-        return
-            (try? publicKey.isValidSignature(
-                response.data, for: challenge + serial.bytes, algorithm: publicKey.algorithm)) ?? false
+        return response.isSuccess ? response.data : nil
+    }
+
+    /// Whether `signature` is the card key's signature of `challenge` followed by the card serial.
+    public static func isValidAuthentication(
+        _ signature: [UInt8], challenge: [UInt8], serial: CardSerial, publicKey: PublicKey
+    ) -> Bool {
+        (try? publicKey.isValidSignature(signature, for: challenge + serial.bytes, algorithm: publicKey.algorithm))
+            ?? false
     }
 }
 

@@ -218,22 +218,12 @@ struct CardIssuanceTests {
         let issued = try await CardIssuer(store: t.store, credentials: try jiangsuCredentials()).issue(
             uscc: uscc, reader: card.reader, by: issuerAccount)
 
-        func package(_ name: String) async throws -> URL {
-            let url = t.directory.appendingPathComponent("\(name).jsonl")
-            _ = try await PackageExport.export(
-                from: t.store, region: try RegionCode("320000"),
-                on: CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date, at: Date(),
-                by: try #require(try await t.store.account(named: "root")),
-                key: try PrivateKey(pemEncoded: try Repository.text("Keys/p256/package-signer.key.pem")),
-                certificate: try Certificate(pemEncoded: try Repository.text("Keys/p256/package-signer.pem")),
-                revocationLists: [], to: url)
-            return url
-        }
-        func verify(_ arguments: [String]) throws -> (code: Int32, report: [String: Any]) {
-            try runVerifier(["verify", "--reader", card.reader, "--json"] + arguments)
+        func package(_ name: String) async throws -> URL { try await t.exportPackage(name) }
+        func verify(_ arguments: [String]) async throws -> (code: Int32, report: [String: Any]) {
+            try await runVerifier(["verify", "--reader", card.reader, "--json"] + arguments)
         }
 
-        let current = try verify(["--package", try await package("first").path])
+        let current = try await verify(["--package", try await package("first").path])
         #expect(current.code == 0, "\(current.report)")
         #expect(current.report["verdict"] as? String == "current")
         #expect(current.report["schema"] as? String == "handbook-verify/1")
@@ -252,17 +242,17 @@ struct CardIssuanceTests {
             by: recorder)
         _ = try await t.store.approve(record.recordNumber, by: approver)
         _ = try await t.store.publish(record.recordNumber, on: today, by: approver)
-        let outdated = try verify(["--package", try await package("second").path])
+        let outdated = try await verify(["--package", try await package("second").path])
         #expect(outdated.code == 1, "\(outdated.report)")
         let differences = outdated.report["differences"] as? [[String: Any]] ?? []
         #expect(differences.first?["key"] as? String == record.recordNumber.value)
         #expect(differences.first?["unfavourable"] as? Bool == true)
 
         _ = try await t.store.revokeCard(issued.card, reason: "遗失", by: issuerAccount)
-        let revoked = try verify(["--package", try await package("third").path])
+        let revoked = try await verify(["--package", try await package("third").path])
         #expect(revoked.code == 3, "\(revoked.report)")
 
-        let offline = try verify([])
+        let offline = try await verify([])
         #expect(offline.code == 7)
         #expect(offline.report["verdict"] as? String == "freshness-unknown")
 
@@ -294,8 +284,8 @@ struct CardIssuanceTests {
         let issued = try await CardIssuer(store: t.store, credentials: try jiangsuCredentials()).issue(
             uscc: uscc, reader: card.reader, by: issuerAccount)
         let reader = card.reader
-        @Sendable func verify(_ service: String) throws -> (code: Int32, report: [String: Any]) {
-            try runVerifier(
+        @Sendable func verify(_ service: String) async throws -> (code: Int32, report: [String: Any]) {
+            try await runVerifier(
                 [
                     "verify", "--reader", reader, "--json", "--service", service, "--account", "inspector-in",
                     "--timeout",
@@ -304,7 +294,7 @@ struct CardIssuanceTests {
         }
         try await t.application.test(.live) { client in
             let service = "http://127.0.0.1:\(try #require(client.port))"
-            let current = try verify(service)
+            let current = try await verify(service)
             #expect(current.code == 0, "\(current.report)")
             #expect((current.report["comparedWith"] as? String)?.hasPrefix("online") == true)
             #expect(current.report["cardAuthentication"] as? String == "passed")
@@ -321,7 +311,7 @@ struct CardIssuanceTests {
                 by: recorder)
             _ = try await t.store.approve(record.recordNumber, by: approver)
             _ = try await t.store.publish(record.recordNumber, on: today, by: approver)
-            let outdated = try verify(service)
+            let outdated = try await verify(service)
             #expect(outdated.code == 1, "\(outdated.report)")
             let differences = outdated.report["differences"] as? [[String: Any]] ?? []
             #expect(differences.first?["key"] as? String == record.recordNumber.value)
@@ -332,7 +322,7 @@ struct CardIssuanceTests {
             #expect(checks.first?.account == "inspector-in")
         }
         // No service listening: offline, and without a package the freshness is unknown.
-        let unreachable = try verify("http://127.0.0.1:1")
+        let unreachable = try await verify("http://127.0.0.1:1")
         #expect(unreachable.code == 7, "\(unreachable.report)")
         #expect((unreachable.report["reasons"] as? [String])?.contains { $0.contains("degraded to offline") } == true)
         try await card.remove()

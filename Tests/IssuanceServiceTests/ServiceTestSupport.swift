@@ -152,13 +152,39 @@ extension TestResponse {
 }
 
 /// Runs the built `handbook-verify` from the repository root (its default trust store is Keys/)
-/// and returns its exit status and the JSON it printed.
-func runVerifier(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (
+/// and returns its exit status and the JSON it printed. Every JSON report is validated against
+/// `Docs/handbook-verify.schema.json`, and a report that does not conform fails the test.
+func runVerifier(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> (
     code: Int32, report: [String: Any]
 ) {
+    // On a thread of its own: waiting for the process must not hold one of the two threads of the
+    // cooperative pool, which the in-process service needs to answer the verifier.
+    let (status, data) = try await withCheckedThrowingContinuation {
+        (continuation: CheckedContinuation<(Int32, Data), any Error>) in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try runProcess(arguments, environment: extra) })
+        }
+    }
+    if arguments.contains("--json") {
+        let problems = try ReportSchema.problems(in: data)
+        #expect(problems.isEmpty, "the report does not conform to its schema: \(problems)")
+    }
+    return (status, try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
+}
+
+private func runProcess(_ arguments: [String], environment extra: [String: String]) throws -> (Int32, Data) {
     let process = Process()
     process.executableURL = Repository.executable("handbook-verify")
-    process.arguments = arguments
+    // A check log of the test's own unless the test names one (never the user's).
+    let ownLog =
+        arguments.contains("--log") || arguments.contains("--config")
+            || !["verify", "watch"].contains(arguments.first ?? "")
+        ? []
+        : [
+            "--log",
+            FileManager.default.temporaryDirectory.appendingPathComponent("checks-\(UUID().uuidString).jsonl").path,
+        ]
+    process.arguments = arguments + ownLog
     process.currentDirectoryURL = Repository.root
     process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
     let output = Pipe()
@@ -166,5 +192,46 @@ func runVerifier(_ arguments: [String], environment extra: [String: String] = [:
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
+    if let path = ownLog.last { try? FileManager.default.removeItem(atPath: path) }
+    return (process.terminationStatus, data)
+}
+
+/// Validation against `Docs/handbook-verify.schema.json` with an independent validator: Debian's
+/// python3-jsonschema (Draft 2020-12), which `scripts/install-deps.sh` installs.
+enum ReportSchema {
+    static let script = """
+        import json, sys, jsonschema
+        schema = json.load(open(sys.argv[1]))
+        jsonschema.Draft202012Validator.check_schema(schema)
+        validator = jsonschema.Draft202012Validator(schema)
+        for number, line in enumerate(sys.stdin.read().splitlines(), 1):
+            for error in validator.iter_errors(json.loads(line)):
+                print(f"report {number}: {'/'.join(map(str, error.path))}: {error.message}")
+        """
+
+    /// What is wrong with each report in `data` (one JSON document, or one per line); empty when all conform.
+    static func problems(in data: Data) throws -> [String] {
+        // One line per report: a pretty-printed document is compacted first.
+        let lines: [Data]
+        if let object = try? JSONSerialization.jsonObject(with: data) {
+            lines = [try JSONSerialization.data(withJSONObject: object)]
+        } else {
+            lines = data.split(separator: 0x0A).map { Data($0) }
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, Repository.path("Docs/handbook-verify.schema.json")]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(lines.joined(separator: Data([0x0A]))))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return ["the validator failed: \(text)"] }
+        return text.split(separator: "\n").map(String.init)
+    }
 }

@@ -6,8 +6,8 @@ import Testing
 /// `handbook-verify` on card image files: no reader, no card to challenge.
 @Suite("handbook-verify on card image files")
 struct VerifierImageTests {
-    func verify(_ image: URL) throws -> (code: Int32, report: [String: Any]) {
-        try runVerifier(["verify", "--image", image.path, "--json"])
+    func verify(_ image: URL) async throws -> (code: Int32, report: [String: Any]) {
+        try await runVerifier(["verify", "--image", image.path, "--json"])
     }
 
     /// A copy of a sample image with its committed document changed by `change` and, if `rehash`, the
@@ -38,12 +38,12 @@ struct VerifierImageTests {
     @Test(
         "an issued image verifies (freshness unknown offline, card authentication not done); edited or torn, it does not"
     )
-    func images() throws {
+    func images() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("images-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         for sample in ["issued-handbook-32k-p256.json", "issued-handbook-8k-sm2.json"] {
-            let genuine = try verify(Repository.root.appendingPathComponent("Cards/samples/\(sample)"))
+            let genuine = try await verify(Repository.root.appendingPathComponent("Cards/samples/\(sample)"))
             #expect(genuine.code == 7, "\(sample): \(genuine.report)")
             #expect(genuine.report["cardAuthentication"] as? String == "not-done")
             let checks = genuine.report["checks"] as? [[String: Any]] ?? []
@@ -51,15 +51,41 @@ struct VerifierImageTests {
 
             // One byte of the signed content changed and the commit record re-hashed: invalid.
             let edited = try tampered(sample, rehash: true, in: folder) { $0[$0.count / 3] ^= 0x01 }
-            let invalid = try verify(edited)
+            let invalid = try await verify(edited)
             #expect(invalid.code == 5, "\(sample): \(invalid.report)")
             #expect(invalid.report["verdict"] as? String == "invalid")
 
             // Changed without fixing the commit record: the card reads as a torn issuance.
             let torn = try tampered(sample, rehash: false, in: folder) { $0[$0.count / 3] ^= 0x01 }
-            #expect(try verify(torn).code == 4)
+            #expect(try await verify(torn).code == 4)
         }
-        let blank = try verify(Repository.root.appendingPathComponent("Cards/samples/blank-handbook-32k.json"))
+        let blank = try await verify(Repository.root.appendingPathComponent("Cards/samples/blank-handbook-32k.json"))
         #expect(blank.code == 6)
+    }
+}
+
+/// The schema is a real check: reports that break it are caught.
+@Suite("handbook-verify's JSON schema")
+struct ReportSchemaTests {
+    @Test("a report that breaks the schema is refused: wrong exit code, unknown field, bad serial, missing part")
+    func refusesBrokenReports() async throws {
+        let sample = Repository.root.appendingPathComponent("Cards/samples/issued-handbook-32k-p256.json").path
+        let (code, report) = try await runVerifier(["verify", "--image", sample, "--json"])
+        #expect(code == 7)
+        #expect(try ReportSchema.problems(in: JSONSerialization.data(withJSONObject: report)).isEmpty)
+        let breakages: [(String, (inout [String: Any]) -> Void)] = [
+            ("exitCode", { $0["exitCode"] = 0 }),  // freshness-unknown is 7
+            ("unknown field", { $0["verdictText"] = "ok" }),
+            ("cardSerial", { $0["cardSerial"] = "8656-not-hex" }),
+            ("timings", { $0["timings"] = nil }),
+            ("verdict", { $0["verdict"] = "fine" }),
+            ("checks", { $0["checks"] = [["name": "signature", "outcome": "failed"]] }),  // a failure needs its reason
+        ]
+        for (what, breakage) in breakages {
+            var broken = report
+            breakage(&broken)
+            let problems = try ReportSchema.problems(in: JSONSerialization.data(withJSONObject: broken))
+            #expect(!problems.isEmpty, "\(what): accepted")
+        }
     }
 }
