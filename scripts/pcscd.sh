@@ -21,7 +21,9 @@ start)
     exit 1
   fi
   mkdir -p .build
-  pcscd --foreground >.build/pcscd.log 2>&1 </dev/null &
+  # Default signal handling and an empty signal mask: a caller's thread may block signals (a Swift
+  # test's does), and pcscd would inherit that and ignore SIGTERM.
+  env --default-signal pcscd --foreground >.build/pcscd.log 2>&1 </dev/null &
   echo $! >"$pidfile"
   for _ in $(seq 1 100); do
     [ -S "$socket" ] && { echo "pcscd: started (pid $(cat "$pidfile"))"; exit 0; }

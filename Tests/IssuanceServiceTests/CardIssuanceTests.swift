@@ -18,7 +18,7 @@ final class TestSlot: @unchecked Sendable {
     let reader: String
     let port: UInt16
     let image: URL
-    let context: PCSCContext
+    private(set) var context: PCSCContext
     private(set) var insertion: VirtualCardInsertion?
     private let lock: SlotLock
 
@@ -33,6 +33,11 @@ final class TestSlot: @unchecked Sendable {
         ).save(to: image)
         context = try PCSCContext()
         try context.waitUntil(reader: reader, hasCard: false, timeout: .seconds(10))
+    }
+
+    /// A new PC/SC context, after pcscd restarted (the old one no longer works).
+    func renewContext() throws {
+        context = try PCSCContext()
     }
 
     func insert(faults: FaultPlan = .none) throws {
