@@ -134,7 +134,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // What `make demo` runs until the issuer and the verifier exist.
+        // The building blocks one by one, and the maker of Cards/samples.
         .executableTarget(
             name: "handbook-demo",
             dependencies: ["CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto", "CreditStore"],

@@ -1,38 +1,135 @@
 #!/usr/bin/env bash
-# make demo: installs what is missing, builds, starts pcscd with the virtual reader if none runs,
-# runs the demo, and stops what it started.
+# make demo: the main job end to end, on the embedded defaults, from a fresh clone.
 #
-# The demo today: a credit database (SQLite) created and filled with deterministic demo data,
-# its audit chain checked, an enterprise's current view shown, Jiangsu's signed data package
-# exported and verified, and that enterprise's handbook issued to a virtual card through pcscd,
-# read back, verified and compared with the package.
+#   installs what is missing, builds, starts pcscd with the virtual reader and a blank virtual card,
+#   creates the SQLite credit database with demo data, starts the issuance service, issues a card
+#   to one enterprise over the API, verifies it (current), records and approves a new bad record
+#   for that enterprise, verifies again (outdated, with the difference), revokes the card, verifies
+#   again (revoked), shows a tampered copy of the card failing (invalid), and stops everything it
+#   started. Exits non-zero if any step does not give what it should.
+#
+# Settings (environment): DEMO_PORT (default 8765), DEMO_ENTERPRISES (default 2000),
+# DEMO_KEEP=1 keeps the work folder (database, card image, logs) and prints where it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+port=${DEMO_PORT:-8765}
+enterprises=${DEMO_ENTERPRISES:-2000}
+reader="Virtual PCD 00 00"
+service="http://127.0.0.1:$port"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+fail() { echo "demo: $*" >&2; exit 1; }
+
+step "Installing what is missing and building"
 scripts/install-deps.sh
-swift build --product handbook-demo
-swift build --product handbook-issuer
+swift build --product handbook-issuer --product handbook-verify --product virtual-card 2>&1 | grep --line-buffered -v "prohibited flag"
+bin=$(swift build --show-bin-path)
+
 work=$(mktemp -d -t handbook-demo.XXXXXX)
+pids=()
 cleanup() {
-  rm -rf "$work"
+  local status=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ "${started_pcscd:-0}" = 1 ]; then scripts/pcscd.sh stop; fi
+  if [ "${DEMO_KEEP:-0}" = 1 ]; then echo "demo: the work folder is kept: $work"; else rm -rf "$work"; fi
+  [ $status -eq 0 ] && echo "demo: everything it started is stopped" || echo "demo: FAILED (exit $status); see above" >&2
 }
 trap cleanup EXIT
+
+step "pcscd with the virtual reader, and a blank virtual card in '$reader'"
 if ! scripts/pcscd.sh running; then
   scripts/pcscd.sh start
   started_pcscd=1
 fi
+"$bin/virtual-card" make --profile handbook-32k --serial 8656D00000000001 --out "$work/card.json"
+"$bin/virtual-card" run --image "$work/card.json" --port 35963 >"$work/card.log" 2>&1 &
+pids+=($!)
 
-issuer=.build/debug/handbook-issuer
+step "The credit database (SQLite) with demo data: $enterprises enterprises"
 export HANDBOOK_DATABASE="$work/credit.sqlite"
 export HANDBOOK_PASSWORD="demo password, not a secret"
-echo "== The credit database: $HANDBOOK_DATABASE"
+issuer="$bin/handbook-issuer"
 $issuer init
-$issuer seed-demo --enterprises 2000
-$issuer audit
-echo
-echo "== Jiangsu's signed data package"
-$issuer export --region 320000 --key Keys/p256/package-signer.key.pem --certificate Keys/p256/package-signer.pem \
-  --crl Keys/p256/crl.pem --output "$work/320000.package.jsonl"
+$issuer seed-demo --enterprises "$enterprises"
+for role in recorder approver issuer inspector; do
+  $issuer accounts add "$role" --role "$role" --regions 310000 >/dev/null
+done
+echo "accounts: admin, recorder, approver, issuer, inspector (Shanghai, 310000)"
 
-.build/debug/handbook-demo --database "$HANDBOOK_DATABASE" --package "$work/320000.package.jsonl"
+step "The issuance service on $service (office: Shanghai, TEST keys of Keys/)"
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is in use; run with DEMO_PORT=another"; fi
+LOG_LEVEL=warning $issuer serve --listen "127.0.0.1:$port" --reader "$reader" >"$work/service.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do curl -sf "$service/v1/health" >/dev/null && break; sleep 0.1; done
+curl -sf "$service/v1/health" >/dev/null || { cat "$work/service.log"; fail "the service did not start"; }
+echo "up: $(curl -s "$service/v1/health")"
+
+# api METHOD PATH TOKEN [BODY]: the answer's body; fails the demo on an error answer.
+api() {
+  local answer
+  answer=$(curl -s -w '\n%{http_code}' -X "$1" "$service$2" -H "Authorization: Bearer $3" \
+    ${4:+-H 'Content-Type: application/json' --data "$4"})
+  local code=${answer##*$'\n'}
+  local body=${answer%$'\n'*}
+  [[ $code == 2* ]] || fail "$1 $2 answered $code: $body"
+  printf '%s' "$body"
+}
+login() { curl -sf -X POST "$service/v1/login" -H 'Content-Type: application/json' \
+  --data "{\"name\":\"$1\",\"password\":\"$HANDBOOK_PASSWORD\"}" | jq -r .token; }
+issuer_token=$(login issuer)
+recorder_token=$(login recorder)
+approver_token=$(login approver)
+
+step "Issuing the handbook of a Shanghai enterprise to the card"
+enterprise=$(api GET "/v1/enterprises?name=%E4%B8%8A%E6%B5%B7&limit=1" "$issuer_token" | jq -c '.[0]')
+uscc=$(jq -r .uscc <<<"$enterprise")
+region=$(jq -r .registeredRegion <<<"$enterprise")
+echo "enterprise: $(jq -r .name <<<"$enterprise") ($uscc, registered in $region)"
+issued=$(api POST /v1/issuances "$issuer_token" "{\"uscc\":\"$uscc\",\"reader\":\"$reader\"}")
+serial=$(jq -r .card <<<"$issued")
+echo "issued: document $(jq -r .document <<<"$issued") on card $serial ($(jq -r .bytes <<<"$issued") bytes, database revision $(jq -r .viewRevision <<<"$issued"))"
+
+# verify EXPECTED [ARGS…]: runs handbook-verify as an inspector would, prints its verdict, checks its exit code.
+verify() {
+  local expected=$1
+  shift
+  local code=0
+  "$bin/handbook-verify" verify "$@" --log "$work/checks.jsonl" || code=$?
+  [ "$code" -eq "$expected" ] || fail "handbook-verify exited $code, expected $expected"
+  echo "(exit code $code)"
+}
+online=(--reader "$reader" --service "$service" --account inspector)
+
+step "Verifying the card online (expected: current, exit 0)"
+verify 0 "${online[@]}"
+
+step "A new bad record for the enterprise: recorded, approved, published"
+today=$(date -u +%F)
+record=$(api POST /v1/records "$recorder_token" "$(jq -nc --arg region "$region" --arg uscc "$uscc" --arg day "$today" '{
+  region: $region, uscc: $uscc, kind: "bad", behaviourCode: "D1-3-01",
+  decisionNumber: "沪建罚〔2026〕108号", authority: "上海市住房和城乡建设管理委员会", authorityLevel: "province",
+  decisionDate: $day, publicationMonths: 6, summary: "施工中偷工减料，降低工程质量标准"}')")
+number=$(jq -r .recordNumber <<<"$record")
+api POST "/v1/records/$number/approve" "$approver_token" '{}' >/dev/null
+api POST "/v1/records/$number/publish" "$approver_token" "{\"on\":\"$today\"}" >/dev/null
+echo "record $number: bad behaviour D1-3-01, published $today"
+
+step "Verifying again (expected: outdated, with the difference, exit 1)"
+verify 1 "${online[@]}"
+
+step "Revoking the card"
+api POST "/v1/cards/$serial/revoke" "$issuer_token" '{"reason":"遗失 lost (demo)"}' | jq -c '{card: .serial, state}' 2>/dev/null || true
+
+step "Verifying again (expected: revoked, exit 3)"
+verify 3 "${online[@]}"
+
+step "A tampered copy of the card: one byte of the document changed, the commit record made to match (expected: invalid, exit 5)"
+"$bin/virtual-card" tamper --image "$work/card.json" --out "$work/tampered.json"
+verify 5 --image "$work/tampered.json"
+
+step "The record of checks (kept locally, and by the service)"
+jq -c '{checkedAt, cardSerial, documentNumber, verdict, comparedRevision, sentToService}' "$work/checks.jsonl"
+echo
+echo "demo: every verdict as expected: current, outdated, revoked, invalid"

@@ -3,8 +3,8 @@
 # As root it installs them; otherwise it names them and how to install them, and fails.
 set -euo pipefail
 
-# python3-jsonschema validates handbook-verify's JSON against its schema in the tests.
-packages=(pcscd libpcsclite-dev vsmartcard-vpcd libssl-dev libsqlite3-dev pkg-config openssl python3-jsonschema)
+# curl and jq drive the API in `make demo`; python3-jsonschema validates handbook-verify's JSON against its schema in the tests.
+packages=(pcscd libpcsclite-dev vsmartcard-vpcd libssl-dev libsqlite3-dev pkg-config openssl python3-jsonschema curl jq)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

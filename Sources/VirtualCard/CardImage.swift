@@ -72,3 +72,26 @@ public struct CardImage: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension CardImage {
+    /// The card's committed document changed by `change`, with the commit record rewritten to match:
+    /// what someone with a card writer but no signing key could make of a card. Nil when the card
+    /// holds no committed document. (For tests and the demo: the verifier must call it invalid.)
+    public func tampered(_ change: (inout [UInt8]) -> Void) -> CardImage? {
+        guard let record = CommitRecord.records(inFile: Array(status)).first else { return nil }
+        var slot = [UInt8](record.activeSlot == 0 ? slot0 : slot1)
+        guard record.documentLength <= slot.count else { return nil }
+        var document = Array(slot[0..<record.documentLength])
+        change(&document)
+        guard document.count <= slot.count else { return nil }
+        slot.replaceSubrange(0..<record.documentLength, with: document)
+        let rewritten = CommitRecord(
+            activeSlot: record.activeSlot, sequence: record.sequence, documentLength: document.count,
+            documentHash: Digest.sha256.hash(document))
+        var copy = self
+        if record.activeSlot == 0 { copy.slot0 = Data(slot) } else { copy.slot1 = Data(slot) }
+        copy.status.replaceSubrange(
+            rewritten.fileOffset..<(rewritten.fileOffset + rewritten.fileBytes.count), with: rewritten.fileBytes)
+        return copy
+    }
+}

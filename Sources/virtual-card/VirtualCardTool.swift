@@ -11,7 +11,7 @@ struct VirtualCardTool: AsyncParsableCommand {
         commandName: "virtual-card",
         abstract: "A virtual handbook card that real pcscd sees through the vsmartcard vpcd reader.",
         discussion: "Card images are TEST cards: they hold the card's keys, like Keys/.",
-        subcommands: [Make.self, Run.self, Show.self])
+        subcommands: [Make.self, Run.self, Show.self, Tamper.self])
 }
 
 struct Make: ParsableCommand {
@@ -88,5 +88,39 @@ struct Show: ParsableCommand {
         } else {
             print("committed:      nothing")
         }
+    }
+}
+
+struct Tamper: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Copy a card image with one byte of its committed document changed and the commit record made to match.",
+        discussion: """
+            What someone with a card writer but no signing key could do to a card: the copy still \
+            presents a document, whose signature no longer holds. handbook-verify must call it invalid.
+            """)
+
+    @Option(help: "The card image to copy.")
+    var image: String
+
+    @Option(help: "Where to write the tampered copy.")
+    var out: String
+
+    @Option(help: "The byte of the document to change (default: the middle one).")
+    var offset: Int?
+
+    func run() throws {
+        let card = try CardImage.load(from: URL(fileURLWithPath: image))
+        var changed: Int?
+        let copy = card.tampered { document in
+            let index = offset ?? document.count / 2
+            guard document.indices.contains(index) else { return }
+            document[index] ^= 0x01
+            changed = index
+        }
+        guard let copy else { throw ValidationError("\(image) holds no committed document to tamper with") }
+        guard let changed else { throw ValidationError("--offset \(offset ?? 0) is outside the document") }
+        try copy.save(to: URL(fileURLWithPath: out))
+        print("\(out): byte \(changed) of the committed document changed, the commit record rewritten to match")
     }
 }

@@ -184,16 +184,7 @@ struct VerifierVerdictTests {
         let original = try CardImage.load(from: genuine.image)
 
         // 1. One byte of the signed content changed, the commit record made to match: the signature fails.
-        var tampered = original
-        let record = try #require(CommitRecord.records(inFile: [UInt8](original.status)).first)
-        var document = [UInt8](record.activeSlot == 0 ? original.slot0 : original.slot1).prefix(record.documentLength)
-        document[document.startIndex + document.count / 2] ^= 0x20
-        tampered.setSlot(record.activeSlot, document: Array(document))
-        let fixed = CommitRecord(
-            activeSlot: record.activeSlot, sequence: record.sequence, documentLength: document.count,
-            documentHash: Digest.sha256.hash(Array(document)))
-        tampered.status.replaceSubrange(
-            fixed.fileOffset..<(fixed.fileOffset + fixed.fileBytes.count), with: fixed.fileBytes)
+        let tampered = try #require(original.tampered { $0[$0.count / 2] ^= 0x20 })
         try tampered.save(to: genuine.image)
         try genuine.insert()
         let edited = try await verify(genuine, ["--package", packagePath])
