@@ -55,6 +55,21 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "VerifyBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "HandbookCodec", package: "CreditHandbook"),
+                .product(name: "HandbookCrypto", package: "CreditHandbook"),
+                .product(name: "CreditStore", package: "CreditHandbook"),
+                .product(name: "CardReader", package: "CreditHandbook"),
+                .product(name: "VirtualCard", package: "CreditHandbook"),
+                .product(name: "IssuanceService", package: "CreditHandbook"),
+                .product(name: "Verifier", package: "CreditHandbook"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
             name: "CodecBenchmark",
             dependencies: [
                 "BenchmarkSupport",

@@ -25,3 +25,6 @@ enterprises="${STORE_ENTERPRISES:-1000000}"
 .build-bench/release/StoreBenchmark --enterprises "$enterprises" --reuse
 echo
 .build-bench/release/ServiceBenchmark --database ".build-bench/credit-$enterprises.sqlite"
+echo
+# Tap to verdict, offline and online, on the same database.
+.build-bench/release/VerifyBenchmark --database ".build-bench/credit-$enterprises.sqlite"

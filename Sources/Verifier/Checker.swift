@@ -36,6 +36,7 @@ public actor Checker {
     /// Why the configured package cannot be used (read once, reported with every check).
     private var packageProblem: String?
     private var online: OnlineService?
+    private var pcsc: PCSCContext?
     private let log: CheckLog?
 
     /// The largest package file read (a region's package is far below this).
@@ -119,7 +120,7 @@ public actor Checker {
             case .image(let path):
                 (readout, connection) = (try CardImageFile.read(path), nil)
             case .reader(let name):
-                let opened = try Self.connect(name)
+                let opened = try connect(name)
                 readerName = opened.reader
                 do {
                     readout = try HandbookCard(connection: opened).read()
@@ -240,9 +241,23 @@ public actor Checker {
         return (nil, notes)
     }
 
-    /// Connects to `reader`, or to the first reader holding a card.
-    static func connect(_ reader: String?) throws(CardError) -> CardConnection {
+    /// Connects to `reader`, or to the first reader holding a card, through the context kept from
+    /// the last check (establishing one costs as much as the tap's reads); a context that pcscd no
+    /// longer knows (it restarted) is replaced once.
+    private func connect(_ reader: String?) throws(CardError) -> CardConnection {
+        if let pcsc {
+            do {
+                return try Self.connect(reader, in: pcsc)
+            } catch  where error.code == .serviceUnavailable || error.code == .pcsc {
+                self.pcsc = nil
+            }
+        }
         let context = try PCSCContext()
+        pcsc = context
+        return try Self.connect(reader, in: context)
+    }
+
+    static func connect(_ reader: String?, in context: PCSCContext) throws(CardError) -> CardConnection {
         if let reader { return try context.connect(reader: reader) }
         let readers = try context.readers()
         for name in readers where try context.state(of: name).hasCard {

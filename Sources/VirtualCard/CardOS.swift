@@ -30,6 +30,9 @@ public final class CardOS: @unchecked Sendable {
     private var challenge: [UInt8]?
     private var pendingResponse: [UInt8] = []
     private var chainedData: [UInt8] = []
+    /// The authentication key parsed from the image's PEM, kept while the PEM is the same (a real
+    /// card holds its key ready; parsing PEM at every INTERNAL AUTHENTICATE cost more than signing).
+    private var parsedKey: (pem: String, key: PrivateKey)?
 
     /// Called after every change of the persistent state, to save the image.
     var onChange: (CardImage) -> Void = { _ in }
@@ -259,8 +262,14 @@ public final class CardOS: @unchecked Sendable {
     private func internalAuthenticate(_ command: ParsedCommand) -> ([UInt8], SW) {
         guard command.p1 == 0, command.p2 == CardLayout.cardAuthenticationKey else { return ([], .wrongP1P2) }
         guard (8...64).contains(command.data.count) else { return ([], .wrongLength) }
-        guard let pem = image.authenticationKeyPEM, let key = try? PrivateKey(pemEncoded: pem) else {
-            return ([], .referenceNotFound)
+        guard let pem = image.authenticationKeyPEM else { return ([], .referenceNotFound) }
+        let key: PrivateKey
+        if let parsedKey, parsedKey.pem == pem {
+            key = parsedKey.key
+        } else {
+            guard let parsed = try? PrivateKey(pemEncoded: pem) else { return ([], .referenceNotFound) }
+            parsedKey = (pem, parsed)
+            key = parsed
         }
         guard let signature = try? key.sign(command.data + serial.bytes) else { return ([], .unknownError) }
         return (signature, .success)
