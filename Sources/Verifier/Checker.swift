@@ -32,6 +32,8 @@ public actor Checker {
     public let settings: VerifierSettings
     let trustStore: TrustStore
     let password: String
+    /// A bearer token to use instead of logging in (`$HANDBOOK_TOKEN`).
+    let token: String?
     private var package: VerifiedDataPackage?
     /// Why the configured package cannot be used (read once, reported with every check).
     private var packageProblem: String?
@@ -45,9 +47,12 @@ public actor Checker {
     /// Reads the trust store and, when one is set, reads and verifies the package (its age is
     /// checked at every check, so a long `watch` notices a package going stale).
     /// `logChecks: false` keeps no local record (the benchmark).
-    public init(settings: VerifierSettings, password: String, logChecks: Bool = true) throws(VerifierError) {
+    public init(settings: VerifierSettings, password: String, token: String? = nil, logChecks: Bool = true)
+        throws(VerifierError)
+    {
         self.settings = settings
         self.password = password
+        self.token = token
         trustStore = try settings.trustStore()
         log = logChecks ? CheckLog(path: settings.checkLogPath) : nil
         if let path = settings.package {
@@ -215,7 +220,8 @@ public actor Checker {
             do {
                 if online == nil {
                     online = try await OnlineService.connect(
-                        service, account: settings.account, password: password, timeout: settings.timeoutSeconds)
+                        service, account: settings.account, password: password, token: token,
+                        timeout: settings.timeoutSeconds)
                 }
                 if let online {
                     return (try await online.reference(card: serial, document: document), notes)

@@ -17,13 +17,19 @@ struct OnlineService: Sendable {
         let description: String
     }
 
-    static func connect(_ base: String, account: String, password: String, timeout: Double) async throws
-        -> OnlineService
+    /// The largest answer read from the service: a card status or an enterprise's view is a few
+    /// kilobytes; anything past this is refused, not buffered.
+    static let answerLimit = 4 << 20
+
+    /// Logs in (or, with `token`, uses a token the inspector already has) and keeps the session.
+    static func connect(_ base: String, account: String, password: String, token: String? = nil, timeout: Double)
+        async throws -> OnlineService
     {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout * 2
-        let session = URLSession(configuration: configuration)
+        let session = URLSession(configuration: configuration, delegate: BoundedAnswers(), delegateQueue: nil)
+        if let token { return OnlineService(base: base, token: token, session: session) }
         let body = try JSONSerialization.data(withJSONObject: ["name": account, "password": password])
         let data = try await request(session, base + "/v1/login", method: "POST", token: nil, body: body)
         guard let token = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["token"] as? String else {
@@ -35,13 +41,18 @@ struct OnlineService: Sendable {
     static func request(_ session: URLSession, _ url: String, method: String, token: String?, body: Data?) async throws
         -> Data
     {
-        guard let target = URL(string: url) else { throw Failure(description: "\(url) is not a URL") }
+        guard let target = URL(string: url), let scheme = target.scheme, ["http", "https"].contains(scheme) else {
+            throw Failure(description: "\(url) is not an http(s) URL")
+        }
         var request = URLRequest(url: target)
         request.httpMethod = method
         request.httpBody = body
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await session.data(for: request)
+        guard let answers = session.delegate as? BoundedAnswers else {
+            throw Failure(description: "the session has no answer limit")
+        }
+        let (data, response) = try await answers.fetch(request, in: session)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
             throw Failure(
@@ -99,5 +110,71 @@ struct OnlineService: Sendable {
         body["comparedRevision"] = comparedRevision
         guard let data = try? JSONSerialization.data(withJSONObject: body) else { return false }
         return (try? await Self.request(session, base + "/v1/checks", method: "POST", token: token, body: data)) != nil
+    }
+}
+
+/// Fetches answers of at most ``OnlineService/answerLimit`` bytes: a longer one is cancelled as it
+/// arrives (by its announced length or by what has come), never held whole.
+final class BoundedAnswers: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    // @unchecked: every field is touched under `lock`.
+    private struct Pending {
+        var continuation: CheckedContinuation<(Data, URLResponse), any Error>
+        var data = Data()
+        var response: URLResponse?
+        var tooLong = false
+    }
+    private let lock = NSLock()
+    private var pending: [Int: Pending] = [:]
+
+    func fetch(_ request: URLRequest, in session: URLSession) async throws -> (Data, URLResponse) {
+        try await withCheckedThrowingContinuation { continuation in
+            let task = session.dataTask(with: request)
+            lock.withLock { pending[task.taskIdentifier] = Pending(continuation: continuation) }
+            task.resume()
+        }
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        let tooLong = response.expectedContentLength > Int64(OnlineService.answerLimit)
+        lock.withLock {
+            pending[dataTask.taskIdentifier]?.response = response
+            if tooLong { pending[dataTask.taskIdentifier]?.tooLong = true }
+        }
+        completionHandler(tooLong ? .cancel : .allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let tooLong = lock.withLock { () -> Bool in
+            guard var entry = pending[dataTask.taskIdentifier], !entry.tooLong else { return false }
+            if entry.data.count + data.count > OnlineService.answerLimit {
+                entry.tooLong = true
+                entry.data = Data()
+            } else {
+                entry.data.append(data)
+            }
+            pending[dataTask.taskIdentifier] = entry
+            return entry.tooLong
+        }
+        if tooLong { dataTask.cancel() }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        guard let entry = lock.withLock({ pending.removeValue(forKey: task.taskIdentifier) }) else { return }
+        if entry.tooLong {
+            entry.continuation.resume(
+                throwing: OnlineService.Failure(
+                    description:
+                        "\(task.originalRequest?.url?.path ?? "the service") answered more than \(OnlineService.answerLimit) bytes; refused"
+                ))
+        } else if let error {
+            entry.continuation.resume(throwing: error)
+        } else if let response = entry.response {
+            entry.continuation.resume(returning: (entry.data, response))
+        } else {
+            entry.continuation.resume(throwing: OnlineService.Failure(description: "the service gave no answer"))
+        }
     }
 }

@@ -42,7 +42,10 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "The issuance service to reconcile with (online), http://host:port.")
     var service: String?
 
-    @Option(help: "The inspector account for the service; its password comes from $HANDBOOK_PASSWORD.")
+    @Option(
+        help:
+            "The inspector account for the service; its password comes from $HANDBOOK_PASSWORD (or give a token in $HANDBOOK_TOKEN)."
+    )
     var account: String?
 
     @Option(help: "Seconds to wait for the service before degrading to offline (default 3).")
@@ -72,8 +75,10 @@ struct SettingsOptions: ParsableArguments {
 
     func checker() throws -> Checker {
         do {
+            let environment = ProcessInfo.processInfo.environment
             return try Checker(
-                settings: try settings(), password: ProcessInfo.processInfo.environment["HANDBOOK_PASSWORD"] ?? "")
+                settings: try settings(), password: environment["HANDBOOK_PASSWORD"] ?? "",
+                token: environment["HANDBOOK_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
         } catch let error as VerifierError {
             throw ValidationError(error.description)
         }

@@ -1,6 +1,8 @@
 import Foundation
 import HandbookCodec
 import HandbookCrypto
+import Hummingbird
+import HummingbirdTesting
 import Testing
 
 /// `handbook-verify` on card image files: no reader, no card to challenge.
@@ -86,6 +88,29 @@ struct ReportSchemaTests {
             breakage(&broken)
             let problems = try ReportSchema.problems(in: JSONSerialization.data(withJSONObject: broken))
             #expect(!problems.isEmpty, "\(what): accepted")
+        }
+    }
+}
+
+/// A service that answers too much is refused as the bytes arrive, and the check degrades to offline.
+@Suite("handbook-verify against a misbehaving service")
+struct MisbehavingServiceTests {
+    @Test("an answer larger than 4 MiB is refused; the verdict is freshness unknown, saying why")
+    func oversizedAnswer() async throws {
+        let router = Router()
+        router.post("/v1/login") { _, _ in #"{"token":"t","expiresAt":"2030-01-01T00:00:00Z"}"# }
+        router.get("/v1/cards/:serial") { _, _ in String(repeating: "x", count: 8 << 20) }
+        let app = Application(router: router)
+        try await app.test(.live) { client in
+            let service = "http://127.0.0.1:\(try #require(client.port))"
+            let sample = Repository.path("Cards/samples/issued-handbook-32k-p256.json")
+            let result = try await runVerifier(
+                ["verify", "--image", sample, "--json", "--service", service, "--timeout", "10"],
+                environment: ["HANDBOOK_PASSWORD": "x"])
+            #expect(result.code == 7, "\(result.report)")
+            let reasons = (result.report["reasons"] as? [String] ?? []).joined(separator: " | ")
+            #expect(reasons.contains("more than 4194304 bytes"), "\(reasons)")
+            #expect(reasons.contains("degraded to offline"), "\(reasons)")
         }
     }
 }
