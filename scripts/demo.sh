@@ -23,7 +23,7 @@ fail() { echo "demo: $*" >&2; exit 1; }
 
 step "Installing what is missing and building"
 scripts/install-deps.sh
-swift build --product handbook-issuer --product handbook-verify --product virtual-card 2>&1 | grep --line-buffered -v "prohibited flag"
+swift build 2>&1 | grep --line-buffered -v "prohibited flag"
 bin=$(swift build --show-bin-path)
 
 work=$(mktemp -d -t handbook-demo.XXXXXX)

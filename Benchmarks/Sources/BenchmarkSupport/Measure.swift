@@ -1,3 +1,5 @@
+import Foundation
+
 /// A throughput measurement: run a closure in batches until each trial lasts long enough, repeat the
 /// trials, and report the median rate, so a slow first run or a busy second core does not decide.
 public struct Measurement: Sendable {
@@ -83,4 +85,36 @@ public func measurePair(
         Measurement(label: first.label, bytesPerIteration: bytes, secondsPerIteration: samples.0),
         Measurement(label: second.label, bytesPerIteration: bytes, secondsPerIteration: samples.1)
     )
+}
+
+/// Prints a line at once (unbuffered, also into a pipe).
+public func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+/// The value after `name` on the command line.
+public func option(_ name: String) -> String? {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+
+public func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+public func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1_000 }
+
+/// The `p` quantile (0…1) of `values`, in any order.
+public func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
+}
+
+/// The port a server in the same process was given, set from its start-up callback.
+public final class PortBox: @unchecked Sendable {
+    // @unchecked: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var value = 0
+    public init() {}
+    public var port: Int { lock.withLock { value } }
+    public func set(_ port: Int) { lock.withLock { value = port } }
 }

@@ -20,15 +20,6 @@ import VirtualCard
     import FoundationNetworking
 #endif
 
-func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-func option(_ name: String) -> String? {
-    let arguments = CommandLine.arguments
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
-    return arguments[index + 1]
-}
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
 
 let path = option("--database") ?? ".build-bench/credit-1000000.sqlite"
 let duration = Int(option("--seconds") ?? "") ?? 10
@@ -73,12 +64,6 @@ let server = Task { try await app.runService() }
 while portBox.port == 0 { try await Task.sleep(for: .milliseconds(20)) }
 let port = portBox.port
 
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    var port: Int { lock.withLock { value } }
-    func set(_ port: Int) { lock.withLock { value = port } }
-}
 
 var login = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/login")!)
 login.httpMethod = "POST"

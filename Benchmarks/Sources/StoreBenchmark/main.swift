@@ -11,7 +11,6 @@ import Foundation
 import HandbookCodec
 
 /// Prints a line at once, even when standard output is a file (a long run is followed as it goes).
-func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, in arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> String? {
@@ -26,9 +25,6 @@ let dataset = DemoDataset(seed: seed, count: DemoDataset.maximumCount)
 let today = try CardDate(year: 2026, month: 11, day: 29)
 let clock = ContinuousClock()
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
 
 func fileSize(_ path: String) -> Int64 {
     ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int64) ?? 0

@@ -24,19 +24,6 @@ import VirtualCard
     import FoundationNetworking
 #endif
 
-func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-func option(_ name: String) -> String? {
-    let arguments = CommandLine.arguments
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
-    return arguments[index + 1]
-}
-func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
-}
-func percentile(_ values: [Double], _ p: Double) -> Double {
-    let sorted = values.sorted()
-    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
-}
 func text(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
 
 let taps = Int(option("--taps") ?? "") ?? 200
@@ -81,12 +68,6 @@ func credentials(_ algorithm: String) throws -> OfficeCredentials {
 let api = IssuanceAPI(
     store: store, sessions: Sessions(lifetime: 3_600),
     issuer: CardIssuer(store: store, credentials: try credentials("p256"), logger: logger), packages: nil)
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    var port: Int { lock.withLock { value } }
-    func set(_ port: Int) { lock.withLock { value = port } }
-}
 let portBox = PortBox()
 let app = Application(
     router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
