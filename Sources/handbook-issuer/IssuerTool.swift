@@ -57,14 +57,16 @@ struct StoreOptions: ParsableArguments {
     }
 
     func actor(_ store: SQLiteCreditStore) async throws -> Account {
-        guard let account = try await store.account(named: account) else {
+        // In two steps: `guard let … = try await …` crashes the 6.3 optimiser (release builds).
+        let found = try await store.account(named: account)
+        guard let found else {
             throw fail(
                 StoreError(
                     .unknownAccount,
                     "no account \(account) in \(store.path); create the database with `handbook-issuer init` or name an account with --as"
                 ))
         }
-        return account
+        return found
     }
 }
 
@@ -306,7 +308,8 @@ struct View: AsyncParsableCommand {
     func run() async throws {
         let database = try store.open()
         do {
-            guard let found = try await database.enterprise(identifiedBy: enterprise) else {
+            let found = try await database.enterprise(identifiedBy: enterprise)
+            guard let found else {
                 throw StoreError(.notFound, "no enterprise \(enterprise)")
             }
             let day =
@@ -332,7 +335,8 @@ struct CardStatus: AsyncParsableCommand {
     func run() async throws {
         let database = try store.open()
         do {
-            guard let status = try await database.cardStatus(try CardSerial(hex: serial)) else {
+            let status = try await database.cardStatus(try CardSerial(hex: serial))
+            guard let status else {
                 throw StoreError(.notFound, "no card \(serial) in the database")
             }
             print(try prettyJSON(status))
