@@ -223,16 +223,8 @@ struct Export: AsyncParsableCommand {
         let database = try store.open()
         let actor = try await store.actor(database)
         do {
-            let region = try RegionCode(self.region)
-            let key = try PrivateKey(pemEncoded: try String(contentsOfFile: self.key, encoding: .utf8))
-            let certificate = try Certificate(pemEncoded: try String(contentsOfFile: self.certificate, encoding: .utf8))
-            let crls = try crl.map {
-                try CertificateRevocationList(pemEncoded: try String(contentsOfFile: $0, encoding: .utf8))
-            }
             let now = Date()
-            let day =
-                try on.map { try CardDate(yyyymmdd: $0.filter { $0 != "-" }) }
-                ?? CardTimestamp(secondsSince1970: Int64(now.timeIntervalSince1970)).date
+            let (region, key, certificate, crls, day) = try inputs(now: now)
             let summary = try await PackageExport.export(
                 from: database, region: region, on: day, at: now, by: actor, key: key, certificate: certificate,
                 revocationLists: crls, to: URL(fileURLWithPath: output))
@@ -242,6 +234,21 @@ struct Export: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// The command line's inputs, read in a synchronous function: the typed-throwing closures here
+    /// crashed the 6.3 optimiser's coroutine splitting when they sat in the async `run`.
+    func inputs(now: Date) throws -> (RegionCode, PrivateKey, Certificate, [CertificateRevocationList], CardDate) {
+        let region = try RegionCode(self.region)
+        let key = try PrivateKey(pemEncoded: try String(contentsOfFile: self.key, encoding: .utf8))
+        let certificate = try Certificate(pemEncoded: try String(contentsOfFile: self.certificate, encoding: .utf8))
+        let crls = try crl.map {
+            try CertificateRevocationList(pemEncoded: try String(contentsOfFile: $0, encoding: .utf8))
+        }
+        let day =
+            try on.map { try CardDate(yyyymmdd: $0.filter { $0 != "-" }) }
+            ?? CardTimestamp(secondsSince1970: Int64(now.timeIntervalSince1970)).date
+        return (region, key, certificate, crls, day)
     }
 }
 
