@@ -96,4 +96,23 @@ static inline int copenssl_cmac_aes128(
     return result;
 }
 
+/// An EC (`type` "EC", group "prime256v1") or SM2 (`type` and group "SM2") public key from its
+/// uncompressed point, through EVP_PKEY_fromdata: a point not on the curve is refused, and OpenSSL 3's
+/// DER decoder framework (hundreds of microseconds a key) is not involved. NULL on failure.
+static inline EVP_PKEY *copenssl_ec_public_key(
+    const char *type, const char *group, const unsigned char *point, size_t length) {
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    if (ctx == NULL) return NULL;
+    EVP_PKEY *key = NULL;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, length),
+        OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        key = NULL;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
 #endif

@@ -164,9 +164,11 @@ public actor Checker {
         // Card authentication: the APDU is card I/O, its signature check cryptography.
         var authenticated: Bool?  // nil for an image: there is no card to challenge
         if let connection, let document = verification.document {
-            if let key = try? PublicKey(spkiDER: document.content.header.cardPublicKey),
-                let challenge = try? randomBytes(16)
-            {
+            mark = clock.now
+            let key = try? PublicKey(spkiDER: document.content.header.cardPublicKey)
+            let challenge = try? randomBytes(16)
+            timings.cryptoMilliseconds += milliseconds(clock.now - mark)
+            if let key, let challenge {
                 mark = clock.now
                 let signature: [UInt8]?
                 do {

@@ -51,6 +51,28 @@ struct SignatureTests {
         }
     }
 
+    @Test(
+        "a card key read from its point (the fast path) is the key OpenSSL's decoder reads; a point off the curve is refused",
+        arguments: SignatureAlgorithm.allCases)
+    func fastPublicKeys(algorithm: SignatureAlgorithm) throws {
+        for _ in 0..<20 {
+            let key = try PrivateKey.generate(algorithm)
+            let der = key.publicKey.spkiDER
+            let fast = try PublicKey(spkiDER: der)
+            #expect(fast.algorithm == algorithm)
+            #expect(fast == key.publicKey)
+            #expect(try fast.isValidSignature(try key.sign([7, 7]), for: [7, 7], algorithm: algorithm))
+            #expect(!(try fast.isValidSignature(try key.sign([7, 7]), for: [7, 8], algorithm: algorithm)))
+        }
+        let der = try PrivateKey.generate(algorithm).publicKey.spkiDER
+        var offCurve = der
+        offCurve[offCurve.count - 1] ^= 0x01  // Y changed: not on the curve any more
+        #expect { try PublicKey(spkiDER: offCurve) } throws: { ($0 as? CryptoError)?.code == .malformedInput }
+        var compressed = der
+        compressed[26] = 0x02  // not an uncompressed point
+        #expect(throws: CryptoError.self) { try PublicKey(spkiDER: compressed) }
+    }
+
     @Test("the committed test keys load with the right algorithm")
     func committedKeys() throws {
         #expect(try TestKeys.privateKey("p256/office-310000.key.pem").algorithm == .ecdsaP256SHA256)

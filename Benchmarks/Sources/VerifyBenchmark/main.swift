@@ -35,7 +35,11 @@ defer { try? FileManager.default.removeItem(at: folder) }
 // The credit database: the store benchmark's if given, else 2,000 demo enterprises.
 let password = "benchmark password 2026"
 let databasePath = option("--database") ?? folder.appendingPathComponent("credit.sqlite").path
-let fresh = !FileManager.default.fileExists(atPath: databasePath)
+let fresh = option("--database") == nil
+if !fresh && !FileManager.default.fileExists(atPath: databasePath) {
+    say("no database at \(databasePath): run StoreBenchmark first (make bench does)")
+    exit(1)
+}
 let store = try SQLiteCreditStore(path: databasePath)
 let dataset = DemoDataset(seed: 2007, count: DemoDataset.maximumCount)
 let allRegions = RegionScope([try RegionCode("310000"), try RegionCode("320000"), try RegionCode("330000")])
@@ -104,7 +108,7 @@ say(
 say("A tap: connect to the reader, read the card, verify the document, INTERNAL AUTHENTICATE, reconcile, verdict.")
 say(
     pad("card", 22) + pad("mode", 9) + pad("verdict", 9) + pad("total p50/p99 ms", 19) + pad("card I/O", 15)
-        + pad("crypto", 15) + "reconciliation")
+        + pad("crypto", 15) + pad("reconciliation", 15) + "rest")
 
 // Baseline parts measured per row.
 struct Baselines {
@@ -199,7 +203,12 @@ for (profileName, algorithm) in [
                 + pad(figure(reports.map(\.timings.totalMilliseconds)), 19)
                 + pad(figure(reports.map(\.timings.cardMilliseconds)), 15)
                 + pad(figure(reports.map(\.timings.cryptoMilliseconds)), 15)
-                + figure(reports.map(\.timings.reconciliationMilliseconds)))
+                + pad(figure(reports.map(\.timings.reconciliationMilliseconds)), 15)
+                + figure(
+                    reports.map {
+                        $0.timings.totalMilliseconds - $0.timings.cardMilliseconds - $0.timings.cryptoMilliseconds
+                            - $0.timings.reconciliationMilliseconds
+                    }))
     }
     _ = issued
     insertion.pull()
