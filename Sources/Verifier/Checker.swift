@@ -265,7 +265,8 @@ public actor Checker {
         return try Self.connect(reader, in: context)
     }
 
-    static func connect(_ reader: String?, in context: PCSCContext) throws(CardError) -> CardConnection {
+    /// Connects to `reader`, or to the first reader of `context` holding a card.
+    public static func connect(_ reader: String?, in context: PCSCContext) throws(CardError) -> CardConnection {
         if let reader { return try context.connect(reader: reader) }
         let readers = try context.readers()
         for name in readers where try context.state(of: name).hasCard {

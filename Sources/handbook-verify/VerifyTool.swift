@@ -185,13 +185,7 @@ struct Show: AsyncParsableCommand {
     }
 
     func readCard() throws -> CardReadout {
-        let context = try PCSCContext()
-        var name = reader
-        if name == nil {
-            name = try context.readers().first { try context.state(of: $0).hasCard }
-        }
-        guard let name else { throw CardError(.noCard, "no reader holds a card; insert one") }
-        let connection = try context.connect(reader: name)
+        let connection = try Checker.connect(reader, in: try PCSCContext())
         defer { connection.disconnect() }
         return try HandbookCard(connection: connection).read()
     }
