@@ -56,7 +56,9 @@ where try await store.account(named: name) == nil {
 }
 for office in regionalOffices { try store.ensureOffice(office) }
 let enterprises = try store.tableCounts()["enterprises"] ?? 0
-let jiangsu = (0..<100).map(dataset.enterprise).first { $0.enterprise.registeredRegion.code.hasPrefix("32") }!
+// Four Jiangsu enterprises, a card each (one enterprise's new card would supersede the others').
+let jiangsu = (0..<200).map(dataset.enterprise).filter { $0.enterprise.registeredRegion.code.hasPrefix("32") }
+    .prefix(4).map(\.enterprise.uscc)
 let issuerAccount = try await store.account(named: "bench-issuer")!
 
 // The service, in this process, on a free loopback port.
@@ -80,7 +82,27 @@ let server = Task { try await app.runService() }
 while portBox.port == 0 { try await Task.sleep(for: .milliseconds(20)) }
 let service = "http://127.0.0.1:\(portBox.port)"
 
-// The package of Jiangsu, signed now.
+// The cards: one per row, each issued through pcscd, then taken out.
+let cards = [("handbook-8k", "p256"), ("handbook-32k", "p256"), ("handbook-64k", "p256"), ("handbook-32k", "sm2")]
+let pcsc = try PCSCContext()
+var images: [URL] = []
+for (index, (profileName, algorithm)) in cards.enumerated() {
+    let image = folder.appendingPathComponent("\(profileName)-\(algorithm).json")
+    let office = try credentials(algorithm)
+    try CardImage.blank(
+        profile: CardProfile.named(profileName)!, serial: try CardSerial(hex: "86560C000000000\(index)"),
+        masterKey: office.masterKey
+    ).save(to: image)
+    try pcsc.waitUntil(reader: reader, hasCard: false, timeout: .seconds(10))
+    let insertion = try VirtualCardInsertion(imageURL: image, port: 35963)
+    try pcsc.waitUntil(reader: reader, hasCard: true, timeout: .seconds(10))
+    _ = try await CardIssuer(store: store, credentials: office, logger: logger).issue(
+        uscc: jiangsu[index], reader: reader, by: issuerAccount)
+    await insertion.remove()
+    images.append(image)
+}
+
+// The package of Jiangsu, signed now that it knows every card, and read once as `watch` does.
 let packageURL = folder.appendingPathComponent("320000.package.jsonl")
 let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
 let packageClock = ContinuousClock.now
@@ -119,28 +141,12 @@ struct Baselines {
     var anatomy: [Double] = []
 }
 
-let pcsc = try PCSCContext()
 var rows: [(String, Baselines)] = []
-for (profileName, algorithm) in [
-    ("handbook-8k", "p256"), ("handbook-32k", "p256"), ("handbook-64k", "p256"), ("handbook-32k", "sm2"),
-] {
-    let profile = CardProfile.named(profileName)!
-    let image = folder.appendingPathComponent("\(profileName)-\(algorithm).json")
-    let serial = try CardSerial(hex: algorithm == "sm2" ? "86560C0000000009" : "86560C000000000\(rows.count)")
-    let office = try credentials(algorithm)
-    try CardImage.blank(profile: profile, serial: serial, masterKey: office.masterKey).save(to: image)
+for (profileName, algorithm) in cards {
+    let image = images[rows.count]
     try pcsc.waitUntil(reader: reader, hasCard: false, timeout: .seconds(10))
     let insertion = try VirtualCardInsertion(imageURL: image, port: 35963)
     try pcsc.waitUntil(reader: reader, hasCard: true, timeout: .seconds(10))
-    let issued = try await CardIssuer(store: store, credentials: office, logger: logger).issue(
-        uscc: jiangsu.enterprise.uscc, reader: reader, by: issuerAccount)
-    // The package must know the new card: export again (the export is not part of a tap).
-    _ = try await PackageExport.export(
-        from: store, region: try RegionCode("320000"), on: today, at: Date(), by: admin,
-        key: try PrivateKey(pemEncoded: try text("Keys/p256/package-signer.key.pem")),
-        certificate: try Certificate(pemEncoded: try text("Keys/p256/package-signer.pem")),
-        revocationLists: [try CertificateRevocationList(pemEncoded: try text("Keys/p256/crl.pem"))], to: packageURL)
-    let offlineChecker = try Checker(settings: offlineSettings, password: password, logChecks: false)
 
     // The floor of card I/O: the tap's commands counted in one traced tap, one command's PC/SC
     // round trip (a bare SELECT), and connecting.
@@ -189,7 +195,7 @@ for (profileName, algorithm) in [
         baseline.anatomy = parts.map { percentile($0, 0.5) }
     }
 
-    for (mode, checker) in [("offline", offlineChecker), ("online", online)] {
+    for (mode, checker) in [("offline", offline), ("online", online)] {
         var reports: [VerifyReport] = []
         _ = await checker.decide(.reader(reader))  // warm up (online: the login)
         for _ in 0..<taps { reports.append(await checker.decide(.reader(reader))) }
@@ -210,7 +216,6 @@ for (profileName, algorithm) in [
                             - $0.timings.reconciliationMilliseconds
                     }))
     }
-    _ = issued
     insertion.pull()
     rows.append(("\(profileName) \(algorithm)", baseline))
 }
@@ -257,7 +262,7 @@ do {
     for _ in 0..<taps {
         let start = ContinuousClock.now
         try await get("/v1/cards/86560C0000000001")
-        try await get("/v1/enterprises/\(jiangsu.enterprise.uscc)/view")
+        try await get("/v1/enterprises/\(jiangsu[1])/view")
         times.append(milliseconds(ContinuousClock.now - start))
     }
     say(
