@@ -83,7 +83,6 @@ public actor Checker {
     /// service.
     public func check(_ source: CardSource, at now: Date = Date()) async -> VerifyReport {
         var report = await decide(source, at: now)
-        report.sentToService = false
         if let online, let serial = report.cardSerial {
             report.sentToService = await online.sendCheck(
                 serial: serial, document: report.documentNumber, verdict: report.verdict,

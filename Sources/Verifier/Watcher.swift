@@ -37,15 +37,18 @@ public struct Watcher: Sendable {
         var checked = 0
         while !Task.isCancelled, limit.map({ checked < $0 }) ?? true {
             do {
-                if context == nil {
-                    context = try PCSCContext()
+                let live: PCSCContext
+                if let context {
+                    live = context
+                } else {
+                    live = try PCSCContext()
+                    context = live
                     if unavailable {
                         unavailable = false
                         report(.serviceBack)
                     }
                 }
-                guard let context else { continue }
-                let readers = try context.readers().filter { name in readerFilter.map { name.contains($0) } ?? true }
+                let readers = try live.readers().filter { name in readerFilter.map { name.contains($0) } ?? true }
                 for gone in known.keys where !readers.contains(gone) {
                     known[gone] = nil
                     checkedInsertion[gone] = nil
@@ -57,10 +60,10 @@ public struct Watcher: Sendable {
                 }
                 if readers.isEmpty {
                     // Nothing to wait on but the plug-and-play notification; wait for it.
-                    _ = try context.waitForChange([:], timeoutMilliseconds: pollMilliseconds)
+                    _ = try live.waitForChange([:], timeoutMilliseconds: pollMilliseconds)
                     continue
                 }
-                let states = try context.waitForChange(known, timeoutMilliseconds: pollMilliseconds)
+                let states = try live.waitForChange(known, timeoutMilliseconds: pollMilliseconds)
                 for state in states where known.index(forKey: state.reader) != nil {
                     known[state.reader] = state
                     guard state.hasCard, checkedInsertion[state.reader] != state.eventCount else { continue }

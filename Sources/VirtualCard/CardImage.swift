@@ -75,9 +75,10 @@ public struct CardImage: Codable, Sendable, Equatable {
 
 extension CardImage {
     /// The card's committed document changed by `change`, with the commit record rewritten to match:
-    /// what someone with a card writer but no signing key could make of a card. Nil when the card
-    /// holds no committed document. (For tests and the demo: the verifier must call it invalid.)
-    public func tampered(_ change: (inout [UInt8]) -> Void) -> CardImage? {
+    /// what someone with a card writer but no signing key could make of a card (the verifier must call
+    /// it invalid). With `rewritingCommitRecord: false` the record is left as it was: what a write torn
+    /// into the active slot leaves (incomplete issuance). Nil when the card holds no committed document.
+    public func tampered(rewritingCommitRecord: Bool = true, _ change: (inout [UInt8]) -> Void) -> CardImage? {
         guard let record = CommitRecord.records(inFile: Array(status)).first else { return nil }
         var slot = [UInt8](record.activeSlot == 0 ? slot0 : slot1)
         guard record.documentLength <= slot.count else { return nil }
@@ -90,6 +91,7 @@ extension CardImage {
             documentHash: Digest.sha256.hash(document))
         var copy = self
         if record.activeSlot == 0 { copy.slot0 = Data(slot) } else { copy.slot1 = Data(slot) }
+        guard rewritingCommitRecord else { return copy }
         copy.status.replaceSubrange(
             rewritten.fileOffset..<(rewritten.fileOffset + rewritten.fileBytes.count), with: rewritten.fileBytes)
         return copy

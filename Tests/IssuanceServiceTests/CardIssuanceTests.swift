@@ -262,15 +262,9 @@ struct CardIssuanceTests {
         #expect(offline.report["verdict"] as? String == "freshness-unknown")
 
         // The enterprise's view of its own card, without the network.
-        let show = Process()
-        show.executableURL = Repository.executable("handbook-verify")
-        show.arguments = ["show", "--reader", card.reader]
-        let output = Pipe()
-        show.standardOutput = output
-        try show.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        show.waitUntilExit()
-        #expect(show.terminationStatus == 0)
+        let show = try runVerifierProcess(["show", "--reader", card.reader])
+        let text = String(decoding: show.output, as: UTF8.self)
+        #expect(show.status == 0, "\(show.errors)")
         #expect(text.contains(t.jiangsu.enterprise.name))
         #expect(text.contains(issued.document.value))
         #expect(text.contains("信用记录 Credit records"))

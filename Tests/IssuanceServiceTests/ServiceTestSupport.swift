@@ -173,8 +173,6 @@ func runVerifier(_ arguments: [String], environment extra: [String: String] = [:
 }
 
 private func runProcess(_ arguments: [String], environment extra: [String: String]) throws -> (Int32, Data) {
-    let process = Process()
-    process.executableURL = Repository.executable("handbook-verify")
     // A check log of the test's own unless the test names one (never the user's).
     let ownLog =
         arguments.contains("--log") || arguments.contains("--config")
@@ -184,16 +182,32 @@ private func runProcess(_ arguments: [String], environment extra: [String: Strin
             "--log",
             FileManager.default.temporaryDirectory.appendingPathComponent("checks-\(UUID().uuidString).jsonl").path,
         ]
-    process.arguments = arguments + ownLog
+    defer { if let path = ownLog.last { try? FileManager.default.removeItem(atPath: path) } }
+    let run = try runVerifierProcess(arguments + ownLog, environment: extra)
+    return (run.status, run.output)
+}
+
+/// Runs the built `handbook-verify` from the repository root, blocking: its exit status, what it
+/// wrote to standard output, and to standard error (kept in a file, so that neither pipe can fill).
+func runVerifierProcess(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (
+    status: Int32, output: Data, errors: String
+) {
+    let process = Process()
+    process.executableURL = Repository.executable("handbook-verify")
+    process.arguments = arguments
     process.currentDirectoryURL = Repository.root
     process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+    let errorsFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: errorsFile) }
     let output = Pipe()
     process.standardOutput = output
+    process.standardError = try FileHandle(forWritingTo: errorsFile)
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    if let path = ownLog.last { try? FileManager.default.removeItem(atPath: path) }
-    return (process.terminationStatus, data)
+    let errors = (try? String(contentsOf: errorsFile, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, data, errors)
 }
 
 /// Validation against `Docs/handbook-verify.schema.json` with an independent validator: Debian's

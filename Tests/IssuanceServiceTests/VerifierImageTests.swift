@@ -4,6 +4,7 @@ import HandbookCrypto
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import VirtualCard
 
 /// `handbook-verify` on card image files: no reader, no card to challenge.
 @Suite("handbook-verify on card image files")
@@ -15,25 +16,10 @@ struct VerifierImageTests {
     /// A copy of a sample image with its committed document changed by `change` and, if `rehash`, the
     /// commit record made to match again (what someone editing the file would do).
     func tampered(_ sample: String, rehash: Bool, in folder: URL, _ change: (inout [UInt8]) -> Void) throws -> URL {
-        let url = Repository.root.appendingPathComponent("Cards/samples/\(sample)")
-        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        var status = [UInt8](Data(base64Encoded: json["status"] as! String)!)
-        let record = CommitRecord.records(inFile: status).first!
-        let slotKey = record.activeSlot == 0 ? "slot0" : "slot1"
-        var slot = [UInt8](Data(base64Encoded: json[slotKey] as! String)!)
-        var document = Array(slot.prefix(record.documentLength))
-        change(&document)
-        slot.replaceSubrange(0..<record.documentLength, with: document)
-        json[slotKey] = Data(slot).base64EncodedString()
-        if rehash {
-            let fixed = CommitRecord(
-                activeSlot: record.activeSlot, sequence: record.sequence, documentLength: document.count,
-                documentHash: Digest.sha256.hash(document))
-            status.replaceSubrange(fixed.fileOffset..<(fixed.fileOffset + fixed.fileBytes.count), with: fixed.fileBytes)
-            json["status"] = Data(status).base64EncodedString()
-        }
+        let image = try CardImage.load(from: Repository.root.appendingPathComponent("Cards/samples/\(sample)"))
         let out = folder.appendingPathComponent("tampered-\(UUID().uuidString).json")
-        try JSONSerialization.data(withJSONObject: json).write(to: out)
+        let copy = image.tampered(rewritingCommitRecord: rehash, change)
+        try #require(copy).save(to: out)
         return out
     }
 

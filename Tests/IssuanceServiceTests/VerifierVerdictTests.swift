@@ -267,16 +267,15 @@ struct VerifierVerdictTests {
         _ = try await issue(t, to: card)
         try await card.remove()
         let issued = try CardImage.load(from: card.image)
-        var image = issued
-        let record = try #require(CommitRecord.records(inFile: [UInt8](image.status)).first)
-        var slot = [UInt8](record.activeSlot == 0 ? image.slot0 : image.slot1)
-        for index in (record.documentLength / 2)..<record.documentLength { slot[index] = 0xFF }
-        image.setSlot(record.activeSlot, document: slot)
-        try image.save(to: card.image)
+        let torn = try #require(
+            issued.tampered(rewritingCommitRecord: false) { document in
+                for index in (document.count / 2)..<document.count { document[index] = 0xFF }
+            })
+        try torn.save(to: card.image)
         try card.insert()
-        let torn = try await verify(card)
-        #expect(torn.code == 4, "\(torn.report)")
-        #expect(torn.report["verdict"] as? String == "incomplete-issuance")
+        let incomplete = try await verify(card)
+        #expect(incomplete.code == 4, "\(incomplete.report)")
+        #expect(incomplete.report["verdict"] as? String == "incomplete-issuance")
         try await card.remove()
 
         // Pulled out during the tap — SELECT, READ BINARY of EF.Status, of the slot, INTERNAL
@@ -350,35 +349,11 @@ struct VerifierVerdictTests {
             ("not json", "is not JSON"),
         ] {
             let path = try write("bad.json", json)
-            let (code, errors) = try runVerifierErrors(["verify", "--reader", card.reader, "--config", path])
+            let (code, _, errors) = try runVerifierProcess(["verify", "--reader", card.reader, "--config", path])
             #expect(code == 64, "\(json): \(errors)")
             #expect(errors.contains(expected), "\(json): \(errors)")
         }
         try await card.remove()
-    }
-}
-
-/// Runs `handbook-verify` and returns its exit code and what it wrote to standard error.
-func runVerifierErrors(_ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = Repository.executable("handbook-verify")
-    process.arguments = arguments
-    process.currentDirectoryURL = Repository.root
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, text)
-}
-
-extension CardImage {
-    /// Puts `document` at the start of slot `index`, the rest of the slot as it was.
-    mutating func setSlot(_ index: Int, document: [UInt8]) {
-        var slot = index == 0 ? slot0 : slot1
-        slot.replaceSubrange(0..<document.count, with: document)
-        if index == 0 { slot0 = slot } else { slot1 = slot }
     }
 }
 

@@ -75,16 +75,20 @@ struct WatchTests {
         }
     }
 
-    /// Starts pcscd again with `scripts/pcscd.sh start` and waits until it answers. (The script's
-    /// exit is not waited for: pcscd, started in its background, keeps a descriptor that makes
-    /// Foundation's `waitUntilExit` wait for pcscd too.)
-    static func startPCSCD() async throws {
+    /// Runs `scripts/pcscd.sh start` without waiting for the script: pcscd, started in its
+    /// background, keeps a descriptor that makes Foundation's `waitUntilExit` wait for pcscd too.
+    static func launchPCSCD() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [Repository.path("scripts/pcscd.sh"), "start"]
         process.currentDirectoryURL = Repository.root
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+    }
+
+    /// Starts pcscd again and waits until it answers.
+    static func startPCSCD() async throws {
+        try launchPCSCD()
         for _ in 0..<100 {
             if (try? PCSCContext()) != nil { return }
             try await Task.sleep(for: .milliseconds(100))
@@ -132,12 +136,7 @@ struct WatchTests {
         defer {
             watch.stop()
             // Whatever happened, leave a pcscd running for what follows.
-            if (try? PCSCContext()) == nil {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/bin/bash")
-                process.arguments = [Repository.path("scripts/pcscd.sh"), "start"]
-                try? process.run()
-            }
+            if (try? PCSCContext()) == nil { try? Self.launchPCSCD() }
         }
         try await watch.wait(for: "the reader") { $0["event"] as? String == "reader-attached" }
         func verdicts() -> [String] { watch.objects.compactMap { $0["verdict"] as? String } }
