@@ -47,8 +47,12 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
 
+        // Errors as values: a stable code and a kind that decides the HTTP status and the exit code.
+        .target(name: "CodedErrors", swiftSettings: swiftSettings),
+
         .target(
             name: "HandbookCodec",
+            dependencies: ["CodedErrors"],
             resources: [
                 .embedInCode("Resources/region-codes.tsv"),
                 .embedInCode("Resources/behaviour-codes.tsv"),
@@ -61,13 +65,13 @@ let package = Package(
 
         .target(
             name: "HandbookCrypto",
-            dependencies: ["COpenSSL", "HandbookCodec"],
+            dependencies: ["COpenSSL", "HandbookCodec", "CodedErrors"],
             swiftSettings: swiftSettings
         ),
 
         .target(
             name: "CardReader",
-            dependencies: ["CPCSC", "HandbookCodec", "HandbookCrypto"],
+            dependencies: ["CPCSC", "HandbookCodec", "HandbookCrypto", "CodedErrors"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -93,24 +97,27 @@ let package = Package(
 
         .target(
             name: "CreditStore",
-            dependencies: ["HandbookCodec", "HandbookCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "HandbookCodec", "HandbookCrypto", "CodedErrors", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "IssuanceService",
             dependencies: [
-                "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto",
+                "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "handbook-issuer",
             dependencies: [
-                "IssuanceService", "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto",
+                "IssuanceService", "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -122,7 +129,7 @@ let package = Package(
         // too), and the command line over it.
         .target(
             name: "Verifier",
-            dependencies: ["CardReader", "HandbookCodec", "HandbookCrypto"],
+            dependencies: ["CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

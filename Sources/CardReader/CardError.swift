@@ -1,7 +1,8 @@
+import CodedErrors
 import CPCSC
 
 /// A failure talking to a reader or a card, typed so callers can recover where recovery exists.
-public struct CardError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct CardError: CodedError, Hashable {
     /// A stable code for each kind of failure.
     public enum Code: String, Sendable, Hashable, CaseIterable {
         /// pcscd is not running or not reachable.
@@ -41,6 +42,16 @@ public struct CardError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
         self.pcscCode = pcscCode
         self.statusWord = statusWord
+    }
+
+    public var errorCode: String { code.rawValue }
+
+    public var kind: ErrorKind {
+        switch code {
+        case .serviceUnavailable, .timeout, .cancelled: return .unavailable
+        case .noReader, .noCard, .cardRemoved, .cardReset, .sharingViolation: return .conflict
+        case .statusWord, .protocolViolation, .pcsc: return .upstream
+        }
     }
 
     public var description: String {

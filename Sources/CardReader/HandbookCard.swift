@@ -1,3 +1,4 @@
+import CodedErrors
 import HandbookCodec
 import HandbookCrypto
 
@@ -18,18 +19,27 @@ public struct CardReadout: Sendable {
 }
 
 /// Why a card's content is not a committed document.
-public enum CardContentError: Error, Sendable, CustomStringConvertible {
+public enum CardContentError: CodedError {
     /// EF.CardInfo or EF.Status is not what the format specifies.
     case malformedFile(HandbookFormatError)
     /// The active slot does not hold what the commit record promises (a torn or damaged write).
     case incompleteIssuance(String)
 
-    public var description: String {
+    public var errorCode: String {
+        switch self {
+        case .malformedFile: return "CARD_MALFORMED_FILE"
+        case .incompleteIssuance: return "CARD_INCOMPLETE_ISSUANCE"
+        }
+    }
+    /// The card holds what it should not: the request cannot go on with this card as it is.
+    public var kind: ErrorKind { .conflict }
+    public var message: String {
         switch self {
         case .malformedFile(let error): return "a card file is malformed: \(error)"
         case .incompleteIssuance(let reason): return "incomplete issuance: \(reason)"
         }
     }
+    public var description: String { message }
 }
 
 /// The handbook card application (Cards/FORMAT.md §1) on top of an APDU channel: select, read,
@@ -219,9 +229,19 @@ public final class HandbookCard: @unchecked Sendable {
 }
 
 /// A failed card read: the transport failed, or the card holds no committed document.
-public enum CardReadError: Error, Sendable, CustomStringConvertible {
+public enum CardReadError: CodedError {
     case transport(CardError)
     case content(CardContentError)
+
+    private var underlying: any CodedError {
+        switch self {
+        case .transport(let error): return error
+        case .content(let error): return error
+        }
+    }
+    public var errorCode: String { underlying.errorCode }
+    public var kind: ErrorKind { underlying.kind }
+    public var message: String { underlying.message }
 
     public var description: String {
         switch self {

@@ -1,3 +1,4 @@
+import CodedErrors
 import HandbookCodec
 
 /// What an account may do (DESIGN.md §6). Every account has one role, scoped to regions.
@@ -72,18 +73,42 @@ public struct Account: Sendable, Hashable, Codable {
         self.disabled = disabled
     }
 
-    /// Throws unless the account is enabled, has one of `roles` and covers `region`.
-    public func authorise(_ roles: Set<Role>, for region: RegionCode?, to action: String) throws(StoreError) {
-        guard !disabled else { throw StoreError(.unknownAccount, "account \(name) is disabled") }
-        guard roles.contains(role) else {
+}
+
+/// The rules for login names and passwords.
+public enum Credentials {
+    /// A login name: 1–64 characters of lowercase ASCII letters, digits, `.`, `_` and `-`, starting
+    /// with a letter or digit. Nothing else is allowed, so no two names can look alike (no Cyrillic
+    /// `а` for a Latin `a`, no names differing only by case, no invisible characters).
+    public static func validate(name: String) throws(StoreError) {
+        let bytes = Array(name.utf8)
+        guard (1...64).contains(bytes.count),
+            bytes.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || "._-".utf8.contains($0) }),
+            let first = bytes.first, (0x61...0x7A).contains(first) || (0x30...0x39).contains(first)
+        else {
             throw StoreError(
-                .forbidden,
-                "account \(name) is a \(role.rawValue); to \(action) takes a \(roles.map(\.rawValue).sorted().joined(separator: " or "))"
+                .invalidInput,
+                "account name \"\(LogText.escaped(name, limit: 64))\": 1–64 lowercase letters a–z, digits, '.', '_' or '-', starting with a letter or digit"
             )
         }
-        if let region, !scope.covers(region) {
+    }
+
+    /// The shortest password accepted.
+    public static let minimumPasswordLength = 12
+    /// The longest password accepted (scrypt reads all of it).
+    public static let maximumPasswordBytes = 1_024
+
+    /// A password: at least 12 characters, not only spaces, at most 1 KiB.
+    public static func validate(password: String) throws(StoreError) {
+        guard password.count >= minimumPasswordLength else {
             throw StoreError(
-                .forbidden, "account \(name) acts for \(scope), not for region \(region.code); it may not \(action)")
+                .invalidInput, "a password has at least \(minimumPasswordLength) characters")
+        }
+        guard password.utf8.count <= maximumPasswordBytes else {
+            throw StoreError(.invalidInput, "a password has at most \(maximumPasswordBytes) bytes")
+        }
+        guard password.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else {
+            throw StoreError(.invalidInput, "a password of only spaces is not a password")
         }
     }
 }

@@ -9,16 +9,37 @@ import HandbookCrypto
 enum AuditChain {
     static let genesis = [UInt8](repeating: 0, count: 32)
 
+    /// The detail object as JSON. Written by hand rather than through JSONEncoder, which can throw:
+    /// string keys and values always encode.
     static func json(_ detail: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(detail), as: UTF8.self)
+        "{" + detail.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            .joined(separator: ",") + "}"
     }
 
-    /// The bytes hashed for one entry.
+    /// A JSON string literal of `text` (RFC 8259: quotation mark, backslash and controls escaped).
+    static func jsonString(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case let control where control.value < 0x20:
+                let hex = String(control.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+
+    /// The bytes hashed for one entry. The region, which entries carry since migration v4, is
+    /// hashed when it is set: entries written before keep their hashes.
     static func hashInput(
         previous: [UInt8], id: Int64, at: Int64, account: String, action: String, subject: String, detail: String,
-        revision: Int64
+        revision: Int64, region: String?
     ) -> [UInt8] {
         var bytes = previous
         func append(_ value: Int64) { withUnsafeBytes(of: value.bigEndian) { bytes += $0 } }
@@ -33,44 +54,56 @@ enum AuditChain {
         append(subject)
         append(detail)
         append(revision)
+        if let region { append(region) }
         return bytes
     }
 
     static func append(
-        _ db: Database, at: Int64, account: String, action: String, subject: String, detail: String,
-        revision: UInt64
+        _ db: Database, at: Int64, account: String, action: String, subject: String, region: String?,
+        detail: String, revision: UInt64
     ) throws {
+        guard let storedRevision = Int64(exactly: revision) else {
+            throw StoreError(.database, "revision \(revision) does not fit the database")
+        }
         let last = try Row.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
         let previous: [UInt8] = last.map { [UInt8]($0["hash"] as Data) } ?? genesis
         let id: Int64 = (last?["id"] ?? 0) + 1
         let hash = Digest.sha256.hash(
             hashInput(
                 previous: previous, id: id, at: at, account: account, action: action, subject: subject,
-                detail: detail, revision: Int64(revision)))
+                detail: detail, revision: storedRevision, region: region))
         try db.execute(
             sql: """
-                INSERT INTO audit_log (id, at, account, action, subject, detail, revision, previous_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO audit_log (id, at, account, action, subject, detail, revision, previous_hash, hash, region)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [id, at, account, action, subject, detail, Int64(revision), Data(previous), Data(hash)])
+            arguments: [
+                id, at, account, action, subject, detail, storedRevision, Data(previous), Data(hash), region,
+            ])
     }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
-    static func entry(_ row: Row) -> AuditEntry {
+    static func entry(_ row: Row) throws -> AuditEntry {
         AuditEntry(
             id: row["id"], at: CardTimestamp(secondsSince1970: row["at"]), account: row["account"],
-            action: row["action"], subject: row["subject"], detail: row["detail"],
-            revision: UInt64(row["revision"] as Int64), previousHash: hex(row["previous_hash"] as Data),
+            action: row["action"], subject: row["subject"], region: row["region"], detail: row["detail"],
+            revision: try SQLiteCreditStore.revision(row["revision"]), previousHash: hex(row["previous_hash"] as Data),
             hash: hex(row["hash"] as Data))
     }
 
-    static func entries(_ db: Database, after: Int64, limit: Int) throws -> [AuditEntry] {
-        try Row.fetchAll(
-            db, sql: "SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit]
-        ).map(entry)
+    /// The entries after `after` that `actor` may read (those of its regions), at most `limit`.
+    static func entries(_ db: Database, after: Int64, limit: Int, visibleTo actor: Account) throws -> [AuditEntry] {
+        var result: [AuditEntry] = []
+        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log WHERE id > ? ORDER BY id", arguments: [after])
+        while result.count < limit, let row = try cursor.next() {
+            let region: String? = row["region"]
+            guard actor.sees(try region.map { try RegionCode($0) }) else { continue }
+            result.append(try entry(row))
+        }
+        return result
     }
 
     /// The newest entry's hash, hex (zeros for an empty log).
@@ -99,7 +132,7 @@ enum AuditChain {
             let computed = Digest.sha256.hash(
                 hashInput(
                     previous: previous, id: id, at: row["at"], account: row["account"], action: row["action"],
-                    subject: row["subject"], detail: row["detail"], revision: row["revision"]))
+                    subject: row["subject"], detail: row["detail"], revision: row["revision"], region: row["region"]))
             guard computed == stored else {
                 return broken("entry \(id) was altered: its fields no longer hash to its stored hash")
             }

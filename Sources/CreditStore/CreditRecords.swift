@@ -126,6 +126,25 @@ public struct ShorteningRequest: Sendable, Hashable, Codable {
     public var requestedUntil: CardDate
     public var reason: String
     public var status: Status
+    /// Who filed it; they do not decide it (maker–checker).
+    public var requestedBy: String
+    public var decidedBy: String?
+    /// Why it was refused, shown to whoever filed it.
+    public var decisionReason: String?
+
+    public init(
+        id: Int64, recordNumber: RecordNumber, requestedUntil: CardDate, reason: String, status: Status,
+        requestedBy: String, decidedBy: String? = nil, decisionReason: String? = nil
+    ) {
+        self.id = id
+        self.recordNumber = recordNumber
+        self.requestedUntil = requestedUntil
+        self.reason = reason
+        self.status = status
+        self.requestedBy = requestedBy
+        self.decidedBy = decidedBy
+        self.decisionReason = decisionReason
+    }
 }
 
 /// The publication rules of 建市[2007]9号 and 建市[2017]241号 (DOMAIN.md §2).

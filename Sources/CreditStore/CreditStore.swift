@@ -18,6 +18,9 @@ public struct CardStatusReport: Sendable, Hashable, Codable {
     public var uscc: USCC?
     /// The region the card's enterprise is registered in.
     public var registeredRegion: RegionCode?
+    /// The region the card belongs to: its enterprise's, or for a card not yet issued the region of
+    /// the office that registered it.
+    public var region: RegionCode?
     /// The document the card should carry, and its state.
     public var document: DocumentNumber?
     public var documentState: DocumentState?
@@ -34,6 +37,8 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var account: String
     public var action: String
     public var subject: String
+    /// The region the change belongs to (who may read the entry); nil for platform-wide changes.
+    public var region: String?
     /// JSON with the operation's particulars.
     public var detail: String
     public var revision: UInt64
@@ -78,47 +83,56 @@ public struct ImportProgress: Sendable {
 }
 
 /// The credit database: enterprises, practitioners, projects, qualifications, credit records and
-/// their workflow, cards and documents, the issuance journal and the audit log (DESIGN.md §6).
+/// their workflow, cards and documents, the issuance journal and the audit log.
 ///
 /// Every change increments the database revision and appends an entry to the hash-chained audit
-/// log in the same transaction. Every operation names the acting account and is refused unless the
-/// account's role and regions allow it. ``SQLiteCreditStore`` is the embedded implementation; the
-/// interface is what a PostgreSQL implementation would satisfy.
+/// log in the same transaction. Every operation a request can reach names the acting account and
+/// is refused unless the account's role may take the action (``Action``) and the object lies in the
+/// account's regions — something of another region answers exactly as if it did not exist. The
+/// operations without an account are the system's own (login, recovery of issuances).
+/// ``SQLiteCreditStore`` is the embedded implementation.
 public protocol CreditStore: Sendable {
     /// The current database revision.
     func revision() async throws(StoreError) -> UInt64
 
     // MARK: Accounts
 
-    /// Creates an account. The first account of a database must be an admin and needs no actor.
+    /// Creates an account. The first account of a database must be an admin and needs no actor;
+    /// after that, an admin creates accounts only inside its own regions.
     func createAccount(
         name: String, role: Role, scope: RegionScope, passwordHash: String?, by actor: Account?
     ) async throws(StoreError) -> Account
-    /// The account of that login name.
+    /// The account of that login name (system: login and session checks).
     func account(named name: String) async throws(StoreError) -> Account?
-    /// The stored password hash of an account, for the service's login.
+    /// The stored password hash of an account (system: login).
     func passwordHash(ofAccount name: String) async throws(StoreError) -> String?
-    /// Every account.
-    func accounts() async throws(StoreError) -> [Account]
-    /// Disables or enables an account.
+    /// The accounts an admin manages: those inside its regions.
+    func accounts(by actor: Account) async throws(StoreError) -> [Account]
+    /// Disables or enables an account inside the admin's regions.
     func setDisabled(_ disabled: Bool, account name: String, by actor: Account) async throws(StoreError) -> Account
+    /// Changes an account's role or regions (nil keeps it); never to regions the admin does not hold.
+    func updateAccount(_ name: String, role: Role?, scope: RegionScope?, by actor: Account) async throws(StoreError)
+        -> Account
+    /// Replaces an account's password hash (a reset by an admin of its regions).
+    func setPasswordHash(_ hash: String, account name: String, by actor: Account) async throws(StoreError)
 
     // MARK: Enterprises
 
-    /// The enterprise with that USCC, organisation code or registration number.
-    func enterprise(identifiedBy key: String) async throws(StoreError) -> Enterprise?
-    /// Enterprises whose name starts with `prefix`, at most `limit`.
-    func enterprises(namePrefix prefix: String, limit: Int) async throws(StoreError) -> [Enterprise]
+    /// The enterprise with that USCC, organisation code or registration number, if the actor sees it.
+    func enterprise(identifiedBy key: String, by actor: Account) async throws(StoreError) -> Enterprise?
+    /// Enterprises in the actor's regions whose name starts with `prefix`, at most `limit`.
+    func enterprises(namePrefix prefix: String, limit: Int, by actor: Account) async throws(StoreError)
+        -> [Enterprise]
 
     // MARK: The record workflow
 
     /// Records a new credit record (采集); it waits for approval.
     func record(_ draft: RecordDraft, by actor: Account) async throws(StoreError) -> StoredRecord
-    /// Approves a recorded record (审核).
+    /// Approves a recorded record (审核); never by whoever recorded or amended it.
     func approve(_ number: RecordNumber, by actor: Account) async throws(StoreError) -> StoredRecord
-    /// Rejects a recorded record.
+    /// Rejects a recorded record, with the reason the recorder sees.
     func reject(_ number: RecordNumber, reason: String, by actor: Account) async throws(StoreError) -> StoredRecord
-    /// Publishes an approved record: its window starts `on` and lasts its months.
+    /// Publishes an approved record: its window starts `on` (near today) and lasts its months.
     func publish(_ number: RecordNumber, on day: CardDate, by actor: Account) async throws(StoreError) -> StoredRecord
     /// Withdraws a record (the decision was revoked); it leaves every view, its history stays.
     func withdraw(_ number: RecordNumber, reason: String, by actor: Account) async throws(StoreError) -> StoredRecord
@@ -130,25 +144,32 @@ public protocol CreditStore: Sendable {
         async throws(StoreError) -> ShorteningRequest
     /// Approves a shortening: the window then ends on the requested day (never < 3 months).
     func approveShortening(_ requestID: Int64, by actor: Account) async throws(StoreError) -> StoredRecord
-    /// A record as it stands.
-    func creditRecord(_ number: RecordNumber) async throws(StoreError) -> StoredRecord?
+    /// Refuses a shortening, with the reason whoever filed it sees.
+    func rejectShortening(_ requestID: Int64, reason: String, by actor: Account) async throws(StoreError)
+        -> ShorteningRequest
+    /// The shortening requests of a record, oldest first.
+    func shorteningRequests(of number: RecordNumber, by actor: Account) async throws(StoreError)
+        -> [ShorteningRequest]
+    /// A record as it stands, if the actor sees it.
+    func creditRecord(_ number: RecordNumber, by actor: Account) async throws(StoreError) -> StoredRecord?
     /// Every step of a record's history, oldest first.
-    func history(of number: RecordNumber) async throws(StoreError) -> [RecordHistoryEntry]
+    func history(of number: RecordNumber, by actor: Account) async throws(StoreError) -> [RecordHistoryEntry]
 
     // MARK: Views and cards
 
     /// The current view of an enterprise as of `day`: what a card issued now would carry.
-    func currentView(of uscc: USCC, on day: CardDate) async throws(StoreError) -> RevisionedView?
-    /// Registers a blank card.
-    func registerCard(_ serial: CardSerial, profile: String, by actor: Account) async throws(StoreError)
-    /// What the database says about a card.
-    func cardStatus(_ serial: CardSerial) async throws(StoreError) -> CardStatusReport?
+    func currentView(of uscc: USCC, on day: CardDate, by actor: Account) async throws(StoreError) -> RevisionedView?
+    /// Registers a blank card for the office of `region`.
+    func registerCard(_ serial: CardSerial, profile: String, region: RegionCode, by actor: Account)
+        async throws(StoreError)
+    /// What the database says about a card, if the actor sees it.
+    func cardStatus(_ serial: CardSerial, by actor: Account) async throws(StoreError) -> CardStatusReport?
 
-    // MARK: Issuance (DESIGN.md §6: a journal entry first, the database commit last)
+    // MARK: Issuance (a journal entry first, the database commit last)
 
-    /// Opens an issuance: checks the issuer's region against the enterprise's, that the card is not
-    /// revoked and has no other open issuance, registers an unknown card, reserves the next document
-    /// number of `office`, and records the entry.
+    /// Opens an issuance: checks the issuer's region against the office's and the enterprise's,
+    /// that the card is not revoked and has no other open issuance, registers an unknown card,
+    /// reserves the next document number of `office`, and records the entry.
     func openIssuance(
         card: CardSerial, profile: String, uscc: USCC, office: RegionCode, reader: String?, by actor: Account
     ) async throws(StoreError) -> JournalEntry
@@ -163,38 +184,38 @@ public protocol CreditStore: Sendable {
     func closeIssuance(_ id: Int64, as state: JournalState, note: String) async throws(StoreError)
     /// Records that a card was personalised but carries no document of this database yet.
     func markPersonalised(_ card: CardSerial) async throws(StoreError)
-    /// The entries still open or flagged for attention, oldest first.
+    /// The entries still open or flagged for attention, oldest first (system: recovery).
     func openIssuances() async throws(StoreError) -> [JournalEntry]
-    /// One journal entry.
+    /// One journal entry (system: the issuer following its own issuance).
     func journalEntry(_ id: Int64) async throws(StoreError) -> JournalEntry?
+    /// One journal entry, if the actor sees its enterprise.
+    func journalEntry(_ id: Int64, by actor: Account) async throws(StoreError) -> JournalEntry?
     /// Revokes a card (and the document it carries).
     func revokeCard(_ serial: CardSerial, reason: String, by actor: Account) async throws(StoreError)
         -> CardStatusReport
     /// Revokes one document.
     func revokeDocument(_ number: DocumentNumber, reason: String, by actor: Account) async throws(StoreError)
-    /// Keeps a verifier's proof of check.
+    /// Keeps a verifier's proof of check of a card of the actor's regions; it gets an audit entry.
     func recordCheck(_ check: CheckRecord, by actor: Account) async throws(StoreError) -> StoredCheck
     /// The proofs of check of a card, newest first.
-    func checks(of card: CardSerial, limit: Int) async throws(StoreError) -> [StoredCheck]
+    func checks(of card: CardSerial, limit: Int, by actor: Account) async throws(StoreError) -> [StoredCheck]
 
     // MARK: Data exchange
 
-    /// Imports one JSON Lines file (Docs/IMPORT-FORMAT.md) whole or not at all.
+    /// Imports one JSON Lines file (Docs/IMPORT-FORMAT.md) whole or not at all; every row is
+    /// authorised against the region of what it creates and of what it changes.
     func importFile(
         at url: URL, by actor: Account, progress: (@Sendable (ImportProgress) -> Void)?
     ) async throws(StoreError) -> ImportSummary
-    /// Writes a region's package lines (views, cards, documents) to `write`, read at one snapshot.
-    /// Returns the header fields the snapshot gives: revision and audit head.
-    func exportPackageLines(
-        region: RegionCode, on day: CardDate, by actor: Account,
-        writeHeader: (UInt64, String) throws -> Void,
-        write: (DataPackageLine) throws -> Void
-    ) async throws(StoreError)
+    /// Writes a region's package lines (views, cards, documents) into `sink`, read at one snapshot;
+    /// `actor` nil is the service itself, building the packages it serves.
+    func exportPackage(region: RegionCode, on day: CardDate, by actor: Account?, into sink: any PackageSink)
+        async throws(StoreError)
 
     // MARK: Audit
 
-    /// Audit entries with ids above `after`, oldest first, at most `limit`.
-    func auditEntries(after: Int64, limit: Int) async throws(StoreError) -> [AuditEntry]
+    /// Audit entries of the actor's regions with ids above `after`, oldest first, at most `limit`.
+    func auditEntries(after: Int64, limit: Int, by actor: Account) async throws(StoreError) -> [AuditEntry]
     /// Walks the whole audit chain.
-    func verifyAuditChain() async throws(StoreError) -> AuditVerification
+    func verifyAuditChain(by actor: Account) async throws(StoreError) -> AuditVerification
 }

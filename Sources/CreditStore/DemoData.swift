@@ -5,10 +5,8 @@ import HandbookCrypto
 
 /// The licensing offices of the three provinces, as the demo data and `handbook-issuer init` set them up.
 public let regionalOffices: [IssuingOffice] = [
-    IssuingOffice(region: try! RegionCode("310000"), name: "上海市住房和城乡建设管理委员会"),
-    IssuingOffice(region: try! RegionCode("320000"), name: "江苏省住房和城乡建设厅"),
-    IssuingOffice(region: try! RegionCode("330000"), name: "浙江省住房和城乡建设厅"),
-]
+    ("310000", "上海市住房和城乡建设管理委员会"), ("320000", "江苏省住房和城乡建设厅"), ("330000", "浙江省住房和城乡建设厅"),
+].compactMap { code, name in (try? RegionCode(code)).map { IssuingOffice(region: $0, name: name) } }
 
 extension SQLiteCreditStore {
     /// Loads demo enterprises `range` straight into the database, `batch` enterprises per
@@ -19,8 +17,8 @@ extension SQLiteCreditStore {
         _ dataset: DemoDataset, range: Range<Int>, batch: Int = 20_000, by actor: Account,
         progress: ((Int) -> Void)? = nil
     ) throws(StoreError) {
-        try actor.authorise([.admin], for: nil, to: "load demo data")
-        try write { db in
+        try actor.require(.loadDemoData)
+        try writeBlocking { db in
             for office in regionalOffices {
                 try db.execute(
                     sql: "INSERT INTO offices (region, name) VALUES (?, ?) ON CONFLICT (region) DO NOTHING",
@@ -29,28 +27,28 @@ extension SQLiteCreditStore {
         }
         // A bulk load touches B-tree pages all over the file: give the writer a large page cache
         // for its duration (SQLite's default of 2 MB makes it read the same pages again and again).
-        try write { db in try db.execute(sql: "PRAGMA cache_size = -1000000") }
-        defer { try? write { db in try db.execute(sql: "PRAGMA cache_size = \(Self.writerCacheKiB)") } }
+        try writeBlocking { db in try db.execute(sql: "PRAGMA cache_size = -1000000") }
+        defer { try? writeBlocking { db in try db.execute(sql: "PRAGMA cache_size = \(Self.writerCacheKiB)") } }
         var start = range.lowerBound
         while start < range.upperBound {
             let end = min(range.upperBound, start + batch)
-            try write { db in
+            try writeBlocking { db in
                 try self.requireCurrent(actor, db)
-                let revision = Int64(try Self.currentRevision(db) + 1)
+                let revision = Int64(clamping: try Self.currentRevision(db) + 1)
                 var records = 0
                 for index in start..<end {
                     records += try Self.insert(
-                        dataset.enterprise(index), index: index, revision: revision, now: self.now, db)
+                        try dataset.enterprise(index), index: index, revision: revision, now: self.now, db)
                 }
                 try self.change(
-                    db, by: actor.name, "demo.load", "enterprises \(start)..<\(end)",
+                    db, by: actor.name, "demo.load", "enterprises \(start)..<\(end)", region: nil,
                     ["seed": String(dataset.seed), "enterprises": String(end - start), "records": String(records)])
             }
             progress?(end - range.lowerBound)
             start = end
         }
         // Demo documents use the serials of their enterprises' indices: new issuance continues after them.
-        try write { db in
+        try writeBlocking { db in
             try db.execute(
                 sql: "UPDATE offices SET next_document_serial = max(next_document_serial, ?)",
                 arguments: [Int64(range.upperBound) + 1])
@@ -118,7 +116,7 @@ extension SQLiteCreditStore {
             try project.execute(arguments: [item.number.value, item.name, item.region.code, revision])
             try participant.execute(
                 arguments: [
-                    item.number.value, uscc, Int(item.role.rawValue), Int64(item.contractAmount),
+                    item.number.value, uscc, Int(item.role.rawValue), Int64(clamping: item.contractAmount),
                     item.completionDate?.description,
                 ])
             for name in item.awards { try award.execute(arguments: [item.number.value, name]) }
@@ -136,15 +134,18 @@ extension SQLiteCreditStore {
                 decisionDate: item.record.decisionDate, publicationMonths: months,
                 publishedFrom: item.record.publishedFrom, publishedUntil: item.record.publishedUntil,
                 summary: item.record.summary, status: item.withdrawn ? .withdrawn : .published, version: 1)
-            try record.execute(arguments: recordArguments(stored, revision: UInt64(revision)))
+            try record.execute(arguments: recordArguments(stored, revision: UInt64(clamping: revision)))
         }
-        let document = try DocumentNumber(region: demo.province, serial: UInt64(index) + 1)
+        let document = try DocumentNumber(region: demo.province, serial: UInt64(clamping: index) + 1)
         try db.cachedStatement(
             sql: """
-                INSERT INTO cards (serial, profile, state, uscc, current_document, updated_at, updated_revision)
-                VALUES (?, 'handbook-32k', 'issued', ?, ?, ?, ?)
+                INSERT INTO cards (serial, profile, state, uscc, current_document, updated_at, updated_revision, region)
+                VALUES (?, 'handbook-32k', 'issued', ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [demo.card.description, uscc, document.value, now, revision])
+        ).execute(
+            arguments: [
+                demo.card.description, uscc, document.value, now, revision, demo.enterprise.registeredRegion.code,
+            ])
         try db.cachedStatement(
             sql: """
                 INSERT INTO documents (document_number, card_serial, uscc, office_region, view_revision, issued_at,
@@ -153,7 +154,7 @@ extension SQLiteCreditStore {
         ).execute(
             arguments: [
                 document.value, demo.card.description, uscc, demo.province.code, revision, now,
-                CardTimestamp(secondsSince1970: now).date.adding(months: 12).description,
+                try CardTimestamp(secondsSince1970: now).date.adding(months: 12).description,
                 Data(Digest.sha256.hash(Array(document.value.utf8))),
             ])
         return demo.records.count
@@ -186,7 +187,7 @@ extension DemoDataset {
         }
         defer { for handle in writers.values { try? handle.close() } }
         for index in range ?? 0..<count {
-            let demo = enterprise(index)
+            let demo = try enterprise(index)
             let province = demo.province.code
             func write(_ entity: ImportEntity, _ object: [String: Any]) throws {
                 try writers["\(province)/\(entity.rawValue)"]!.write(contentsOf: Self.line(object))
@@ -225,7 +226,7 @@ extension DemoDataset {
             }
             for item in demo.projects {
                 var participant: [String: Any] = [
-                    "uscc": demo.enterprise.uscc.value, "role": item.role.importName,
+                    "uscc": demo.enterprise.uscc.value, "role": item.role.name,
                     "contractAmount": item.contractAmount,
                 ]
                 participant["completionDate"] = item.completionDate?.description
@@ -242,7 +243,7 @@ extension DemoDataset {
                     "recordNumber": record.recordNumber.value, "uscc": demo.enterprise.uscc.value,
                     "kind": record.kind == .good ? "good" : record.kind == .bad ? "bad" : "blacklist",
                     "decisionNumber": record.decisionNumber, "authority": record.authority,
-                    "authorityLevel": record.authorityLevel.importName, "decisionDate": record.decisionDate.description,
+                    "authorityLevel": record.authorityLevel.name, "decisionDate": record.decisionDate.description,
                     "publishedFrom": record.publishedFrom.description,
                     "publishedUntil": record.publishedUntil.description, "summary": record.summary,
                     "status": item.withdrawn ? "withdrawn" : "published",

@@ -8,17 +8,19 @@ extension SQLiteCreditStore {
         let document: Data? = row["document"]
         let revision: Int64? = row["view_revision"]
         let expires: String? = row["expires_on"]
+        guard let state = JournalState(rawValue: row["state"]), let step = IssuanceStep(rawValue: row["step"]) else {
+            throw StoreError(.database, "journal entry \(row["id"] as Int64? ?? 0) has a state the program does not know")
+        }
         return JournalEntry(
             id: row["id"], cardSerial: try CardSerial(hex: row["card_serial"]),
             uscc: try USCC(row["uscc"], mode: .lenient), documentNumber: try DocumentNumber(row["document_number"]),
-            reader: row["reader"], state: JournalState(rawValue: row["state"]) ?? .attention,
-            step: IssuanceStep(rawValue: row["step"]) ?? .opened, cardProfile: row["card_profile"],
-            document: document.map { [UInt8]($0) }, viewRevision: revision.map { UInt64($0) },
+            reader: row["reader"], state: state, step: step, cardProfile: row["card_profile"],
+            document: document.map { [UInt8]($0) }, viewRevision: try revision.map(revision(_:)),
             expiresOn: try expires.map(date), account: row["account"],
             openedAt: CardTimestamp(secondsSince1970: row["opened_at"]), note: row["note"])
     }
 
-    func loadJournal(_ db: Database, _ id: Int64) throws -> JournalEntry {
+    static func loadJournal(_ db: Database, _ id: Int64) throws -> JournalEntry {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id]) else {
             throw StoreError(.notFound, "no issuance \(id) in the journal")
         }
@@ -28,33 +30,35 @@ extension SQLiteCreditStore {
     public func openIssuance(
         card: CardSerial, profile: String, uscc: USCC, office: RegionCode, reader: String?, by actor: Account
     ) async throws(StoreError) -> JournalEntry {
-        try write { db in
+        try actor.authorise(.issueHandbook, in: office)
+        return try await write { db in
             try self.requireCurrent(actor, db)
-            guard let enterprise = try Self.enterprise(db, uscc: uscc.value) else {
+            guard let enterprise = try Self.enterprise(db, uscc: uscc.value), actor.sees(enterprise.registeredRegion)
+            else {
                 throw StoreError(.notFound, "no enterprise \(uscc) in the database")
             }
-            try actor.authorise(
-                [.issuer], for: enterprise.registeredRegion,
-                to: "issue handbooks to enterprises registered in \(enterprise.registeredRegion.code)")
-            try actor.authorise([.issuer], for: office, to: "issue for the office of \(office.code)")
             guard
                 let serialRow = try Row.fetchOne(
                     db, sql: "SELECT next_document_serial FROM offices WHERE region = ?", arguments: [office.code])
             else {
                 throw StoreError(.notFound, "no licensing office \(office.code) in the database")
             }
-            if let state = try String.fetchOne(
-                db, sql: "SELECT state FROM cards WHERE serial = ?", arguments: [card.description])
-            {
-                guard state != CardState.revoked.rawValue else {
+            if let existing = try Self.cardStatus(db, serial: card.description) {
+                // A card of another region is not this office's to write (it answers as unknown).
+                guard actor.sees(existing.region) else { throw StoreError(.notFound, Self.noCard(card)) }
+                guard existing.state != .revoked else {
                     throw StoreError(.conflict, "card \(card) is revoked; issue a new card")
                 }
             } else {
                 try db.execute(
                     sql: """
-                        INSERT INTO cards (serial, profile, state, updated_at, updated_revision)
-                        VALUES (?, ?, 'blank', ?, ?)
-                        """, arguments: [card.description, profile, self.now, Int64(try Self.currentRevision(db))])
+                        INSERT INTO cards (serial, profile, state, updated_at, updated_revision, region)
+                        VALUES (?, ?, 'blank', ?, ?, ?)
+                        """,
+                    arguments: [
+                        card.description, profile, self.now, Int64(clamping: try Self.currentRevision(db)),
+                        enterprise.registeredRegion.code,
+                    ])
             }
             if let open = try Int64.fetchOne(
                 db, sql: "SELECT id FROM issuance_journal WHERE card_serial = ? AND state = 'open'",
@@ -63,16 +67,22 @@ extension SQLiteCreditStore {
                 throw StoreError(.conflict, "card \(card) is being issued already (journal entry \(open))")
             }
             var serial: Int64 = serialRow["next_document_serial"]
-            var number = try DocumentNumber(region: office, serial: UInt64(serial))
+            func number(_ serial: Int64) throws -> DocumentNumber {
+                guard let value = UInt64(exactly: serial) else {
+                    throw StoreError(.database, "document serial \(serial) of office \(office.code) is out of range")
+                }
+                return try DocumentNumber(region: office, serial: value)
+            }
+            var documentNumber = try number(serial)
             // Numbers of imported or loaded documents, or of an abandoned issuance, are skipped.
             while try Int.fetchOne(
                 db,
                 sql:
                     "SELECT 1 FROM documents WHERE document_number = ? UNION ALL SELECT 1 FROM issuance_journal WHERE document_number = ?",
-                arguments: [number.value, number.value]) != nil
+                arguments: [documentNumber.value, documentNumber.value]) != nil
             {
                 serial += 1
-                number = try DocumentNumber(region: office, serial: UInt64(serial))
+                documentNumber = try number(serial)
             }
             try db.execute(
                 sql: "UPDATE offices SET next_document_serial = ? WHERE region = ?",
@@ -82,20 +92,22 @@ extension SQLiteCreditStore {
                     INSERT INTO issuance_journal (card_serial, uscc, document_number, reader, state, step, card_profile,
                         account, opened_at) VALUES (?, ?, ?, ?, 'open', 'opened', ?, ?, ?)
                     """,
-                arguments: [card.description, uscc.value, number.value, reader, profile, actor.name, self.now])
+                arguments: [
+                    card.description, uscc.value, documentNumber.value, reader, profile, actor.name, self.now,
+                ])
             let id = db.lastInsertedRowID
             try self.change(
-                db, by: actor.name, "issuance.open", card.description,
-                ["journal": String(id), "uscc": uscc.value, "document": number.value, "reader": reader ?? ""])
-            return try self.loadJournal(db, id)
+                db, by: actor.name, "issuance.open", card.description, region: enterprise.registeredRegion,
+                ["journal": String(id), "uscc": uscc.value, "document": documentNumber.value, "reader": reader ?? ""])
+            return try Self.loadJournal(db, id)
         }
     }
 
     public func advanceIssuance(
         _ id: Int64, to step: IssuanceStep, document: [UInt8]?, viewRevision: UInt64?, expiresOn: CardDate?
     ) async throws(StoreError) -> JournalEntry {
-        try write { db in
-            let entry = try self.loadJournal(db, id)
+        try await write { db in
+            let entry = try Self.loadJournal(db, id)
             guard entry.state == .open else {
                 throw StoreError(.conflict, "issuance \(id) is \(entry.state.rawValue), not open")
             }
@@ -107,20 +119,19 @@ extension SQLiteCreditStore {
                         """,
                     arguments: [
                         step.rawValue, Data(document), Data(Digest.sha256.hash(document)),
-                        viewRevision.map { Int64($0) },
-                        expiresOn?.description, id,
+                        viewRevision.map { Int64(clamping: $0) }, expiresOn?.description, id,
                     ])
             } else {
                 try db.execute(
                     sql: "UPDATE issuance_journal SET step = ? WHERE id = ?", arguments: [step.rawValue, id])
             }
-            return try self.loadJournal(db, id)
+            return try Self.loadJournal(db, id)
         }
     }
 
     public func commitIssuance(_ id: Int64) async throws(StoreError) -> IssuedDocument {
-        try write { db in
-            let entry = try self.loadJournal(db, id)
+        try await write { db in
+            let entry = try Self.loadJournal(db, id)
             guard entry.state == .open || entry.state == .attention else {
                 throw StoreError(.conflict, "issuance \(id) is \(entry.state.rawValue), not open")
             }
@@ -135,8 +146,9 @@ extension SQLiteCreditStore {
             try db.execute(
                 sql: "UPDATE documents SET state = 'superseded' WHERE uscc = ? AND state = 'current'",
                 arguments: [entry.uscc.value])
+            let region = try Self.enterprise(db, uscc: entry.uscc.value)?.registeredRegion
             let revision = try self.change(
-                db, by: entry.account, "issuance.commit", entry.cardSerial.description,
+                db, by: entry.account, "issuance.commit", entry.cardSerial.description, region: region,
                 [
                     "journal": String(id), "uscc": entry.uscc.value, "document": entry.documentNumber.value,
                     "viewRevision": String(viewRevision),
@@ -149,16 +161,17 @@ extension SQLiteCreditStore {
                     """,
                 arguments: [
                     entry.documentNumber.value, entry.cardSerial.description, entry.uscc.value,
-                    entry.documentNumber.region.code, Int64(viewRevision), self.now, expires.description,
+                    entry.documentNumber.region.code, Int64(clamping: viewRevision), self.now, expires.description,
                     Data(Digest.sha256.hash(document)), Data(document),
                 ])
             try db.execute(
                 sql: """
-                    UPDATE cards SET state = 'issued', uscc = ?, current_document = ?, updated_at = ?, updated_revision = ?
+                    UPDATE cards SET state = 'issued', uscc = ?, current_document = ?, updated_at = ?, updated_revision = ?,
+                        region = ?
                     WHERE serial = ?
                     """,
                 arguments: [
-                    entry.uscc.value, entry.documentNumber.value, self.now, Int64(revision),
+                    entry.uscc.value, entry.documentNumber.value, self.now, Int64(clamping: revision), region?.code,
                     entry.cardSerial.description,
                 ])
             try db.execute(
@@ -174,8 +187,8 @@ extension SQLiteCreditStore {
         guard state == .abandoned || state == .attention else {
             throw StoreError(.invalidInput, "an issuance is closed as abandoned or flagged for attention")
         }
-        try write { db in
-            let entry = try self.loadJournal(db, id)
+        try await write { db in
+            let entry = try Self.loadJournal(db, id)
             guard entry.state == .open || entry.state == .attention else {
                 throw StoreError(.conflict, "issuance \(id) is \(entry.state.rawValue), not open")
             }
@@ -184,12 +197,13 @@ extension SQLiteCreditStore {
                 arguments: [state.rawValue, self.now, note, id])
             try self.change(
                 db, by: entry.account, "issuance.\(state.rawValue)", entry.cardSerial.description,
+                region: try Self.enterprise(db, uscc: entry.uscc.value)?.registeredRegion,
                 ["journal": String(id), "document": entry.documentNumber.value, "note": note])
         }
     }
 
     public func markPersonalised(_ card: CardSerial) async throws(StoreError) {
-        try write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE cards SET state = 'personalised', updated_at = ? WHERE serial = ? AND state = 'blank'",
                 arguments: [self.now, card.description])
@@ -197,7 +211,7 @@ extension SQLiteCreditStore {
     }
 
     public func openIssuances() async throws(StoreError) -> [JournalEntry] {
-        try read { db in
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM issuance_journal WHERE state = 'open' OR state = 'attention' ORDER BY id"
             ).map(
@@ -206,35 +220,41 @@ extension SQLiteCreditStore {
     }
 
     public func journalEntry(_ id: Int64) async throws(StoreError) -> JournalEntry? {
-        try read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id]).map(
                 Self.journalEntry)
+        }
+    }
+
+    public func journalEntry(_ id: Int64, by actor: Account) async throws(StoreError) -> JournalEntry? {
+        try actor.require(.readJournal)
+        return try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id])
+            else { return nil }
+            let entry = try Self.journalEntry(row)
+            guard actor.sees(try Self.enterprise(db, uscc: entry.uscc.value)?.registeredRegion) else { return nil }
+            return entry
         }
     }
 
     public func revokeCard(_ serial: CardSerial, reason: String, by actor: Account) async throws(StoreError)
         -> CardStatusReport
     {
+        try actor.require(.revokeCard)
         try Self.checkText(reason, "reason", maximum: 500)
-        return try write { db in
+        return try await write { db in
             try self.requireCurrent(actor, db)
             guard let status = try Self.cardStatus(db, serial: serial.description) else {
-                throw StoreError(.notFound, "no card \(serial) in the database")
+                throw StoreError(.notFound, Self.noCard(serial))
             }
-            if let uscc = status.uscc, let enterprise = try Self.enterprise(db, uscc: uscc.value) {
-                try actor.authorise(
-                    [.issuer, .admin], for: enterprise.registeredRegion,
-                    to: "revoke cards of enterprises registered in \(enterprise.registeredRegion.code)")
-            } else {
-                try actor.authorise([.issuer, .admin], for: nil, to: "revoke cards")
-            }
+            try actor.authorise(.revokeCard, toSee: status.region, orNotFound: Self.noCard(serial))
             guard status.state != .revoked else { throw StoreError(.conflict, "card \(serial) is already revoked") }
             let revision = try self.change(
-                db, by: actor.name, "card.revoke", serial.description,
+                db, by: actor.name, "card.revoke", serial.description, region: status.region,
                 ["reason": reason, "document": status.document?.value ?? ""])
             try db.execute(
                 sql: "UPDATE cards SET state = 'revoked', updated_at = ?, updated_revision = ? WHERE serial = ?",
-                arguments: [self.now, Int64(revision), serial.description])
+                arguments: [self.now, Int64(clamping: revision), serial.description])
             try db.execute(
                 sql: "UPDATE documents SET state = 'revoked' WHERE card_serial = ? AND state = 'current'",
                 arguments: [serial.description])
@@ -242,47 +262,71 @@ extension SQLiteCreditStore {
                 sql: """
                     INSERT INTO revocations (target_kind, target, reason, revoked_at, account, revision)
                     VALUES ('card', ?, ?, ?, ?, ?)
-                    """, arguments: [serial.description, reason, self.now, actor.name, Int64(revision)])
-            return try Self.cardStatus(db, serial: serial.description)!
+                    """, arguments: [serial.description, reason, self.now, actor.name, Int64(clamping: revision)])
+            guard let revoked = try Self.cardStatus(db, serial: serial.description) else {
+                throw StoreError(.notFound, Self.noCard(serial))
+            }
+            return revoked
         }
     }
 
     public func revokeDocument(_ number: DocumentNumber, reason: String, by actor: Account) async throws(StoreError) {
+        try actor.require(.revokeCard)
         try Self.checkText(reason, "reason", maximum: 500)
-        try write { db in
+        let missing = "no document \(number) in the database"
+        try await write { db in
             try self.requireCurrent(actor, db)
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT uscc, state FROM documents WHERE document_number = ?", arguments: [number.value])
-            else { throw StoreError(.notFound, "no document \(number) in the database") }
-            let uscc: String = row["uscc"]
-            if let enterprise = try Self.enterprise(db, uscc: uscc) {
-                try actor.authorise(
-                    [.issuer, .admin], for: enterprise.registeredRegion,
-                    to: "revoke documents of enterprises registered in \(enterprise.registeredRegion.code)")
-            }
+            else { throw StoreError(.notFound, missing) }
+            let region = try Self.enterprise(db, uscc: row["uscc"])?.registeredRegion
+            try actor.authorise(.revokeCard, toSee: region, orNotFound: missing)
             guard row["state"] as String != DocumentState.revoked.rawValue else {
                 throw StoreError(.conflict, "document \(number) is already revoked")
             }
-            let revision = try self.change(db, by: actor.name, "document.revoke", number.value, ["reason": reason])
+            let revision = try self.change(
+                db, by: actor.name, "document.revoke", number.value, region: region, ["reason": reason])
             try db.execute(
                 sql: "UPDATE documents SET state = 'revoked' WHERE document_number = ?", arguments: [number.value])
             try db.execute(
                 sql: """
                     INSERT INTO revocations (target_kind, target, reason, revoked_at, account, revision)
                     VALUES ('document', ?, ?, ?, ?, ?)
-                    """, arguments: [number.value, reason, self.now, actor.name, Int64(revision)])
+                    """, arguments: [number.value, reason, self.now, actor.name, Int64(clamping: revision)])
         }
     }
 
     public func recordCheck(_ check: CheckRecord, by actor: Account) async throws(StoreError) -> StoredCheck {
-        try actor.authorise([.inspector, .issuer, .admin], for: nil, to: "send proofs of check")
-        if let detail = check.detail, detail.utf8.count > 4_096 {
-            throw StoreError(.invalidInput, "detail is longer than 4096 bytes")
+        try actor.require(.sendCheck)
+        if let detail = check.detail {
+            guard detail.utf8.count <= 4_096 else { throw StoreError(.invalidInput, "detail: longer than 4096 bytes") }
+            try Self.checkText(detail, "detail", maximum: 4_096)
         }
-        try Self.checkText(check.verdict, "verdict", maximum: 40)
-        return try write { db in
+        guard Verdict(rawValue: check.verdict) != nil else {
+            throw StoreError(
+                .invalidInput, "verdict: one of \(Verdict.allCases.map(\.rawValue).joined(separator: ", ")) expected")
+        }
+        let now = self.now
+        guard check.checkedAt.secondsSince1970 <= now + 300,
+            check.checkedAt.secondsSince1970 >= now - Int64(WorkflowDates.checkReportingDays) * 86_400
+        else {
+            throw StoreError(
+                .invalidInput,
+                "checkedAt: a check is reported within \(WorkflowDates.checkReportingDays) days of being made, never ahead of now")
+        }
+        guard check.comparedRevision.map({ Int64(exactly: $0) != nil }) ?? true else {
+            throw StoreError(.invalidInput, "comparedRevision: larger than any revision can be")
+        }
+        return try await write { db in
             try self.requireCurrent(actor, db)
+            guard let status = try Self.cardStatus(db, serial: check.cardSerial.description) else {
+                throw StoreError(.notFound, Self.noCard(check.cardSerial))
+            }
+            try actor.authorise(.sendCheck, toSee: status.region, orNotFound: Self.noCard(check.cardSerial))
+            if let compared = check.comparedRevision, compared > (try Self.currentRevision(db)) {
+                throw StoreError(.invalidInput, "comparedRevision: \(compared) is past the database's revision")
+            }
             try db.execute(
                 sql: """
                     INSERT INTO checks (checked_at, card_serial, document_number, verdict, compared_revision, account,
@@ -290,17 +334,27 @@ extension SQLiteCreditStore {
                     """,
                 arguments: [
                     check.checkedAt.secondsSince1970, check.cardSerial.description, check.documentNumber?.value,
-                    check.verdict, check.comparedRevision.map { Int64($0) }, actor.name, self.now, check.detail,
+                    check.verdict, check.comparedRevision.map { Int64(clamping: $0) }, actor.name, now, check.detail,
+                ])
+            let id = db.lastInsertedRowID
+            try self.change(
+                db, by: actor.name, "check.record", check.cardSerial.description, region: status.region,
+                [
+                    "check": String(id), "verdict": check.verdict, "document": check.documentNumber?.value ?? "",
+                    "checkedAt": check.checkedAt.description,
                 ])
             return StoredCheck(
-                id: db.lastInsertedRowID, check: check, account: actor.name,
-                receivedAt: CardTimestamp(secondsSince1970: self.now))
+                id: id, check: check, account: actor.name, receivedAt: CardTimestamp(secondsSince1970: now))
         }
     }
 
-    public func checks(of card: CardSerial, limit: Int) async throws(StoreError) -> [StoredCheck] {
-        try read { db in
-            try Row.fetchAll(
+    public func checks(of card: CardSerial, limit: Int, by actor: Account) async throws(StoreError) -> [StoredCheck] {
+        try actor.require(.readChecks)
+        return try await read { db in
+            guard let status = try Self.cardStatus(db, serial: card.description), actor.sees(status.region) else {
+                throw StoreError(.notFound, Self.noCard(card))
+            }
+            return try Row.fetchAll(
                 db, sql: "SELECT * FROM checks WHERE card_serial = ? ORDER BY id DESC LIMIT ?",
                 arguments: [card.description, max(1, min(limit, 1_000))]
             ).map { row in
@@ -311,7 +365,7 @@ extension SQLiteCreditStore {
                     check: CheckRecord(
                         checkedAt: CardTimestamp(secondsSince1970: row["checked_at"]), cardSerial: card,
                         documentNumber: try document.map { try DocumentNumber($0) }, verdict: row["verdict"],
-                        comparedRevision: revision.map { UInt64($0) }, detail: row["detail"]),
+                        comparedRevision: try revision.map(Self.revision), detail: row["detail"]),
                     account: row["account"], receivedAt: CardTimestamp(secondsSince1970: row["received_at"]))
             }
         }
@@ -319,7 +373,7 @@ extension SQLiteCreditStore {
 
     /// Makes sure the licensing office of `region` exists (its document serials live in its row).
     public func ensureOffice(_ office: IssuingOffice) throws(StoreError) {
-        try write { db in
+        try writeBlocking { db in
             try db.execute(
                 sql: "INSERT INTO offices (region, name) VALUES (?, ?) ON CONFLICT (region) DO NOTHING",
                 arguments: [office.region.code, office.name])

@@ -5,51 +5,49 @@ import HandbookCodec
 extension SQLiteCreditStore {
     // MARK: Rows
 
-    static func date(_ text: String) throws -> CardDate {
-        try CardDate(yyyymmdd: String(text.filter { $0 != "-" }))
-    }
+    static func date(_ text: String) throws -> CardDate { try CardDate(iso: text) }
 
     static func record(_ row: Row) throws -> StoredRecord {
         let behaviour: String? = row["behaviour_code"]
         let project: String? = row["project_number"]
         let from: String? = row["published_from"]
         let until: String? = row["published_until"]
-        let kind: String = row["kind"]
+        let kindName: String = row["kind"]
         let status: String = row["status"]
+        let level: Int64 = row["authority_level"]
+        guard let kind = RecordKind(name: kindName),
+            let authorityLevel = UInt8(exactly: level).flatMap(AuthorityLevel.init(rawValue:)),
+            let status = RecordStatus(rawValue: status)
+        else { throw StoreError(.database, "credit record \(row["record_number"] as String? ?? ""): a stored value is out of its range") }
         return StoredRecord(
             recordNumber: try RecordNumber(row["record_number"]), uscc: try USCC(row["uscc"], mode: .lenient),
-            kind: kind == "good" ? .good : kind == "bad" ? .bad : .blacklist,
+            kind: kind,
             behaviourCode: try behaviour.map { try BehaviourCode($0) },
             projectNumber: try project.map { try ProjectNumber($0) }, decisionNumber: row["decision_number"],
-            authority: row["authority"], authorityLevel: AuthorityLevel(rawValue: row["authority_level"]) ?? .county,
+            authority: row["authority"], authorityLevel: authorityLevel,
             decisionDate: try date(row["decision_date"]), publicationMonths: row["publication_months"],
             publishedFrom: try from.map(date), publishedUntil: try until.map(date), summary: row["summary"],
-            status: RecordStatus(rawValue: status) ?? .recorded, version: row["version"])
+            status: status, version: row["version"])
     }
 
-    static func kindName(_ kind: RecordKind) -> String {
-        switch kind {
-        case .good: return "good"
-        case .bad: return "bad"
-        case .blacklist: return "blacklist"
-        }
-    }
-
-    func loadRecord(_ db: Database, _ number: RecordNumber) throws -> StoredRecord {
+    static func loadRecord(_ db: Database, _ number: RecordNumber) throws -> StoredRecord {
         guard
             let row = try Row.fetchOne(
                 db, sql: "SELECT * FROM credit_records WHERE record_number = ?", arguments: [number.value])
-        else { throw StoreError(.notFound, "no credit record numbered \(number)") }
+        else { throw StoreError(.notFound, Self.noRecord(number)) }
         return try Self.record(row)
     }
 
+    /// What "no such record" says: the same whether the record is absent or in another's region.
+    static func noRecord(_ number: RecordNumber) -> String { "no credit record numbered \(number)" }
+
     static func recordArguments(_ record: StoredRecord, revision: UInt64) -> StatementArguments {
         [
-            record.recordNumber.value, record.uscc.value, kindName(record.kind), record.behaviourCode?.code,
+            record.recordNumber.value, record.uscc.value, record.kind.name, record.behaviourCode?.code,
             record.projectNumber?.value, record.decisionNumber, record.authority, Int(record.authorityLevel.rawValue),
             record.decisionDate.description, record.publicationMonths, record.publishedFrom?.description,
             record.publishedUntil?.description, record.summary, record.status.rawValue, record.version,
-            Int64(revision),
+            Int64(clamping: revision),
         ]
     }
 
@@ -76,7 +74,8 @@ extension SQLiteCreditStore {
         detail["status"] = record.status.rawValue
         detail["version"] = String(record.version)
         if let reason { detail["reason"] = reason }
-        let revision = try change(db, by: account, "record.\(action)", record.recordNumber.value, detail)
+        let revision = try change(
+            db, by: account, "record.\(action)", record.recordNumber.value, region: record.recordNumber.region, detail)
         try db.execute(sql: Self.upsertRecordSQL, arguments: Self.recordArguments(record, revision: revision))
         try db.execute(
             sql: """
@@ -84,7 +83,7 @@ extension SQLiteCreditStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                record.recordNumber.value, record.version, action, account, now, reason, Int64(revision),
+                record.recordNumber.value, record.version, action, account, now, reason, Int64(clamping: revision),
                 Self.snapshot(record),
             ])
     }
@@ -92,18 +91,16 @@ extension SQLiteCreditStore {
     static func snapshot(_ record: StoredRecord) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(record), as: UTF8.self)
+        // A StoredRecord holds only strings, numbers and dates, which always encode.
+        return (try? encoder.encode(record)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
+    /// The rule every text of a record follows, in the workflow and in imports: not empty, at most
+    /// `maximum` characters, no space at either end, nothing invisible (controls, bidirectional
+    /// overrides, zero-width characters) — a text shows exactly what it says, on a card and on a page.
     static func checkText(_ text: String, _ field: String, maximum: Int = 200) throws(StoreError) {
-        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw StoreError(.invalidInput, "\(field) is empty")
-        }
-        guard text.count <= maximum else {
-            throw StoreError(.invalidInput, "\(field) is longer than \(maximum) characters")
-        }
-        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw StoreError(.invalidInput, "\(field) contains control characters")
+        if let problem = TextRule.problem(text, maximumCharacters: maximum) {
+            throw StoreError(.invalidInput, "\(field): \(problem)")
         }
     }
 
@@ -113,26 +110,38 @@ extension SQLiteCreditStore {
     ) throws(StoreError) {
         if kind.isUnfavourable, behaviourCode == nil {
             throw StoreError(
-                .invalidInput, "a \(kind.chineseName) record needs a behaviour code of the 认定标准, D1-1-03 say")
+                .invalidInput, "behaviourCode: a \(kind.chineseName) record needs a behaviour code of the 认定标准, D1-1-03 say")
         }
         try checkText(decisionNumber, "decisionNumber", maximum: 64)
         try checkText(authority, "authority", maximum: 64)
         try checkText(summary, "summary", maximum: 200)
     }
 
+    // MARK: Dates the workflow accepts
+
+    /// The day of the store's clock (UTC).
+    var today: CardDate { CardTimestamp(secondsSince1970: now).date }
+
+    /// A decision date: not after today, and not before the platform's records begin (2005-01-01).
+    func checkDecisionDate(_ date: CardDate, _ field: String = "decisionDate") throws(StoreError) {
+        guard date >= WorkflowDates.earliestDecision else {
+            throw StoreError(
+                .invalidInput,
+                "\(field): \(date) is before \(WorkflowDates.earliestDecision), when the platform's records begin")
+        }
+        guard date <= today else { throw StoreError(.invalidInput, "\(field): \(date) is after today (\(today))") }
+    }
+
     // MARK: Workflow
 
     public func record(_ draft: RecordDraft, by actor: Account) async throws(StoreError) -> StoredRecord {
-        try actor.authorise([.recorder], for: draft.region, to: "record credit behaviour in \(draft.region.code)")
+        try actor.authorise(.recordCredit, in: draft.region)
         try Self.checkDecision(
             kind: draft.kind, behaviourCode: draft.behaviourCode, decisionNumber: draft.decisionNumber,
             authority: draft.authority, summary: draft.summary)
         try PublicationRules.check(months: draft.publicationMonths, for: draft.kind)
-        let today = CardTimestamp(secondsSince1970: now).date
-        guard draft.decisionDate <= today else {
-            throw StoreError(.invalidInput, "the decision date \(draft.decisionDate) is after today (\(today))")
-        }
-        return try write { db in
+        try checkDecisionDate(draft.decisionDate)
+        return try await write { db in
             try self.requireCurrent(actor, db)
             guard try Self.enterprise(db, uscc: draft.uscc.value) != nil else {
                 throw StoreError(.notFound, "no enterprise \(draft.uscc) in the database: import it first")
@@ -147,13 +156,19 @@ extension SQLiteCreditStore {
                 try Int64.fetchOne(
                     db, sql: "SELECT next_serial FROM record_serials WHERE region = ?", arguments: [draft.region.code])
                 ?? 1
-            var number = try RecordNumber(region: draft.region, serial: UInt64(serial))
+            func number(_ serial: Int64) throws -> RecordNumber {
+                guard let value = UInt64(exactly: serial) else {
+                    throw StoreError(.database, "record serial \(serial) of \(draft.region.code) is out of range")
+                }
+                return try RecordNumber(region: draft.region, serial: value)
+            }
+            var recordNumber = try number(serial)
             // Imported records may already use numbers of this region's series.
             while try Int.fetchOne(
-                db, sql: "SELECT 1 FROM credit_records WHERE record_number = ?", arguments: [number.value]) != nil
+                db, sql: "SELECT 1 FROM credit_records WHERE record_number = ?", arguments: [recordNumber.value]) != nil
             {
                 serial += 1
-                number = try RecordNumber(region: draft.region, serial: UInt64(serial))
+                recordNumber = try number(serial)
             }
             try db.execute(
                 sql: """
@@ -161,76 +176,101 @@ extension SQLiteCreditStore {
                     ON CONFLICT (region) DO UPDATE SET next_serial = excluded.next_serial
                     """, arguments: [draft.region.code, serial + 1])
             let record = StoredRecord(
-                recordNumber: number, uscc: draft.uscc, kind: draft.kind, behaviourCode: draft.behaviourCode,
+                recordNumber: recordNumber, uscc: draft.uscc, kind: draft.kind, behaviourCode: draft.behaviourCode,
                 projectNumber: draft.projectNumber, decisionNumber: draft.decisionNumber, authority: draft.authority,
                 authorityLevel: draft.authorityLevel, decisionDate: draft.decisionDate,
                 publicationMonths: draft.publicationMonths, publishedFrom: nil, publishedUntil: nil,
                 summary: draft.summary, status: .recorded, version: 1)
             try self.save(
                 db, record, action: "recorded", by: actor.name, reason: nil,
-                detail: ["uscc": draft.uscc.value, "kind": Self.kindName(draft.kind)])
+                detail: ["uscc": draft.uscc.value, "kind": draft.kind.name])
             return record
         }
     }
 
-    /// Loads a record, checks the approver's region and the state, applies `body` and saves.
+    /// Whether `account` recorded or amended the record: maker–checker keeps it from approving or
+    /// publishing it, whatever roles it holds.
+    static func isMaker(_ db: Database, _ number: RecordNumber, _ account: String) throws -> Bool {
+        try Int.fetchOne(
+            db,
+            sql: """
+                SELECT 1 FROM credit_record_history
+                WHERE record_number = ? AND account = ? AND (action = 'recorded' OR action = 'amended') LIMIT 1
+                """, arguments: [number.value, account]) != nil
+    }
+
+    /// Loads a record, checks the actor's role and region and the record's state, applies `body`
+    /// and saves. A record outside the actor's regions answers as if it did not exist.
     private func transition(
-        _ number: RecordNumber, by actor: Account, roles: Set<Role> = [.approver], action: String,
-        verb: String, from states: Set<RecordStatus>, reason: String?,
-        _ body: (inout StoredRecord) throws -> Void
-    ) throws(StoreError) -> StoredRecord {
-        try actor.authorise(roles, for: number.region, to: "\(verb) records of \(number.region.code)")
+        _ number: RecordNumber, by actor: Account, action: Action, past: String, from states: Set<RecordStatus>,
+        reason: String?, checker: Bool = false, _ body: @escaping @Sendable (inout StoredRecord) throws -> Void
+    ) async throws(StoreError) -> StoredRecord {
+        try actor.authorise(action, toSee: number.region, orNotFound: Self.noRecord(number))
         if let reason { try Self.checkText(reason, "reason", maximum: 500) }
-        return try write { db in
+        return try await write { db in
             try self.requireCurrent(actor, db)
-            var record = try self.loadRecord(db, number)
+            var record = try Self.loadRecord(db, number)
             guard states.contains(record.status) else {
                 throw StoreError(
                     .conflict,
-                    "record \(number) is \(record.status.rawValue); only a \(states.map(\.rawValue).sorted().joined(separator: " or ")) record can be \(action)"
+                    "record \(number) is \(record.status.rawValue); only a \(states.map(\.rawValue).sorted().joined(separator: " or ")) record can be \(past)"
                 )
+            }
+            if checker, try Self.isMaker(db, number, actor.name) {
+                throw StoreError(
+                    .forbidden,
+                    "maker–checker: \(actor.name) recorded or amended record \(number), so another approver must check it")
             }
             try body(&record)
             record.version += 1
-            try self.save(db, record, action: action, by: actor.name, reason: reason)
+            try self.save(db, record, action: past, by: actor.name, reason: reason)
             return record
         }
     }
 
     public func approve(_ number: RecordNumber, by actor: Account) async throws(StoreError) -> StoredRecord {
-        try transition(number, by: actor, action: "approved", verb: "approve", from: [.recorded], reason: nil) {
-            $0.status = .approved
-        }
+        try await transition(
+            number, by: actor, action: .approveRecord, past: "approved", from: [.recorded], reason: nil, checker: true
+        ) { $0.status = .approved }
     }
 
     public func reject(_ number: RecordNumber, reason: String, by actor: Account) async throws(StoreError)
         -> StoredRecord
     {
-        try transition(number, by: actor, action: "rejected", verb: "reject", from: [.recorded], reason: reason) {
-            $0.status = .rejected
-        }
+        try await transition(
+            number, by: actor, action: .rejectRecord, past: "rejected", from: [.recorded], reason: reason
+        ) { $0.status = .rejected }
     }
 
     public func publish(_ number: RecordNumber, on day: CardDate, by actor: Account) async throws(StoreError)
         -> StoredRecord
     {
-        try transition(number, by: actor, action: "published", verb: "publish", from: [.approved], reason: nil) {
-            record in
+        // A publication starts near today: back-dated at most 90 days (the decision may have been
+        // published elsewhere first), forward-dated at most 30.
+        let today = self.today
+        let earliest = (try? today.adding(days: -WorkflowDates.publicationBackdatingDays)) ?? today
+        let latest = (try? today.adding(days: WorkflowDates.publicationForwardDays)) ?? today
+        guard (earliest...latest).contains(day) else {
+            throw StoreError(.invalidInput, "on: a publication starts between \(earliest) and \(latest), not on \(day)")
+        }
+        return try await transition(
+            number, by: actor, action: .publishRecord, past: "published", from: [.approved], reason: nil, checker: true
+        ) { record in
             guard day >= record.decisionDate else {
                 throw StoreError(
-                    .invalidInput, "publication on \(day) would come before the decision of \(record.decisionDate)")
+                    .invalidInput, "on: publication on \(day) would come before the decision of \(record.decisionDate)")
             }
             record.status = .published
             record.publishedFrom = day
-            record.publishedUntil = day.adding(months: record.publicationMonths)
+            record.publishedUntil = try day.adding(months: record.publicationMonths)
         }
     }
 
     public func withdraw(_ number: RecordNumber, reason: String, by actor: Account) async throws(StoreError)
         -> StoredRecord
     {
-        try transition(
-            number, by: actor, action: "withdrawn", verb: "withdraw", from: [.recorded, .approved, .published],
+        try await transition(
+            number, by: actor, action: .withdrawRecord, past: "withdrawn", from: [.recorded, .approved, .published],
             reason: reason
         ) { $0.status = .withdrawn }
     }
@@ -239,8 +279,9 @@ extension SQLiteCreditStore {
         async throws(StoreError) -> StoredRecord
     {
         guard !amendment.isEmpty else { throw StoreError(.invalidInput, "the amendment changes nothing") }
-        return try transition(
-            number, by: actor, action: "amended", verb: "amend", from: [.recorded, .approved, .published],
+        if let date = amendment.decisionDate { try checkDecisionDate(date) }
+        return try await transition(
+            number, by: actor, action: .amendRecord, past: "amended", from: [.recorded, .approved, .published],
             reason: reason
         ) { record in
             if let value = amendment.behaviourCode { record.behaviourCode = value }
@@ -249,7 +290,8 @@ extension SQLiteCreditStore {
             if let value = amendment.authorityLevel { record.authorityLevel = value }
             if let value = amendment.decisionDate {
                 guard record.publishedFrom.map({ value <= $0 }) ?? true else {
-                    throw StoreError(.invalidInput, "the decision date \(value) is after the record's publication")
+                    throw StoreError(
+                        .invalidInput, "decisionDate: \(value) is after the record's publication")
                 }
                 record.decisionDate = value
             }
@@ -273,13 +315,18 @@ extension SQLiteCreditStore {
         guard until < current else {
             throw StoreError(
                 .invalidInput,
-                "the window of \(record.recordNumber) already ends on \(current); \(until) does not shorten it")
+                "until: the window of \(record.recordNumber) already ends on \(current); \(until) does not shorten it")
         }
-        let earliest = from.adding(months: PublicationRules.minimumShortenedMonths)
+        let earliest: CardDate
+        do {
+            earliest = try from.adding(months: PublicationRules.minimumShortenedMonths)
+        } catch {
+            throw StoreError(.invalidInput, "until: \(error.reason)")
+        }
         guard until >= earliest else {
             throw StoreError(
                 .invalidInput,
-                "a shortened window lasts at least \(PublicationRules.minimumShortenedMonths) months: it may end on \(earliest) at the earliest, not \(until)"
+                "until: a shortened window lasts at least \(PublicationRules.minimumShortenedMonths) months: it may end on \(earliest) at the earliest, not \(until)"
             )
         }
     }
@@ -287,12 +334,11 @@ extension SQLiteCreditStore {
     public func requestShortening(_ number: RecordNumber, until: CardDate, reason: String, by actor: Account)
         async throws(StoreError) -> ShorteningRequest
     {
-        try actor.authorise(
-            [.recorder, .approver], for: number.region, to: "file shortenings for records of \(number.region.code)")
+        try actor.authorise(.requestShortening, toSee: number.region, orNotFound: Self.noRecord(number))
         try Self.checkText(reason, "reason", maximum: 500)
-        return try write { db in
+        return try await write { db in
             try self.requireCurrent(actor, db)
-            let record = try self.loadRecord(db, number)
+            let record = try Self.loadRecord(db, number)
             try Self.checkShortening(record, until: until)
             try db.execute(
                 sql: """
@@ -301,33 +347,46 @@ extension SQLiteCreditStore {
                     """, arguments: [number.value, until.description, reason, actor.name, self.now])
             let id = db.lastInsertedRowID
             try self.change(
-                db, by: actor.name, "record.shortening-requested", number.value,
+                db, by: actor.name, "record.shortening-requested", number.value, region: number.region,
                 ["request": String(id), "until": until.description, "reason": reason])
             return ShorteningRequest(
-                id: id, recordNumber: number, requestedUntil: until, reason: reason, status: .pending)
+                id: id, recordNumber: number, requestedUntil: until, reason: reason, status: .pending,
+                requestedBy: actor.name)
         }
     }
 
+    /// Loads a pending shortening request for `actor` to decide: one of another region is as if absent,
+    /// and nobody decides a request they filed.
+    func pendingShortening(_ db: Database, _ requestID: Int64, by actor: Account) throws -> (Row, RecordNumber) {
+        let missing = "no shortening request \(requestID)"
+        guard let request = try Row.fetchOne(db, sql: "SELECT * FROM shortening_requests WHERE id = ?", arguments: [requestID])
+        else { throw StoreError(.notFound, missing) }
+        let number = try RecordNumber(request["record_number"])
+        try actor.authorise(.decideShortening, toSee: number.region, orNotFound: missing)
+        guard request["status"] as String == "pending" else {
+            throw StoreError(.conflict, "shortening request \(requestID) was already \(request["status"] as String)")
+        }
+        guard request["requested_by"] as String != actor.name else {
+            throw StoreError(
+                .forbidden, "maker–checker: \(actor.name) filed shortening request \(requestID), so another approver decides it")
+        }
+        return (request, number)
+    }
+
     public func approveShortening(_ requestID: Int64, by actor: Account) async throws(StoreError) -> StoredRecord {
-        try write { db in
+        try actor.require(.decideShortening)
+        return try await write { db in
             try self.requireCurrent(actor, db)
-            guard
-                let request = try Row.fetchOne(
-                    db, sql: "SELECT * FROM shortening_requests WHERE id = ?", arguments: [requestID])
-            else { throw StoreError(.notFound, "no shortening request \(requestID)") }
-            let number = try RecordNumber(request["record_number"])
-            try actor.authorise([.approver], for: number.region, to: "approve shortenings of \(number.region.code)")
-            guard request["status"] as String == "pending" else {
-                throw StoreError(
-                    .conflict, "shortening request \(requestID) was already \(request["status"] as String)")
-            }
+            let (request, number) = try self.pendingShortening(db, requestID, by: actor)
             let until = try Self.date(request["requested_until"])
-            var record = try self.loadRecord(db, number)
+            var record = try Self.loadRecord(db, number)
             try Self.checkShortening(record, until: until)
+            guard let previous = record.publishedUntil else {
+                throw StoreError(.conflict, "record \(number) has no publication window to shorten")
+            }
             try db.execute(
                 sql: "UPDATE shortening_requests SET status = 'approved', decided_by = ?, decided_at = ? WHERE id = ?",
                 arguments: [actor.name, self.now, requestID])
-            let previous = record.publishedUntil!
             record.publishedUntil = until
             record.version += 1
             try self.save(
@@ -339,15 +398,62 @@ extension SQLiteCreditStore {
         }
     }
 
-    public func creditRecord(_ number: RecordNumber) async throws(StoreError) -> StoredRecord? {
-        try read { db in
+    public func rejectShortening(_ requestID: Int64, reason: String, by actor: Account) async throws(StoreError)
+        -> ShorteningRequest
+    {
+        try actor.require(.decideShortening)
+        try Self.checkText(reason, "reason", maximum: 500)
+        return try await write { db in
+            try self.requireCurrent(actor, db)
+            let (request, number) = try self.pendingShortening(db, requestID, by: actor)
+            try db.execute(
+                sql: """
+                    UPDATE shortening_requests SET status = 'rejected', decided_by = ?, decided_at = ?, decision_reason = ?
+                    WHERE id = ?
+                    """, arguments: [actor.name, self.now, reason, requestID])
+            try self.change(
+                db, by: actor.name, "record.shortening-rejected", number.value, region: number.region,
+                ["request": String(requestID), "reason": reason])
+            return ShorteningRequest(
+                id: requestID, recordNumber: number, requestedUntil: try Self.date(request["requested_until"]),
+                reason: request["reason"], status: .rejected, requestedBy: request["requested_by"],
+                decidedBy: actor.name, decisionReason: reason)
+        }
+    }
+
+    public func shorteningRequests(of number: RecordNumber, by actor: Account) async throws(StoreError)
+        -> [ShorteningRequest]
+    {
+        try actor.authorise(.readRecord, toSee: number.region, orNotFound: Self.noRecord(number))
+        return try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM shortening_requests WHERE record_number = ? ORDER BY id",
+                arguments: [number.value]
+            ).map(Self.shortening)
+        }
+    }
+
+    static func shortening(_ row: Row) throws -> ShorteningRequest {
+        ShorteningRequest(
+            id: row["id"], recordNumber: try RecordNumber(row["record_number"]),
+            requestedUntil: try date(row["requested_until"]), reason: row["reason"],
+            status: ShorteningRequest.Status(rawValue: row["status"]) ?? .pending, requestedBy: row["requested_by"],
+            decidedBy: row["decided_by"], decisionReason: row["decision_reason"])
+    }
+
+    public func creditRecord(_ number: RecordNumber, by actor: Account) async throws(StoreError) -> StoredRecord? {
+        try actor.require(.readRecord)
+        guard actor.sees(number.region) else { return nil }
+        return try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM credit_records WHERE record_number = ?", arguments: [number.value])
                 .map(Self.record)
         }
     }
 
-    public func history(of number: RecordNumber) async throws(StoreError) -> [RecordHistoryEntry] {
-        try read { db in
+    public func history(of number: RecordNumber, by actor: Account) async throws(StoreError) -> [RecordHistoryEntry] {
+        try actor.require(.readRecord)
+        guard actor.sees(number.region) else { return [] }
+        return try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM credit_record_history WHERE record_number = ? ORDER BY version",
                 arguments: [number.value]
@@ -356,9 +462,21 @@ extension SQLiteCreditStore {
                 return RecordHistoryEntry(
                     version: row["version"], action: row["action"], account: row["account"],
                     at: CardTimestamp(secondsSince1970: row["at"]), reason: row["reason"],
-                    revision: UInt64(row["revision"] as Int64),
+                    revision: try Self.revision(row["revision"]),
                     snapshot: try JSONDecoder().decode(StoredRecord.self, from: Data(snapshot.utf8)))
             }
         }
     }
+}
+
+/// The dates the record workflow accepts.
+public enum WorkflowDates {
+    /// The platform's records begin on 2005-01-01 (the seed notice's 采集起始时间).
+    public static let earliestDecision = CardDate.platformStart
+    /// How far before today a publication may start.
+    public static let publicationBackdatingDays = 90
+    /// How far after today a publication may start.
+    public static let publicationForwardDays = 30
+    /// How long after a check its proof may still be sent (a verifier that was offline for a while).
+    public static let checkReportingDays = 90
 }

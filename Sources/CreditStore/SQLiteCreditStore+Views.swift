@@ -1,10 +1,19 @@
+import CodedErrors
 import Foundation
 import GRDB
 import HandbookCodec
 
 extension SQLiteCreditStore {
-    public func currentView(of uscc: USCC, on day: CardDate) async throws(StoreError) -> RevisionedView? {
-        try read { db in try Self.view(db, uscc: uscc.value, on: day) }
+    public func currentView(of uscc: USCC, on day: CardDate, by actor: Account) async throws(StoreError)
+        -> RevisionedView?
+    {
+        try actor.require(.readView)
+        return try await read { db in
+            guard let view = try Self.view(db, uscc: uscc.value, on: day),
+                actor.sees(view.view.enterprise.registeredRegion)
+            else { return nil }
+            return view
+        }
     }
 
     /// The view of one enterprise in the caller's read transaction: qualifications valid on `day`,
@@ -37,8 +46,10 @@ extension SQLiteCreditStore {
                 ORDER BY r.registration_number
                 """, arguments: [uscc, today])
         {
-            let identity = try PersonIdentifier(
-                type: IdentityDocumentType(rawValue: row["identity_type"]) ?? .passport, number: row["identity_number"])
+            guard let type = IdentityDocumentType(rawValue: row["identity_type"]) else {
+                throw StoreError(.database, "a practitioner of \(uscc) has an identity type the program does not know")
+            }
+            let identity = try PersonIdentifier(type: type, number: row["identity_number"])
             view.practitioners.append(
                 Practitioner(
                     name: row["name"], registrationType: row["registration_type"],
@@ -67,11 +78,14 @@ extension SQLiteCreditStore {
         {
             let number: String = row["project_number"]
             let completion: String? = row["completion_date"]
+            let role: Int64 = row["role"]
+            guard let projectRole = UInt8(exactly: role).flatMap(ProjectRole.init(rawValue:)) else {
+                throw StoreError(.database, "project \(number) has a role the program does not know")
+            }
             view.projects.append(
                 Project(
-                    projectNumber: try ProjectNumber(number), name: row["name"],
-                    role: ProjectRole(rawValue: row["role"]) ?? .generalContractor,
-                    contractAmount: UInt64(max(0, row["contract_amount"] as Int64)),
+                    projectNumber: try ProjectNumber(number), name: row["name"], role: projectRole,
+                    contractAmount: UInt64(clamping: row["contract_amount"] as Int64),
                     completionDate: try completion.map(date), awards: awards[number] ?? []))
         }
         for row in try Row.fetchAll(
@@ -87,31 +101,42 @@ extension SQLiteCreditStore {
         return RevisionedView(view: view, revision: try currentRevision(db), asOf: day)
     }
 
-    public func registerCard(_ serial: CardSerial, profile: String, by actor: Account) async throws(StoreError) {
-        try actor.authorise([.issuer, .admin], for: nil, to: "register cards")
+    public func registerCard(_ serial: CardSerial, profile: String, region: RegionCode, by actor: Account)
+        async throws(StoreError)
+    {
+        try actor.authorise(.registerCard, in: region)
         guard CardProfile.named(profile) != nil else {
             throw StoreError(
                 .invalidInput,
-                "unknown card profile \(profile); known: \(CardProfile.all.map(\.name).joined(separator: ", "))")
+                "unknown card profile \(LogText.escaped(profile, limit: 40)); known: \(CardProfile.all.map(\.name).joined(separator: ", "))")
         }
-        try write { db in
+        try await write { db in
             try self.requireCurrent(actor, db)
             guard
                 try Int.fetchOne(db, sql: "SELECT 1 FROM cards WHERE serial = ?", arguments: [serial.description])
                     == nil
             else { throw StoreError(.conflict, "card \(serial) is already registered") }
             let revision = try self.change(
-                db, by: actor.name, "card.register", serial.description, ["profile": profile])
+                db, by: actor.name, "card.register", serial.description, region: region, ["profile": profile])
             try db.execute(
                 sql: """
-                    INSERT INTO cards (serial, profile, state, updated_at, updated_revision)
-                    VALUES (?, ?, 'blank', ?, ?)
-                    """, arguments: [serial.description, profile, self.now, Int64(revision)])
+                    INSERT INTO cards (serial, profile, state, updated_at, updated_revision, region)
+                    VALUES (?, ?, 'blank', ?, ?, ?)
+                    """, arguments: [serial.description, profile, self.now, Int64(clamping: revision), region.code])
         }
     }
 
-    public func cardStatus(_ serial: CardSerial) async throws(StoreError) -> CardStatusReport? {
-        try read { db in try Self.cardStatus(db, serial: serial.description) }
+    /// What "no such card" says: the same whether the card is absent or in another's region.
+    static func noCard(_ serial: CardSerial) -> String { "no card \(serial) in the database" }
+
+    public func cardStatus(_ serial: CardSerial, by actor: Account) async throws(StoreError) -> CardStatusReport? {
+        try actor.require(.readCard)
+        return try await read { db in
+            guard let status = try Self.cardStatus(db, serial: serial.description), actor.sees(status.region) else {
+                return nil
+            }
+            return status
+        }
     }
 
     static func cardStatus(_ db: Database, serial: String) throws -> CardStatusReport? {
@@ -119,7 +144,7 @@ extension SQLiteCreditStore {
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT c.serial, c.profile, c.state, c.uscc, c.current_document, d.state AS document_state,
+                    SELECT c.serial, c.profile, c.state, c.uscc, c.current_document, c.region, d.state AS document_state,
                         d.view_revision, e.registered_region
                     FROM cards c LEFT JOIN documents d ON d.document_number = c.current_document
                     LEFT JOIN enterprises e ON e.uscc = c.uscc
@@ -130,35 +155,39 @@ extension SQLiteCreditStore {
         let document: String? = row["current_document"]
         let documentState: String? = row["document_state"]
         let viewRevision: Int64? = row["view_revision"]
-        let region: String? = row["registered_region"]
+        let registered: String? = row["registered_region"]
+        let cardRegion: String? = row["region"]
+        guard let state = CardState(rawValue: row["state"]) else {
+            throw StoreError(.database, "card \(serial) has a state the program does not know")
+        }
         return CardStatusReport(
-            serial: try CardSerial(hex: row["serial"]), profile: row["profile"],
-            state: CardState(rawValue: row["state"]) ?? .revoked, uscc: try uscc.map { try USCC($0, mode: .lenient) },
-            registeredRegion: try region.map { try RegionCode($0) },
+            serial: try CardSerial(hex: row["serial"]), profile: row["profile"], state: state,
+            uscc: try uscc.map { try USCC($0, mode: .lenient) },
+            registeredRegion: try registered.map { try RegionCode($0) },
+            region: try (registered ?? cardRegion).map { try RegionCode($0) },
             document: try document.map { try DocumentNumber($0) },
             documentState: documentState.flatMap(DocumentState.init(rawValue:)),
-            viewRevision: viewRevision.map { UInt64($0) }, revision: try currentRevision(db))
+            viewRevision: try viewRevision.map(revision), revision: try currentRevision(db))
     }
 
-    public func exportPackageLines(
-        region: RegionCode, on day: CardDate, by actor: Account,
-        writeHeader: (UInt64, String) throws -> Void,
-        write: (DataPackageLine) throws -> Void
-    ) async throws(StoreError) {
-        try actor.authorise(
-            [.admin, .issuer, .approver, .inspector], for: region, to: "export the data package of \(region.code)")
+    public func exportPackage(region: RegionCode, on day: CardDate, by actor: Account?, into sink: any PackageSink)
+        async throws(StoreError)
+    {
+        try actor?.authorise(.exportPackage, in: region)
         let prefix = String(RegionScope.prefix(of: region))
         let upper = prefix + "\u{7F}"
-        try read { db in
-            try self.requireCurrent(actor, db)
-            try writeHeader(try Self.currentRevision(db), try AuditChain.head(db))
+        // One read transaction, on one of GRDB's reader threads: the whole package is one snapshot,
+        // and a long export holds no thread of the cooperative pool.
+        try await read { db in
+            if let actor { try self.requireCurrent(actor, db) }
+            try sink.begin(revision: try Self.currentRevision(db), auditHead: try AuditChain.head(db))
             let usccs = try String.fetchCursor(
                 db,
                 sql:
                     "SELECT uscc FROM enterprises WHERE registered_region >= ? AND registered_region < ? ORDER BY uscc",
                 arguments: [prefix, upper])
             while let uscc = try usccs.next() {
-                if let view = try Self.view(db, uscc: uscc, on: day) { try write(.view(view.view)) }
+                if let view = try Self.view(db, uscc: uscc, on: day) { try sink.write(.view(view.view)) }
             }
             let cards = try Row.fetchCursor(
                 db,
@@ -169,11 +198,13 @@ extension SQLiteCreditStore {
                     """, arguments: [prefix, upper])
             while let row = try cards.next() {
                 let document: String? = row["current_document"]
-                try write(
+                guard let state = CardState(rawValue: row["state"]) else {
+                    throw StoreError(.database, "a card has a state the program does not know")
+                }
+                try sink.write(
                     .card(
                         PackageCard(
-                            serial: try CardSerial(hex: row["serial"]),
-                            state: CardState(rawValue: row["state"]) ?? .revoked,
+                            serial: try CardSerial(hex: row["serial"]), state: state,
                             uscc: try USCC(row["uscc"], mode: .lenient),
                             document: try document.map { try DocumentNumber($0) })))
             }
@@ -185,14 +216,16 @@ extension SQLiteCreditStore {
                     WHERE e.registered_region >= ? AND e.registered_region < ? ORDER BY d.document_number
                     """, arguments: [prefix, upper])
             while let row = try documents.next() {
-                try write(
+                guard let state = DocumentState(rawValue: row["state"]) else {
+                    throw StoreError(.database, "a document has a state the program does not know")
+                }
+                try sink.write(
                     .document(
                         PackageDocument(
                             number: try DocumentNumber(row["document_number"]),
                             card: try CardSerial(hex: row["card_serial"]),
-                            uscc: try USCC(row["uscc"], mode: .lenient),
-                            state: DocumentState(rawValue: row["state"]) ?? .revoked,
-                            viewRevision: UInt64(row["view_revision"] as Int64))))
+                            uscc: try USCC(row["uscc"], mode: .lenient), state: state,
+                            viewRevision: try Self.revision(row["view_revision"]))))
             }
         }
     }

@@ -1,3 +1,4 @@
+import CodedErrors
 import Foundation
 import GRDB
 import HandbookCodec
@@ -14,6 +15,8 @@ public final class SQLiteCreditStore: CreditStore {
     public let path: String
     /// The page cache of each connection, in SQLite's negative-KiB form.
     static let writerCacheKiB = -65_536
+    /// Seconds a write waits for the lock another process holds.
+    static let busyTimeout: TimeInterval = 30
 
     /// Opens (creating and migrating if needed) the database at `path`.
     public init(path: String, clock: @escaping @Sendable () -> Date = { Date() }) throws(StoreError) {
@@ -21,7 +24,9 @@ public final class SQLiteCreditStore: CreditStore {
         self.clock = clock
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(10)
+        // A write waits this long for another process's write (an import from the command line)
+        // before it fails with STORE_BUSY.
+        configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.label = "CreditStore"
         configuration.prepareDatabase { db in
             // 64 MB of page cache per connection instead of SQLite's 2 MB: look-ups in a database
@@ -65,7 +70,7 @@ public final class SQLiteCreditStore: CreditStore {
 
     /// The migrations this program knows and the ones the file has.
     public func schemaVersions() throws(StoreError) -> (known: [String], applied: [String]) {
-        let applied = try read { db in try Schema.migrator.appliedMigrations(db) }
+        let applied = try readBlocking { db in try Schema.migrator.appliedMigrations(db) }
         return (Schema.versions, applied)
     }
 
@@ -97,14 +102,40 @@ public final class SQLiteCreditStore: CreditStore {
             case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
                 return StoreError(.conflict, "already exists (\(reason(error)))")
             default:
+                if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                    return StoreError(
+                        .busy, "the credit database stayed busy past \(Int(busyTimeout)) s (another process is writing); try again")
+                }
                 return StoreError(.database, "SQLite: \(reason(error))")
             }
         }
+        if error is CancellationError { return StoreError(.busy, "the request was cancelled while it waited for the database") }
         return StoreError(.database, "\(error)")
     }
 
-    /// One write transaction; every error becomes a ``StoreError`` and rolls it back.
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    /// One write transaction, awaited: GRDB runs it on its writer's own thread, so a request waiting
+    /// for the database holds no thread of the cooperative pool. Every error becomes a
+    /// ``StoreError`` and rolls the transaction back.
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.write(body)
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// One read transaction on a snapshot, awaited on one of GRDB's reader threads.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// One write transaction on the calling thread: for command-line tools and set-up code that
+    /// run outside any request.
+    func writeBlocking<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try pool.write(body)
         } catch {
@@ -112,8 +143,9 @@ public final class SQLiteCreditStore: CreditStore {
         }
     }
 
-    /// One read transaction on a snapshot.
-    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    /// One read transaction on the calling thread (command-line tools, set-up code, long exports
+    /// that run on a thread of their own).
+    func readBlocking<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try pool.read(body)
         } catch {
@@ -126,32 +158,48 @@ public final class SQLiteCreditStore: CreditStore {
     var now: Int64 { Int64(clock().timeIntervalSince1970.rounded(.down)) }
 
     static func currentRevision(_ db: Database) throws -> UInt64 {
-        UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'revision'") ?? 0)
+        try revision(Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'revision'") ?? 0)
+    }
+
+    /// A revision as stored (SQLite integers are signed); a negative one means the file was tampered with.
+    static func revision(_ stored: Int64) throws -> UInt64 {
+        guard let value = UInt64(exactly: stored) else {
+            throw StoreError(.database, "a revision of \(stored) in the database: the file was altered outside the program")
+        }
+        return value
     }
 
     /// Increments the revision and appends the audit entry of a change; returns the new revision.
+    /// `region` is where the change belongs (who may read its audit entry); nil for changes of no
+    /// one region, which only accounts of the whole platform read.
     @discardableResult
-    func change(_ db: Database, by account: String, _ action: String, _ subject: String, _ detail: [String: String])
-        throws -> UInt64
-    {
+    func change(
+        _ db: Database, by account: String, _ action: String, _ subject: String, region: RegionCode?,
+        _ detail: [String: String]
+    ) throws -> UInt64 {
         try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'")
         let revision = try Self.currentRevision(db)
         try AuditChain.append(
-            db, at: now, account: account, action: action, subject: subject, detail: AuditChain.json(detail),
-            revision: revision)
+            db, at: now, account: account, action: action, subject: subject, region: region?.code,
+            detail: AuditChain.json(detail), revision: revision)
         return revision
     }
 
     public func revision() async throws(StoreError) -> UInt64 {
-        try read { try Self.currentRevision($0) }
+        try await read { try Self.currentRevision($0) }
     }
 
-    public func auditEntries(after: Int64, limit: Int) async throws(StoreError) -> [AuditEntry] {
-        try read { db in try AuditChain.entries(db, after: after, limit: max(0, min(limit, 10_000))) }
+    public func auditEntries(after: Int64, limit: Int, by actor: Account) async throws(StoreError) -> [AuditEntry] {
+        try actor.require(.readAudit)
+        return try await read { db in
+            try self.requireCurrent(actor, db)
+            return try AuditChain.entries(db, after: after, limit: max(0, min(limit, 10_000)), visibleTo: actor)
+        }
     }
 
-    public func verifyAuditChain() async throws(StoreError) -> AuditVerification {
-        try read { db in try AuditChain.verify(db) }
+    public func verifyAuditChain(by actor: Account) async throws(StoreError) -> AuditVerification {
+        try actor.require(.readAudit)
+        return try await read { db in try AuditChain.verify(db) }
     }
 
     // MARK: Accounts
@@ -159,17 +207,13 @@ public final class SQLiteCreditStore: CreditStore {
     public func createAccount(
         name: String, role: Role, scope: RegionScope, passwordHash: String?, by actor: Account?
     ) async throws(StoreError) -> Account {
-        guard (1...64).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
-        else {
-            throw StoreError(
-                .invalidInput, "account name \"\(name)\": 1–64 letters, digits, '-', '_' or '.' expected")
-        }
-        return try write { db in
+        try Credentials.validate(name: name)
+        if let actor { try Self.requireManages(actor, scope) }
+        return try await write { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts") ?? 0
             let actorName: String
             if let actor {
                 try self.requireCurrent(actor, db)
-                try actor.authorise([.admin], for: nil, to: "create accounts")
                 actorName = actor.name
             } else {
                 guard count == 0 else {
@@ -180,7 +224,11 @@ public final class SQLiteCreditStore: CreditStore {
                 }
                 actorName = "init"
             }
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE name = ?", arguments: [name]) == nil else {
+            // Names are compared without case: a second account may not look like the first.
+            guard
+                try Int.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE lower(name) = lower(?)", arguments: [name])
+                    == nil
+            else {
                 throw StoreError(.conflict, "an account named \(name) already exists")
             }
             try db.execute(
@@ -188,9 +236,32 @@ public final class SQLiteCreditStore: CreditStore {
                 arguments: [name, role.rawValue, scope.description, passwordHash, self.now])
             let id = db.lastInsertedRowID
             try self.change(
-                db, by: actorName, "account.create", name, ["role": role.rawValue, "regions": scope.description])
+                db, by: actorName, "account.create", name, region: scope.single,
+                ["role": role.rawValue, "regions": scope.description])
             return Account(id: id, name: name, role: role, scope: scope, disabled: false)
         }
+    }
+
+    /// Throws unless `actor` is an admin whose regions hold every region of `scope`: an admin
+    /// manages only accounts inside its own regions and never grants a region it does not hold.
+    static func requireManages(_ actor: Account, _ scope: RegionScope) throws(StoreError) {
+        try actor.require(.manageAccounts)
+        guard actor.scope.contains(scope) else {
+            throw StoreError(
+                .forbidden,
+                "account \(actor.name) acts for \(actor.scope); it may not manage an account of \(scope), which lies outside its regions"
+            )
+        }
+    }
+
+    /// The account named `name` for `actor` to manage: as if absent when it lies outside the
+    /// actor's regions, so that an admin learns nothing of other provinces' accounts.
+    func managedAccount(_ db: Database, _ name: String, by actor: Account) throws -> Account {
+        try actor.require(.manageAccounts)
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE name = ?", arguments: [name]),
+            case let account = try Self.account(row), actor.scope.contains(account.scope)
+        else { throw StoreError(.notFound, "no account named \(LogText.escaped(name, limit: 64))") }
+        return account
     }
 
     static func account(_ row: Row) throws -> Account {
@@ -201,33 +272,78 @@ public final class SQLiteCreditStore: CreditStore {
     }
 
     public func account(named name: String) async throws(StoreError) -> Account? {
-        try read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE name = ?", arguments: [name]).map(Self.account)
         }
     }
 
     public func passwordHash(ofAccount name: String) async throws(StoreError) -> String? {
-        try read { db in
+        try await read { db in
             try String.fetchOne(db, sql: "SELECT password_hash FROM accounts WHERE name = ?", arguments: [name])
         }
     }
 
-    public func accounts() async throws(StoreError) -> [Account] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM accounts ORDER BY name").map(Self.account) }
+    public func accounts(by actor: Account) async throws(StoreError) -> [Account] {
+        try actor.require(.manageAccounts)
+        return try await read { db in
+            try self.requireCurrent(actor, db)
+            return try Row.fetchAll(db, sql: "SELECT * FROM accounts ORDER BY name").map(Self.account).filter {
+                actor.scope.contains($0.scope)
+            }
+        }
     }
 
     public func setDisabled(_ disabled: Bool, account name: String, by actor: Account) async throws(StoreError)
         -> Account
     {
-        try write { db in
+        try await write { db in
             try self.requireCurrent(actor, db)
-            try actor.authorise([.admin], for: nil, to: "disable accounts")
+            var account = try self.managedAccount(db, name, by: actor)
+            guard account.name != actor.name else {
+                throw StoreError(.conflict, "an admin does not disable or enable its own account")
+            }
+            try db.execute(sql: "UPDATE accounts SET disabled = ? WHERE id = ?", arguments: [disabled, account.id])
+            try self.change(
+                db, by: actor.name, disabled ? "account.disable" : "account.enable", name,
+                region: account.scope.single, [:])
+            account = Account(id: account.id, name: account.name, role: account.role, scope: account.scope, disabled: disabled)
+            return account
+        }
+    }
+
+    public func updateAccount(_ name: String, role: Role?, scope: RegionScope?, by actor: Account)
+        async throws(StoreError) -> Account
+    {
+        if let scope { try Self.requireManages(actor, scope) }
+        return try await write { db in
+            try self.requireCurrent(actor, db)
+            let account = try self.managedAccount(db, name, by: actor)
+            guard account.name != actor.name else {
+                throw StoreError(.conflict, "an admin does not change its own role or regions")
+            }
+            let updated = Account(
+                id: account.id, name: account.name, role: role ?? account.role, scope: scope ?? account.scope,
+                disabled: account.disabled)
+            guard updated != account else { return account }
             try db.execute(
-                sql: "UPDATE accounts SET disabled = ? WHERE name = ?", arguments: [disabled, name])
-            guard db.changesCount == 1 else { throw StoreError(.notFound, "no account named \(name)") }
-            try self.change(db, by: actor.name, disabled ? "account.disable" : "account.enable", name, [:])
-            return try Self.account(
-                try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE name = ?", arguments: [name])!)
+                sql: "UPDATE accounts SET role = ?, regions = ? WHERE id = ?",
+                arguments: [updated.role.rawValue, updated.scope.description, account.id])
+            try self.change(
+                db, by: actor.name, "account.update", name, region: updated.scope.single,
+                [
+                    "role": updated.role.rawValue, "regions": updated.scope.description,
+                    "previousRole": account.role.rawValue, "previousRegions": account.scope.description,
+                ])
+            return updated
+        }
+    }
+
+    public func setPasswordHash(_ hash: String, account name: String, by actor: Account) async throws(StoreError) {
+        try await write { db in
+            try self.requireCurrent(actor, db)
+            let account = try self.managedAccount(db, name, by: actor)
+            try db.execute(sql: "UPDATE accounts SET password_hash = ? WHERE id = ?", arguments: [hash, account.id])
+            try self.change(db, by: actor.name, "account.password-reset", name, region: account.scope.single, [:])
         }
     }
 
@@ -246,8 +362,16 @@ public final class SQLiteCreditStore: CreditStore {
 
     // MARK: Enterprises
 
-    public func enterprise(identifiedBy key: String) async throws(StoreError) -> Enterprise? {
-        try read { db in
+    public func enterprise(identifiedBy key: String, by actor: Account) async throws(StoreError) -> Enterprise? {
+        try actor.require(.readEnterprise)
+        guard let found = try await enterprise(identifiedBy: key), actor.sees(found.registeredRegion) else { return nil }
+        return found
+    }
+
+    /// The enterprise with that key, for the store's own use (no account: callers authorise).
+    func enterprise(identifiedBy key: String) async throws(StoreError) -> Enterprise? {
+        guard key.utf8.count <= 32 else { return nil }
+        return try await read { db in
             let uscc =
                 try String.fetchOne(db, sql: "SELECT uscc FROM enterprises WHERE uscc = ?", arguments: [key])
                 ?? String.fetchOne(
@@ -258,13 +382,28 @@ public final class SQLiteCreditStore: CreditStore {
         }
     }
 
-    public func enterprises(namePrefix prefix: String, limit: Int) async throws(StoreError) -> [Enterprise] {
-        guard !prefix.isEmpty else { throw StoreError(.invalidInput, "a name prefix of at least one character") }
-        return try read { db in
-            let usccs = try String.fetchAll(
-                db, sql: "SELECT uscc FROM enterprises WHERE name >= ? AND name < ? ORDER BY name LIMIT ?",
-                arguments: [prefix, prefix + "\u{10FFFF}", max(1, min(limit, 200))])
-            return try usccs.compactMap { try Self.enterprise(db, uscc: $0) }
+    public func enterprises(namePrefix prefix: String, limit: Int, by actor: Account) async throws(StoreError)
+        -> [Enterprise]
+    {
+        try actor.require(.searchEnterprises)
+        guard !prefix.isEmpty, prefix.count <= 100 else {
+            throw StoreError(.invalidInput, "a name prefix of 1–100 characters")
+        }
+        let wanted = max(1, min(limit, 200))
+        return try await read { db in
+            // Walks the name index in order and keeps the visible ones, so a search never tells
+            // how many enterprises of other provinces share the prefix.
+            let usccs = try Row.fetchCursor(
+                db, sql: "SELECT uscc, registered_region FROM enterprises WHERE name >= ? AND name < ? ORDER BY name",
+                arguments: [prefix, prefix + "\u{10FFFF}"])
+            var found: [Enterprise] = []
+            while found.count < wanted, let row = try usccs.next() {
+                guard actor.sees(try RegionCode(row["registered_region"])),
+                    let enterprise = try Self.enterprise(db, uscc: row["uscc"])
+                else { continue }
+                found.append(enterprise)
+            }
+            return found
         }
     }
 
@@ -295,7 +434,7 @@ public final class SQLiteCreditStore: CreditStore {
 extension SQLiteCreditStore {
     /// The number of rows of each table, for reports and benchmarks.
     public func tableCounts() throws(StoreError) -> [String: Int] {
-        try read { db in
+        try readBlocking { db in
             var counts: [String: Int] = [:]
             for table in try String.fetchAll(
                 db,

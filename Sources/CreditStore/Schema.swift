@@ -10,6 +10,7 @@ enum Schema {
         migrator.registerMigration("v1-credit-database") { db in try db.execute(sql: version1) }
         migrator.registerMigration("v2-checks-and-name-search") { db in try db.execute(sql: version2) }
         migrator.registerMigration("v3-journal-documents") { db in try db.execute(sql: version3) }
+        migrator.registerMigration("v4-regions-of-cards-and-audit") { db in try db.execute(sql: version4) }
         return migrator
     }
 
@@ -287,5 +288,15 @@ enum Schema {
         ALTER TABLE issuance_journal ADD COLUMN document BLOB;
         ALTER TABLE issuance_journal ADD COLUMN document_sha256 BLOB;
         CREATE INDEX issuance_journal_document ON issuance_journal (document_number);
+        """
+
+    /// Every card and audit entry says which region it belongs to, so that an account of one
+    /// province neither reads nor acts on another's (a card with no enterprise yet, an audit entry).
+    static let version4 = """
+        ALTER TABLE cards ADD COLUMN region TEXT;
+        UPDATE cards SET region = (SELECT registered_region FROM enterprises WHERE enterprises.uscc = cards.uscc)
+            WHERE uscc IS NOT NULL;
+        ALTER TABLE audit_log ADD COLUMN region TEXT;
+        ALTER TABLE shortening_requests ADD COLUMN decision_reason TEXT;
         """
 }

@@ -1,6 +1,8 @@
+import CodedErrors
+
 /// A store operation that failed: a stable code, a message that says what to do next, and for an
 /// import every problem found, each with its file, line and field.
-public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct StoreError: CodedError, Hashable {
     /// The stable codes.
     public enum Code: String, Sendable, Hashable, CaseIterable, Codable {
         /// Nothing with that key exists.
@@ -19,8 +21,12 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case fileUnreadable = "STORE_FILE_UNREADABLE"
         /// The database file is not a credit database of a version this program knows.
         case incompatibleDatabase = "STORE_INCOMPATIBLE_DATABASE"
+        /// The database is busy beyond the time a request may wait: try again.
+        case busy = "STORE_BUSY"
         /// SQLite failed.
         case database = "STORE_DATABASE"
+        /// The program broke one of its own rules.
+        case `internal` = "STORE_INTERNAL"
     }
 
     public let code: Code
@@ -32,6 +38,21 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         self.code = code
         self.message = message
         self.issues = issues
+    }
+
+    public var errorCode: String { code.rawValue }
+
+    public var kind: ErrorKind {
+        switch code {
+        case .notFound: return .notFound
+        case .invalidInput, .importRejected: return .invalidInput
+        case .forbidden: return .forbidden
+        case .unknownAccount: return .unauthenticated
+        case .conflict: return .conflict
+        case .fileUnreadable: return .notFound
+        case .busy: return .unavailable
+        case .incompatibleDatabase, .database, .internal: return .internal
+        }
     }
 
     public var description: String {

@@ -1,7 +1,8 @@
+import CodedErrors
 import COpenSSL
 
 /// A cryptographic operation that failed, with OpenSSL's own reason when OpenSSL gave one.
-public struct CryptoError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct CryptoError: CodedError, Hashable {
     /// A stable code for each kind of failure.
     public enum Code: String, Sendable, Hashable, CaseIterable {
         /// OpenSSL refused an operation that should have worked (out of memory, missing provider).
@@ -41,6 +42,10 @@ public struct CryptoError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(operation) failed: \(reason) [\(code.rawValue)]" }
+    public var errorCode: String { code.rawValue }
+    /// Input that does not parse or fit is the caller's; OpenSSL refusing what should work is ours.
+    public var kind: ErrorKind { code == .openssl ? .internal : .invalidInput }
+    public var message: String { "\(operation) failed: \(reason)" }
 }
 
 /// Takes every error off OpenSSL's thread-local queue and joins their reason strings.

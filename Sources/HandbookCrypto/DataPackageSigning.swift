@@ -1,3 +1,4 @@
+import CodedErrors
 import Foundation
 import HandbookCodec
 
@@ -47,7 +48,7 @@ public final class DataPackageWriter {
 }
 
 /// Why a data package was refused.
-public struct DataPackageError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct DataPackageError: CodedError, Hashable {
     public enum Code: String, Sendable, Hashable {
         case malformed = "PACKAGE_MALFORMED"
         case badSignature = "PACKAGE_BAD_SIGNATURE"
@@ -65,6 +66,9 @@ public struct DataPackageError: Error, Sendable, Hashable, CustomStringConvertib
     }
 
     public var description: String { "\(reason) [\(code.rawValue)]" }
+    public var errorCode: String { code.rawValue }
+    public var kind: ErrorKind { .invalidInput }
+    public var message: String { reason }
 }
 
 /// A data package whose signature and signer were checked.

@@ -1,3 +1,4 @@
+import CodedErrors
 import Foundation
 import HandbookCodec
 
@@ -31,13 +32,29 @@ public struct DocumentIssue: Sendable {
 }
 
 /// Why a document could not be signed.
-public enum SigningError: Error, Sendable, CustomStringConvertible {
+public enum SigningError: CodedError {
     /// The mandatory part does not fit the card.
     case capacity(CapacityError)
     /// The office key, its certificate or the document's office do not belong together.
     case mismatchedSigner(String)
     /// OpenSSL failed.
     case crypto(CryptoError)
+
+    public var errorCode: String { code }
+    public var kind: ErrorKind {
+        switch self {
+        case .capacity: return .invalidInput
+        case .mismatchedSigner: return .internal  // a configuration fault of the service, not the request's
+        case .crypto(let error): return error.kind
+        }
+    }
+    public var message: String {
+        switch self {
+        case .capacity(let error): return error.message
+        case .mismatchedSigner(let reason): return reason
+        case .crypto(let error): return error.message
+        }
+    }
 
     public var code: String {
         switch self {

@@ -1,3 +1,4 @@
+import CodedErrors
 import CreditStore
 import Foundation
 import HTTPTypes
@@ -61,21 +62,32 @@ struct NewAccountBody: Codable, Sendable {
     var password: String
 }
 
+struct AccountChangeBody: Codable, Sendable {
+    var role: String?
+    var regions: [String]?
+}
+
+struct PasswordBody: Codable, Sendable {
+    var password: String
+}
+
+/// A role by its name, 422 naming the field otherwise.
+func role(_ name: String) throws -> Role {
+    try choice("role", name, Role.allCases, \.rawValue)
+}
+
+/// Region codes given as a list, 422 naming the field when one is not a code or the list is empty or long.
+func scope(_ codes: [String]) throws -> RegionScope {
+    guard (1...64).contains(codes.count) else {
+        throw ServiceError(.invalidInput, "INVALID_FIELD", "regions: 1–64 region codes expected")
+    }
+    return RegionScope(try codes.map { code in try field("regions") { try RegionCode(code) } })
+}
+
 struct RecordWithHistory: Codable, Sendable {
     var record: StoredRecord
     var history: [RecordHistoryEntry]
-}
-
-let kinds: [String: RecordKind] = ["good": .good, "bad": .bad, "blacklist": .blacklist]
-let levels = Dictionary(uniqueKeysWithValues: AuthorityLevel.allCases.map { ($0.importName, $0) })
-
-func choice<T>(_ name: String, _ value: String, _ options: [String: T]) throws -> T {
-    guard let found = options[value] else {
-        throw ServiceError(
-            .unprocessableContent, "INVALID_FIELD",
-            "\(name): \"\(value.prefix(40))\" is not one of \(options.keys.sorted().joined(separator: ", "))")
-    }
-    return found
+    var shortenings: [ShorteningRequest]
 }
 
 struct RecordBody: Codable, Sendable {
@@ -95,11 +107,11 @@ struct RecordBody: Codable, Sendable {
         RecordDraft(
             region: try field("region") { try RegionCode(region) },
             uscc: try field("uscc") { try USCC(uscc, mode: .lenient) },
-            kind: try choice("kind", kind, kinds),
+            kind: try choice("kind", kind, RecordKind.allCases, \.name),
             behaviourCode: try behaviourCode.map { code in try field("behaviourCode") { try BehaviourCode(code) } },
             projectNumber: try projectNumber.map { number in try field("projectNumber") { try ProjectNumber(number) } },
             decisionNumber: decisionNumber, authority: authority,
-            authorityLevel: try choice("authorityLevel", authorityLevel, levels),
+            authorityLevel: try choice("authorityLevel", authorityLevel, AuthorityLevel.allCases, \.name),
             decisionDate: try parseDate(decisionDate, "decisionDate"), publicationMonths: publicationMonths,
             summary: summary)
     }
@@ -118,7 +130,7 @@ struct AmendBody: Codable, Sendable {
         RecordAmendment(
             behaviourCode: try behaviourCode.map { code in try field("behaviourCode") { try BehaviourCode(code) } },
             decisionNumber: decisionNumber, authority: authority,
-            authorityLevel: try authorityLevel.map { try choice("authorityLevel", $0, levels) },
+            authorityLevel: try authorityLevel.map { try choice("authorityLevel", $0, AuthorityLevel.allCases, \.name) },
             decisionDate: try decisionDate.map { try parseDate($0, "decisionDate") }, summary: summary)
     }
 }
@@ -128,27 +140,30 @@ struct CheckBody: Codable, Sendable {
     var cardSerial: String
     var documentNumber: String?
     var verdict: String
-    var comparedRevision: UInt64?
+    /// A revision as the client wrote it: any JSON number decodes, and the range is checked here,
+    /// with the field named, rather than by the decoder.
+    var comparedRevision: Double?
     var detail: String?
 
     func record() throws -> CheckRecord {
-        CheckRecord(
+        var revision: UInt64?
+        if let comparedRevision {
+            guard comparedRevision >= 0, comparedRevision <= 9_007_199_254_740_991, comparedRevision.rounded() == comparedRevision,
+                let value = UInt64(exactly: comparedRevision)
+            else {
+                throw ServiceError(
+                    .invalidInput, "INVALID_FIELD", "comparedRevision: a whole number from 0 to 2^53 − 1 expected")
+            }
+            revision = value
+        }
+        return CheckRecord(
             checkedAt: try field("checkedAt") { try CardTimestamp(iso: checkedAt) },
             cardSerial: try field("cardSerial") { try CardSerial(hex: cardSerial) },
             documentNumber: try documentNumber.map { number in
                 try field("documentNumber") { try DocumentNumber(number) }
             },
-            verdict: verdict, comparedRevision: comparedRevision, detail: detail)
+            verdict: verdict, comparedRevision: revision, detail: detail)
     }
 }
 
-extension CardTimestamp {
-    /// Parses `YYYY-MM-DDTHH:MM:SSZ`.
-    init(iso text: String) throws(CardDateError) {
-        let digits = text.filter(\.isNumber)
-        guard text.utf8.count == 20, text.hasSuffix("Z"), digits.count == 14 else {
-            throw CardDateError(reason: "\"\(text.prefix(30))\" is not YYYY-MM-DDTHH:MM:SSZ")
-        }
-        try self.init(digits: digits)
-    }
-}
+

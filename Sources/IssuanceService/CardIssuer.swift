@@ -1,3 +1,4 @@
+import CodedErrors
 import CardReader
 import CreditStore
 import Foundation
@@ -95,7 +96,15 @@ public final class CardIssuer: Sendable {
     /// One issuance per reader at a time: a second one is refused at once (`409 READER_BUSY`), not
     /// queued behind the first. Across processes the journal (one open entry per card) and the
     /// exclusive PC/SC connection keep the same rule.
-    public func issue(uscc: USCC, reader: String, by actor: Account) async throws -> IssuanceResult {
+    /// `logger` is the request's, so that the issuance's lines carry its request id.
+    public func issue(uscc: USCC, reader: String, by actor: Account, logger requestLogger: Logger? = nil)
+        async throws -> IssuanceResult
+    {
+        // Authorised before any card is touched: the office's region, and an enterprise the
+        // account sees (one of another region answers as unknown).
+        try actor.authorise(.issueHandbook, in: credentials.office.region)
+        let enterprise = try await store.enterprise(identifiedBy: uscc.value, by: actor)
+        guard enterprise != nil else { throw StoreError(.notFound, "no enterprise \(uscc) in the database") }
         guard busy.take(reader) else {
             throw ServiceError(
                 .conflict, "READER_BUSY", "an issuance to the card in \(reader) is in progress; wait for it to finish")
@@ -132,16 +141,15 @@ public final class CardIssuer: Sendable {
         let entry = try await store.openIssuance(
             card: info.serial, profile: profile.name, uscc: uscc, office: credentials.office.region, reader: reader,
             by: actor)
-        var log = logger
+        var log = requestLogger ?? logger
         log[metadataKey: "journal"] = "\(entry.id)"
         log[metadataKey: "card"] = "\(info.serial)"
         log.info("issuance opened", metadata: ["document": "\(entry.documentNumber)", "uscc": "\(uscc)"])
         reached(.opened)
         do {
-            let today = CardTimestamp(secondsSince1970: Int64(clock().timeIntervalSince1970)).date
-            guard let view = try await store.currentView(of: uscc, on: today) else {
-                throw StoreError(.notFound, "no enterprise \(uscc)")
-            }
+            let today = CardDate(clock())
+            let found = try await store.currentView(of: uscc, on: today, by: actor)
+            guard let view = found else { throw StoreError(.notFound, "no enterprise \(uscc)") }
             let personalised = cardKey == nil
             if cardKey == nil {
                 _ = try await store.advanceIssuance(
@@ -154,11 +162,12 @@ public final class CardIssuer: Sendable {
                 log.info("card personalised")
                 reached(.personalised)
             }
-            let expires = today.adding(months: credentials.validityMonths)
+            let expires = try today.adding(months: credentials.validityMonths)
+            guard let cardKey else { throw StoreError(.internal, "the card has no authentication key after personalisation") }
             let document = try HandbookSigner.sign(
                 view: view.view,
                 issue: DocumentIssue(
-                    documentNumber: entry.documentNumber, cardSerial: info.serial, cardPublicKey: cardKey!,
+                    documentNumber: entry.documentNumber, cardSerial: info.serial, cardPublicKey: cardKey,
                     issuedAt: clock(), expiresOn: expires, issuingOffice: credentials.office,
                     databaseRevision: view.revision, slotSize: profile.slotSize),
                 officeKey: credentials.key, officeCertificate: credentials.certificate)
@@ -172,9 +181,11 @@ public final class CardIssuer: Sendable {
             } catch {
                 // The commit may or may not have reached the card: ask the card.
                 log.warning("write failed: \(error); reading the card to resolve")
-                let resolved = try await resolve(try await store.journalEntry(entry.id)!, using: card)
+                let current = try await store.journalEntry(entry.id)
+                guard let current else { throw error }
+                let resolved = try await resolve(current, using: card)
                 guard resolved.outcome == .committed else { throw error }
-                return try await result(entry, profile, document, view.revision, personalised)
+                return try await result(entry, profile, document, view.revision, personalised, by: actor)
             }
             _ = try await store.advanceIssuance(
                 entry.id, to: .committing, document: nil, viewRevision: nil, expiresOn: nil)
@@ -197,9 +208,10 @@ public final class CardIssuer: Sendable {
     }
 
     private func result(
-        _ entry: JournalEntry, _ profile: CardProfile, _ document: [UInt8], _ revision: UInt64, _ personalised: Bool
+        _ entry: JournalEntry, _ profile: CardProfile, _ document: [UInt8], _ revision: UInt64, _ personalised: Bool,
+        by actor: Account
     ) async throws -> IssuanceResult {
-        let status = try await store.cardStatus(entry.cardSerial)
+        let status = try await store.cardStatus(entry.cardSerial, by: actor)
         return IssuanceResult(
             journal: entry.id, document: entry.documentNumber, card: entry.cardSerial, profile: profile.name,
             uscc: entry.uscc, bytes: document.count, viewRevision: revision, revision: status?.revision ?? revision,

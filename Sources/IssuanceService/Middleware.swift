@@ -1,10 +1,12 @@
+import CodedErrors
 import CreditStore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Turns every error into the API's JSON error and logs failures (never a body or a token).
+/// Turns every error into the API's JSON error and logs failures (never a body or a token; every
+/// value that came with the request escaped, so that no request can forge a log line).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = ServiceContext
 
@@ -15,20 +17,22 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let failure = ServiceError.from(error)
+            let path = LogText.escaped(request.uri.path, limit: 120)
             if failure.status.code >= 500 {
                 context.logger.error(
-                    "\(request.method) \(request.uri.path) failed: \(error)", metadata: ["code": "\(failure.code)"])
+                    "\(request.method) \(path) failed: \(LogText.escaped(String(describing: error), limit: 400))",
+                    metadata: ["code": "\(failure.code)"])
             } else {
                 context.logger.info(
-                    "\(request.method) \(request.uri.path) → \(failure.status.code)",
-                    metadata: ["code": "\(failure.code)"])
+                    "\(request.method) \(path) → \(failure.status.code)", metadata: ["code": "\(failure.code)"])
             }
             return failure.response()
         }
     }
 }
 
-/// Checks the bearer token; every route behind it needs one.
+/// Checks the bearer token and reads its account afresh from the database: a disabled or changed
+/// account stops acting at its next request, wherever it was disabled.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = ServiceContext
     let sessions: Sessions
@@ -42,18 +46,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         let token = String(header.dropFirst("Bearer ".count))
         guard let session = await sessions.session(for: token) else {
-            throw ServiceError(.unauthorized, "AUTH_EXPIRED", "the token is unknown or expired: log in again")
+            throw ServiceError(.unauthenticated, "AUTH_EXPIRED", "the token is unknown or expired: log in again")
         }
-        let account: Account
-        if let recent = await sessions.recentAccount(for: token) {
-            account = recent
-        } else {
-            guard let current = try await store.account(named: session.accountName), !current.disabled else {
-                await sessions.close(token)
-                throw ServiceError(.unauthorized, "AUTH_ACCOUNT_DISABLED", "the account is disabled")
-            }
-            await sessions.remember(current, for: token)
-            account = current
+        guard let account = try await store.account(named: session.accountName), !account.disabled else {
+            await sessions.close(token)
+            throw ServiceError(.unauthenticated, "AUTH_ACCOUNT_DISABLED", "the account is disabled")
         }
         var context = context
         context.account = account

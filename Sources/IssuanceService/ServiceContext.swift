@@ -1,3 +1,4 @@
+import CodedErrors
 import CreditStore
 import Hummingbird
 import Logging

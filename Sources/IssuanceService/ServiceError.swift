@@ -1,4 +1,5 @@
 import CardReader
+import CodedErrors
 import CreditStore
 import Foundation
 import HTTPTypes
@@ -7,76 +8,60 @@ import HandbookCrypto
 import Hummingbird
 import NIOCore
 
-/// An error of the service, as the API answers it: an HTTP status, a stable code and a message
-/// that says what to do next. `{"error":{"code":"…","message":"…","issues":[…]}}`.
-public struct ServiceError: Error, Sendable, CustomStringConvertible {
-    public let status: HTTPResponse.Status
-    public let code: String
+/// An error of the service, as the API answers it: a stable code, a message that says what to do
+/// next and the kind, from which the HTTP status follows. `{"error":{"code":"…","message":"…","issues":[…]}}`.
+public struct ServiceError: CodedError {
+    public let errorCode: String
+    public let kind: ErrorKind
     public let message: String
     public let issues: [ImportIssue]
+    /// Hummingbird's own answers (no such route, method not allowed) keep their status.
+    let statusOverride: HTTPResponse.Status?
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, issues: [ImportIssue] = []) {
-        self.status = status
-        self.code = code
+    public init(_ kind: ErrorKind, _ code: String, _ message: String, issues: [ImportIssue] = []) {
+        self.kind = kind
+        self.errorCode = code
         self.message = message
         self.issues = issues
+        self.statusOverride = nil
     }
 
-    public var description: String { "\(message) [\(code)]" }
+    init(status: HTTPResponse.Status, code: String, message: String) {
+        self.kind = status.code >= 500 ? .internal : .malformed
+        self.errorCode = code
+        self.message = message
+        self.issues = []
+        self.statusOverride = status
+    }
+
+    /// The stable code (what clients test).
+    public var code: String { errorCode }
+
+    /// The HTTP status of the answer.
+    public var status: HTTPResponse.Status { statusOverride ?? kind.httpStatus }
 
     static let unauthenticated = ServiceError(
-        .unauthorized, "AUTH_REQUIRED", "log in at POST /v1/login and send the token as `Authorization: Bearer …`")
+        .unauthenticated, "AUTH_REQUIRED",
+        "log in at POST /v1/login and send the token as `Authorization: Bearer …`")
 
-    /// The error a store failure becomes.
-    public init(_ error: StoreError) {
-        let status: HTTPResponse.Status
-        switch error.code {
-        case .notFound: status = .notFound
-        case .invalidInput, .importRejected: status = .unprocessableContent
-        case .forbidden: status = .forbidden
-        case .unknownAccount: status = .unauthorized
-        case .conflict: status = .conflict
-        case .fileUnreadable, .incompatibleDatabase, .database: status = .internalServerError
-        }
-        self.init(status, error.code.rawValue, error.message, issues: error.issues)
-    }
-
-    /// The error a card failure becomes.
-    public init(_ error: CardError) {
-        switch error.code {
-        case .serviceUnavailable:
-            self.init(.serviceUnavailable, error.code.rawValue, error.description)
-        case .noReader, .noCard, .cardRemoved, .sharingViolation:
-            self.init(.conflict, error.code.rawValue, error.description)
-        default:
-            self.init(.badGateway, error.code.rawValue, error.description)
-        }
-    }
-
-    /// Any error as the service reports it.
+    /// Any error as the service reports it: a coded error keeps its code, message and kind; anything
+    /// else is an internal error whose details go to the log only.
     public static func from(_ error: any Error) -> ServiceError {
         switch error {
         case let error as ServiceError: return error
-        case let error as StoreError: return ServiceError(error)
-        case let error as CardError: return ServiceError(error)
-        case let error as CardReadError:
-            switch error {
-            case .transport(let card): return ServiceError(card)
-            case .content(let content): return ServiceError(.conflict, "CARD_CONTENT", content.description)
-            }
-        case let error as SigningError:
-            return ServiceError(.unprocessableContent, error.code, error.description)
-        case let error as IdentifierError:
-            return ServiceError(.unprocessableContent, "INVALID_IDENTIFIER", error.description)
+        case let error as StoreError:
+            return ServiceError(error.kind, error.errorCode, error.message, issues: error.issues)
+        case let error as any CodedError: return ServiceError(error.kind, error.errorCode, error.message)
         case is NIOTooManyBytesError:
-            return ServiceError(
-                .contentTooLarge, "BODY_TOO_LARGE", "the request body is larger than the service accepts")
+            return ServiceError(.tooLarge, "BODY_TOO_LARGE", "the request body is larger than the service accepts")
         case let error as HTTPError:
+            if error.status == .notFound {
+                return ServiceError(.notFound, "NOT_FOUND", "no such route")
+            }
             return ServiceError(
-                error.status, error.status == .notFound ? "NOT_FOUND" : "HTTP_\(error.status.code)",
-                error.body ?? error.status.reasonPhrase)
+                status: error.status, code: "HTTP_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
         default:
-            return ServiceError(.internalServerError, "INTERNAL", "an internal error; the service log has the details")
+            return ServiceError(.internal, "INTERNAL", "an internal error; the service log has the details")
         }
     }
 
@@ -100,5 +85,24 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         headers[.contentType] = "application/json; charset=utf-8"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension ErrorKind {
+    /// The HTTP status an error of this kind is answered with.
+    public var httpStatus: HTTPResponse.Status {
+        switch self {
+        case .malformed: return .badRequest
+        case .invalidInput: return .unprocessableContent
+        case .notFound: return .notFound
+        case .unauthenticated: return .unauthorized
+        case .forbidden: return .forbidden
+        case .conflict: return .conflict
+        case .tooLarge: return .contentTooLarge
+        case .rateLimited: return .tooManyRequests
+        case .unavailable: return .serviceUnavailable
+        case .upstream: return .badGateway
+        case .internal: return .internalServerError
+        }
     }
 }

@@ -1,22 +1,17 @@
+import CodedErrors
 import CreditStore
 import Foundation
 import HandbookCrypto
 
 /// Bearer tokens handed out at login: 256 random bits each, kept in memory with their expiry (a
 /// restart logs everyone out). Only a SHA-256 of each token is held, so a memory dump gives none.
+/// The account behind a token is read from the database at every request, so disabling an account
+/// (through the API or the command line) ends its sessions at once.
 public actor Sessions {
     public struct Session: Sendable {
         public let accountName: String
         public let expiresAt: Date
-        /// The account as last read from the database, and when: requests within
-        /// ``Sessions/accountRecheck`` of that reuse it instead of reading it again.
-        public var account: Account?
-        public var checkedAt: Date = .distantPast
     }
-
-    /// How long a session trusts the account it read (disabling through the API ends sessions at
-    /// once; a change made elsewhere, by the command line, takes effect within this time).
-    public static let accountRecheck: TimeInterval = 5
 
     private var sessions: [[UInt8]: Session] = [:]
     private let lifetime: TimeInterval
@@ -56,22 +51,6 @@ public actor Sessions {
         return session
     }
 
-    /// The session's account if it was read from the database recently enough.
-    public func recentAccount(for token: String) -> Account? {
-        guard let bytes = Self.bytes(hex: token), let session = sessions[Digest.sha256.hash(bytes)],
-            clock().timeIntervalSince(session.checkedAt) < Self.accountRecheck
-        else { return nil }
-        return session.account
-    }
-
-    /// Notes the account as just read from the database.
-    public func remember(_ account: Account, for token: String) {
-        guard let bytes = Self.bytes(hex: token) else { return }
-        let key = Digest.sha256.hash(bytes)
-        sessions[key]?.account = account
-        sessions[key]?.checkedAt = clock()
-    }
-
     /// Ends a session.
     public func close(_ token: String) {
         guard let bytes = Self.bytes(hex: token) else { return }
@@ -102,47 +81,4 @@ public actor Sessions {
         }
         return high == nil ? bytes : nil
     }
-}
-
-/// Failed logins, counted per account name and per client address: after `limit` failures within
-/// `window`, further attempts are refused until the window has passed (a success clears the name).
-public actor LoginThrottle {
-    private var failures: [String: [Date]] = [:]
-    private let limit: Int
-    private let window: TimeInterval
-    private let clock: @Sendable () -> Date
-
-    public init(limit: Int = 5, window: TimeInterval = 900, clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-    }
-
-    /// Seconds until `keys` may try again, or nil if they may now.
-    public func retryAfter(_ keys: [String]) -> Int? {
-        let now = clock()
-        var wait: TimeInterval = 0
-        for key in keys {
-            let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-            failures[key] = recent.isEmpty ? nil : recent
-            if recent.count >= limit, let first = recent.first {
-                wait = max(wait, window - now.timeIntervalSince(first))
-            }
-        }
-        return wait > 0 ? Int(wait.rounded(.up)) : nil
-    }
-
-    public func failed(_ keys: [String]) {
-        let now = clock()
-        for key in keys {
-            var recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-            recent.append(now)
-            failures[key] = Array(recent.suffix(limit * 2))
-        }
-        if failures.count > 100_000 {
-            failures = failures.filter { $0.value.last.map { now.timeIntervalSince($0) < window } ?? false }
-        }
-    }
-
-    public func succeeded(_ key: String) { failures[key] = nil }
 }

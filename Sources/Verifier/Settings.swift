@@ -1,3 +1,4 @@
+import CodedErrors
 import Foundation
 import HandbookCrypto
 
@@ -174,7 +175,7 @@ public struct VerifierSettings: Sendable, Equatable, Codable {
 }
 
 /// A verifier error: a stable code and a message that says what to do.
-public struct VerifierError: Error, Sendable, CustomStringConvertible {
+public struct VerifierError: CodedError {
     public enum Code: String, Sendable {
         case configuration = "VERIFIER_CONFIGURATION"
         case trustStore = "VERIFIER_TRUST_STORE"
@@ -193,4 +194,12 @@ public struct VerifierError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(message) [\(code.rawValue)]" }
+    public var errorCode: String { code.rawValue }
+    public var kind: ErrorKind {
+        switch code {
+        case .configuration, .trustStore, .package, .cardImage: return .invalidInput
+        case .checkLog: return .internal
+        case .service: return .unavailable
+        }
+    }
 }

@@ -45,9 +45,9 @@ func runCardDemo(
 
     var rng = SeededGenerator(seed: 2026)
     let view =
-        given
-        ?? SyntheticData.view(
-            qualifications: 3, practitioners: 5, projects: 6, goodRecords: 2, badRecords: 1, using: &rng)
+        try given
+        ?? (SyntheticData.view(
+            qualifications: 3, practitioners: 5, projects: 6, goodRecords: 2, badRecords: 1, using: &rng))
     let region = try RegionCode("310000")
     let folderName = algorithm == .sm2SM3 ? "sm2" : "p256"
     let issue = DocumentIssue(

@@ -32,17 +32,17 @@ func runDatabaseDemo(database: String, package packagePath: String) async throws
 
     section("The credit database (\(database))")
     let store = try SQLiteCreditStore(path: database)
+    let admin = try require(try await store.account(named: "admin"), "the database's admin account")
     let uscc = try require(package.contents.views.keys.sorted().first, "an enterprise in the package")
-    let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
-    let current = try require(try await store.currentView(of: uscc, on: today))
+    let current = try require(try await store.currentView(of: uscc, on: CardDate(Date()), by: admin))
     let view = current.view
-    let unfavourable = view.creditRecords.filter(\.kind.isUnfavourable).count
+    let unfavourable = view.creditRecords.filter { $0.kind.isUnfavourable }.count
     print(
         "  \(view.enterprise.name) (\(view.enterprise.uscc)), registered in \(view.enterprise.registeredRegion.name): "
             + "\(view.qualifications.count) qualifications, \(view.practitioners.count) practitioners, \(view.projects.count) projects, "
             + "\(view.creditRecords.count) published records (\(unfavourable) unfavourable) at revision \(current.revision)"
     )
-    let audit = try await store.verifyAuditChain()
+    let audit = try await store.verifyAuditChain(by: admin)
     print(
         "  audit log: \(audit.entries) entries, chain \(audit.isIntact ? "intact ✓" : "BROKEN ✗"), head \(audit.head.prefix(16))…"
     )

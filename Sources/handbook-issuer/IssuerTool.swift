@@ -1,4 +1,5 @@
 import ArgumentParser
+import CodedErrors
 import CreditStore
 import Foundation
 import HandbookCodec
@@ -70,19 +71,13 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-/// Prints an error on standard error and gives the exit code of its kind.
+/// Prints an error on standard error and gives the exit code of its kind (sysexits: 64 a bad
+/// command line, 65 bad input, 66 not found or unreadable, 69 a service away, 77 not allowed, 70
+/// anything else).
 func fail(_ error: any Error) -> ExitCode {
+    if let exit = error as? ExitCode { return exit }
     FileHandle.standardError.write(Data("handbook-issuer: \(error)\n".utf8))
-    if let error = error as? StoreError {
-        switch error.code {
-        case .invalidInput, .importRejected: return ExitCode(65)  // EX_DATAERR
-        case .fileUnreadable: return ExitCode(66)  // EX_NOINPUT
-        case .forbidden, .unknownAccount: return ExitCode(77)  // EX_NOPERM
-        case .notFound: return ExitCode(65)
-        default: return ExitCode(70)  // EX_SOFTWARE
-        }
-    }
-    return ExitCode(70)
+    return ExitCode(kind(of: error).exitCode)
 }
 
 struct Init: AsyncParsableCommand {
@@ -245,9 +240,7 @@ struct Export: AsyncParsableCommand {
         let crls = try crl.map {
             try CertificateRevocationList(pemEncoded: try String(contentsOfFile: $0, encoding: .utf8))
         }
-        let day =
-            try on.map { try CardDate(yyyymmdd: $0.filter { $0 != "-" }) }
-            ?? CardTimestamp(secondsSince1970: Int64(now.timeIntervalSince1970)).date
+        let day = try on.map { try CardDate(iso: $0) } ?? CardDate(now)
         return (region, key, certificate, crls, day)
     }
 }
@@ -315,14 +308,13 @@ struct View: AsyncParsableCommand {
     func run() async throws {
         let database = try store.open()
         do {
-            let found = try await database.enterprise(identifiedBy: enterprise)
+            let actor = try await store.actor(database)
+            let found = try await database.enterprise(identifiedBy: enterprise, by: actor)
             guard let found else {
-                throw StoreError(.notFound, "no enterprise \(enterprise)")
+                throw StoreError(.notFound, "no enterprise \(enterprise.prefix(32))")
             }
-            let day =
-                try on.map { try CardDate(yyyymmdd: $0.filter { $0 != "-" }) }
-                ?? CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
-            let view = try await database.currentView(of: found.uscc, on: day)
+            let day = try on.map { try CardDate(iso: $0) } ?? CardDate(Date())
+            let view = try await database.currentView(of: found.uscc, on: day, by: actor)
             print(try prettyJSON(view))
         } catch {
             throw fail(error)
@@ -342,7 +334,8 @@ struct CardStatus: AsyncParsableCommand {
     func run() async throws {
         let database = try store.open()
         do {
-            let status = try await database.cardStatus(try CardSerial(hex: serial))
+            let actor = try await store.actor(database)
+            let status = try await database.cardStatus(try CardSerial(hex: serial), by: actor)
             guard let status else {
                 throw StoreError(.notFound, "no card \(serial) in the database")
             }
@@ -365,16 +358,17 @@ struct Audit: AsyncParsableCommand {
     func run() async throws {
         let database = try store.open()
         do {
+            let actor = try await store.actor(database)
             if let after {
-                for entry in try await database.auditEntries(after: after, limit: 10_000) {
+                for entry in try await database.auditEntries(after: after, limit: 10_000, by: actor) {
                     print(
                         "\(entry.id)\t\(entry.at)\t\(entry.account)\t\(entry.action)\t\(entry.subject)\t\(entry.detail)"
                     )
                 }
             }
-            let result = try await database.verifyAuditChain()
+            let result = try await database.verifyAuditChain(by: actor)
             if let problem = result.problem {
-                print("audit log BROKEN at entry \(result.firstBrokenEntry!): \(problem)")
+                print("audit log BROKEN at entry \(result.firstBrokenEntry ?? 0): \(problem)")
                 throw ExitCode(1)
             }
             print("audit log intact: \(result.entries) entries, head \(result.head)")

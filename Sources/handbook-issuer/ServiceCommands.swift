@@ -84,7 +84,8 @@ struct Accounts: AsyncParsableCommand {
 
         func run() async throws {
             let database = try store.open()
-            for account in try await database.accounts() {
+            let actor = try await store.actor(database)
+            for account in try await database.accounts(by: actor) {
                 print(
                     "\(account.name)\t\(account.role.rawValue)\t\(account.scope)\(account.disabled ? "\tdisabled" : "")"
                 )

@@ -102,7 +102,7 @@ func signedDocument(
     throws -> [UInt8]
 {
     var rng = SeededGenerator(seed: seed)
-    let view = SyntheticData.view(
+    let view = try SyntheticData.view(
         qualifications: counts.0, practitioners: counts.1, projects: counts.2, goodRecords: counts.3,
         badRecords: counts.4, using: &rng)
     let folder = cardKey.algorithm == .sm2SM3 ? "sm2" : "p256"

@@ -13,11 +13,11 @@ struct AuditTests {
         let t = try await TestStore()
         defer { t.remove() }
         _ = try await publishedBadRecord(t)
-        let intact = try await t.store.verifyAuditChain()
+        let intact = try await t.store.verifyAuditChain(by: t.admin)
         #expect(intact.isIntact)
-        #expect(intact.entries == (try await t.store.auditEntries(after: 0, limit: 10_000).count))
+        #expect(intact.entries == (try await t.store.auditEntries(after: 0, limit: 10_000, by: t.admin).count))
         #expect(intact.entries >= 9)
-        let entries = try await t.store.auditEntries(after: 0, limit: 10_000)
+        let entries = try await t.store.auditEntries(after: 0, limit: 10_000, by: t.admin)
         #expect(intact.head == entries.last?.hash)
         for (previous, entry) in zip(entries, entries.dropFirst()) { #expect(entry.previousHash == previous.hash) }
 
@@ -36,7 +36,7 @@ struct AuditTests {
             try db.execute(sql: "DROP TRIGGER audit_log_no_delete")
             try db.execute(sql: "UPDATE audit_log SET account = 'nobody' WHERE id = 4")
         }
-        var result = try await t.store.verifyAuditChain()
+        var result = try await t.store.verifyAuditChain(by: t.admin)
         #expect(result.firstBrokenEntry == 4)
         #expect(result.problem?.contains("altered") == true)
 
@@ -46,16 +46,17 @@ struct AuditTests {
             let hash = HandbookCryptoDigest.sha256(
                 AuditChain.hashInput(
                     previous: [UInt8](row["previous_hash"] as Data), id: 4, at: row["at"], account: "nobody",
-                    action: row["action"], subject: row["subject"], detail: row["detail"], revision: row["revision"]))
+                    action: row["action"], subject: row["subject"], detail: row["detail"], revision: row["revision"],
+                    region: row["region"]))
             try db.execute(sql: "UPDATE audit_log SET hash = ? WHERE id = 4", arguments: [Data(hash)])
         }
-        result = try await t.store.verifyAuditChain()
+        result = try await t.store.verifyAuditChain(by: t.admin)
         #expect(result.firstBrokenEntry == 5)
         #expect(result.problem?.contains("does not follow") == true)
 
         // A deleted entry is a gap.
         try await raw.write { try $0.execute(sql: "DELETE FROM audit_log WHERE id = 2") }
-        result = try await t.store.verifyAuditChain()
+        result = try await t.store.verifyAuditChain(by: t.admin)
         #expect(result.firstBrokenEntry == 3)
         #expect(result.problem?.contains("missing") == true)
     }
@@ -69,12 +70,12 @@ struct AuditTests {
             try db.execute(sql: "DROP TRIGGER audit_log_no_update")
             try db.execute(sql: "UPDATE audit_log SET revision = revision + 1 WHERE id = 2")
         }
-        #expect(try await t.store.verifyAuditChain().firstBrokenEntry == 2)
+        #expect(try await t.store.verifyAuditChain(by: t.admin).firstBrokenEntry == 2)
         try await raw.write { db in
             try db.execute(sql: "UPDATE audit_log SET revision = revision - 1 WHERE id = 2")
             try db.execute(sql: #"UPDATE audit_log SET detail = '{"role":"admin"}' WHERE id = 3"#)
         }
-        #expect(try await t.store.verifyAuditChain().firstBrokenEntry == 3)
+        #expect(try await t.store.verifyAuditChain(by: t.admin).firstBrokenEntry == 3)
     }
 }
 
@@ -91,7 +92,9 @@ struct MigrationTests {
         let store = try SQLiteCreditStore(path: scratch.path("new.sqlite"))
         let versions = try store.schemaVersions()
         #expect(versions.applied == versions.known)
-        #expect(versions.known == ["v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents"])
+        #expect(versions.known == ["v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents",
+            "v4-regions-of-cards-and-audit",
+        ])
         #expect(try await store.revision() == 0)
         let (mode, foreignKeys) = try await store.pool.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
@@ -134,12 +137,14 @@ struct MigrationTests {
         #expect(
             try store.schemaVersions().applied == [
                 "v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents",
+                "v4-regions-of-cards-and-audit",
             ])
         #expect(try await store.pool.read { try $0.tableExists("checks") })
         #expect(try await store.revision() == 7)
-        #expect(try await store.account(named: "admin")?.role == .admin)
-        #expect(try await store.enterprise(identifiedBy: "91320500012741623X")?.name == "苏州旧公司")
-        #expect(try await store.enterprises(namePrefix: "苏州旧", limit: 5).count == 1)
+        let admin = try #require(try await store.account(named: "admin"))
+        #expect(admin.role == .admin)
+        #expect(try await store.enterprise(identifiedBy: "91320500012741623X", by: admin)?.name == "苏州旧公司")
+        #expect(try await store.enterprises(namePrefix: "苏州旧", limit: 5, by: admin).count == 1)
     }
 
     @Test("a database written by a newer program is refused, not guessed at")

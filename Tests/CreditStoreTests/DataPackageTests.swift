@@ -44,7 +44,7 @@ struct DataPackageTests {
         let package = try DataPackageVerifier.verify(
             bytes, trustStore: signer.trust, now: testNow.addingTimeInterval(3_600), maximumAge: 86_400)
         let contents = package.contents
-        let jiangsu = (0..<30).map { t.dataset.enterprise($0) }.filter { $0.province.code == "320000" }
+        let jiangsu = try (0..<30).map { try t.dataset.enterprise($0) }.filter { $0.province.code == "320000" }
         #expect(!jiangsu.isEmpty)
         #expect(summary.views == jiangsu.count)
         #expect(contents.views.count == jiangsu.count)
@@ -54,10 +54,10 @@ struct DataPackageTests {
         #expect(contents.header.region.code == "320000")
         #expect(contents.header.asOf == testToday)
         #expect(contents.header.databaseRevision == (try await t.store.revision()))
-        #expect(contents.header.auditHead == (try await t.store.verifyAuditChain().head))
+        #expect(contents.header.auditHead == (try await t.store.verifyAuditChain(by: t.admin).head))
         #expect(package.signer == signer.certificate)
         for demo in jiangsu {
-            let view = try await t.store.currentView(of: demo.enterprise.uscc, on: testToday)?.view
+            let view = try await t.store.currentView(of: demo.enterprise.uscc, on: testToday, by: t.admin)?.view
             #expect(contents.views[demo.enterprise.uscc] == view)
             #expect(contents.cards[demo.card]?.state == .issued)
             #expect(contents.cards[demo.card]?.uscc == demo.enterprise.uscc)

@@ -35,7 +35,7 @@ struct ImportCrashTests {
 
         var text = #"{"format":"credit-handbook-import","version":1,"entity":"enterprises","region":"320000"}"# + "\n"
         for index in 1_000..<31_000 {
-            let (uscc, code) = DemoDataset.uscc(index: index, region: "320583")
+            let (uscc, code) = try DemoDataset.uscc(index: index, region: "320583")
             text +=
                 #"{"uscc":"\#(uscc.value)","name":"昆山第\#(index)建设有限公司","legalRepresentative":"张伟","registeredRegion":"320583","organizationCode":"\#(code)"}"#
                 + "\n"
@@ -67,14 +67,15 @@ struct ImportCrashTests {
         // The WAL holds at most an uncommitted transaction, which SQLite discards on open.
         #expect(try await fingerprint(database) == before)
         let store = try SQLiteCreditStore(path: database)
-        #expect(try await store.verifyAuditChain().isIntact)
+        let admin = try #require(try await store.account(named: "admin"))
+        #expect(try await store.verifyAuditChain(by: admin).isIntact)
         #expect(
-            try await store.enterprise(identifiedBy: DemoDataset.uscc(index: 1_000, region: "320583").0.value) == nil)
+            try await store.enterprise(identifiedBy: try DemoDataset.uscc(index: 1_000, region: "320583").0.value, by: admin) == nil)
 
         // The same file imports completely afterwards.
         let output = try run([tool.path, "import", "--database", database, file.path])
         #expect(output.contains("30000 enterprises rows — 30000 new"))
         #expect(
-            try await store.enterprise(identifiedBy: DemoDataset.uscc(index: 30_999, region: "320583").0.value) != nil)
+            try await store.enterprise(identifiedBy: try DemoDataset.uscc(index: 30_999, region: "320583").0.value, by: admin) != nil)
     }
 }

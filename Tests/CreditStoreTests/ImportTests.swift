@@ -8,9 +8,9 @@ struct ImportTests {
     static let header = #"{"format":"credit-handbook-import","version":1,"entity":"enterprises","region":"320000"}"#
 
     /// Valid Jiangsu enterprises that are not in the demo data.
-    static func enterpriseLine(_ index: Int, name: String = "苏州恒远建设工程有限公司") -> (USCC, String) {
+    static func enterpriseLine(_ index: Int, name: String = "苏州恒远建设工程有限公司") throws -> (USCC, String) {
         var rng = SeededGenerator(seed: UInt64(900 + index))
-        let uscc = SyntheticData.uscc(region: "320500", using: &rng)
+        let uscc = try SyntheticData.uscc(region: "320500", using: &rng)
         return (
             uscc,
             #"{"uscc":"\#(uscc.value)","name":"\#(name)","legalRepresentative":"王强","registeredRegion":"320500"}"#
@@ -21,56 +21,56 @@ struct ImportTests {
     func validAndIdempotent() async throws {
         let t = try await TestStore(enterprises: 0)
         defer { t.remove() }
-        let (first, line1) = Self.enterpriseLine(1)
-        let (second, line2) = Self.enterpriseLine(2, name: "苏州宏泰市政工程有限公司")
+        let (first, line1) = try Self.enterpriseLine(1)
+        let (second, line2) = try Self.enterpriseLine(2, name: "苏州宏泰市政工程有限公司")
         let file = try t.scratch.write(
             "320000-enterprises.jsonl", [Self.header, line1, line2].joined(separator: "\n") + "\n")
         let summary = try await t.store.importFile(at: file, by: t.admin, progress: nil)
         #expect(summary.rows == 2)
         #expect(summary.inserted == 2)
-        #expect(try await t.store.enterprise(identifiedBy: first.value)?.name == "苏州恒远建设工程有限公司")
-        #expect(try await t.store.enterprise(identifiedBy: second.value)?.registeredRegion.code == "320500")
+        #expect(try await t.store.enterprise(identifiedBy: first.value, by: t.admin)?.name == "苏州恒远建设工程有限公司")
+        #expect(try await t.store.enterprise(identifiedBy: second.value, by: t.admin)?.registeredRegion.code == "320500")
 
         let revision = try await t.store.revision()
-        let auditCount = try await t.store.auditEntries(after: 0, limit: 1000).count
+        let auditCount = try await t.store.auditEntries(after: 0, limit: 1000, by: t.admin).count
         let again = try await t.store.importFile(at: file, by: t.admin, progress: nil)
         #expect(again.unchanged == 2)
         #expect(again.inserted == 0 && again.updated == 0)
         #expect(again.revision == revision)
         #expect(try await t.store.revision() == revision)
-        #expect(try await t.store.auditEntries(after: 0, limit: 1000).count == auditCount)
+        #expect(try await t.store.auditEntries(after: 0, limit: 1000, by: t.admin).count == auditCount)
 
         // A changed name is an update, one revision.
-        let (_, renamed) = Self.enterpriseLine(1, name: "苏州恒远建设集团有限公司")
+        let (_, renamed) = try Self.enterpriseLine(1, name: "苏州恒远建设集团有限公司")
         let changed = try t.scratch.write("changed.jsonl", [Self.header, renamed, line2].joined(separator: "\r\n"))
         let update = try await t.store.importFile(at: changed, by: t.admin, progress: nil)
         #expect(update.updated == 1 && update.unchanged == 1)
         #expect(update.revision == revision + 1)
-        #expect(try await t.store.enterprise(identifiedBy: first.value)?.name == "苏州恒远建设集团有限公司")
+        #expect(try await t.store.enterprise(identifiedBy: first.value, by: t.admin)?.name == "苏州恒远建设集团有限公司")
     }
 
     @Test("every kind of bad row is reported with its file, line and field; nothing is applied")
     func badRows() async throws {
         let t = try await TestStore(enterprises: 0)
         defer { t.remove() }
-        let (good, goodLine) = Self.enterpriseLine(1)
+        let (good, goodLine) = try Self.enterpriseLine(1)
         var badCheck = Array(good.value)
         badCheck[17] = badCheck[17] == "0" ? "1" : "0"
         let lines = [
             Self.header,  // 1
             goodLine,  // 2
             #"{"uscc":"\#(String(badCheck))","name":"甲","legalRepresentative":"乙","registeredRegion":"320500"}"#,  // 3
-            #"{"uscc":"\#(Self.enterpriseLine(3).0.value)","legalRepresentative":"乙","registeredRegion":"320500"}"#,  // 4
-            #"{"uscc":"\#(Self.enterpriseLine(4).0.value)","name":42,"legalRepresentative":"乙","registeredRegion":"320500"}"#,  // 5
+            #"{"uscc":"\#(try Self.enterpriseLine(3).0.value)","legalRepresentative":"乙","registeredRegion":"320500"}"#,  // 4
+            #"{"uscc":"\#(try Self.enterpriseLine(4).0.value)","name":42,"legalRepresentative":"乙","registeredRegion":"320500"}"#,  // 5
             #"{"uscc": "#,  // 6
-            #"{"uscc":"\#(Self.enterpriseLine(5).0.value)","name":"甲","legalRepresentative":"乙","registeredRegion":"999999"}"#,  // 7
+            #"{"uscc":"\#(try Self.enterpriseLine(5).0.value)","name":"甲","legalRepresentative":"乙","registeredRegion":"999999"}"#,  // 7
             goodLine,  // 8
-            #"{"uscc":"\#(Self.enterpriseLine(6).0.value)","name":"甲\u0007","legalRepresentative":"乙","registeredRegion":"320500"}"#,  // 9
-            #"{"uscc":"\#(Self.enterpriseLine(7).0.value)","name":"甲","legalRepresentative":"乙","registeredRegion":"320500","organizationCode":"12345678-0"}"#,  // 10
+            #"{"uscc":"\#(try Self.enterpriseLine(6).0.value)","name":"甲\u0007","legalRepresentative":"乙","registeredRegion":"320500"}"#,  // 9
+            #"{"uscc":"\#(try Self.enterpriseLine(7).0.value)","name":"甲","legalRepresentative":"乙","registeredRegion":"320500","organizationCode":"12345678-0"}"#,  // 10
             "",  // 11: blank lines are allowed
             "[1,2,3]",  // 12
             "{\"name\":\"" + String(repeating: "长", count: 400_000) + "\"}",  // 13: 1.2 MB
-            #"{"uscc":"\#(Self.enterpriseLine(8).0.value)","name":"甲","legalRepresentative":"乙","registeredRegion":"320500"}"#,  // 14: valid
+            #"{"uscc":"\#(try Self.enterpriseLine(8).0.value)","name":"甲","legalRepresentative":"乙","registeredRegion":"320500"}"#,  // 14: valid
         ]
         let file = try t.scratch.write("320000-enterprises.jsonl", lines.joined(separator: "\n") + "\n")
         let revision = try await t.store.revision()
@@ -100,7 +100,7 @@ struct ImportTests {
         #expect(issues.count == 10)
         #expect(issues.allSatisfy { $0.line != 2 && $0.line != 11 && $0.line != 14 })
         // The valid rows of a refused file are not applied either.
-        #expect(try await t.store.enterprise(identifiedBy: good.value) == nil)
+        #expect(try await t.store.enterprise(identifiedBy: good.value, by: t.admin) == nil)
         #expect(try await t.store.revision() == revision)
     }
 
@@ -109,7 +109,7 @@ struct ImportTests {
         let t = try await TestStore(enterprises: 0)
         defer { t.remove() }
         var lines = [Self.header]
-        for index in 10..<60 { lines.append(Self.enterpriseLine(index).1) }
+        for index in 10..<60 { lines.append(try Self.enterpriseLine(index).1) }
         lines[37] = lines[37].replacingOccurrences(of: "\"320500\"", with: "\"3205\"")
         let file = try t.scratch.write("320000-enterprises.jsonl", lines.joined(separator: "\n"))
         let revision = try await t.store.revision()
@@ -120,7 +120,7 @@ struct ImportTests {
         #expect(error?.issues.first?.field == "registeredRegion")
         #expect(try await t.store.revision() == revision)
         for index in 10..<60 {
-            #expect(try await t.store.enterprise(identifiedBy: Self.enterpriseLine(index).0.value) == nil)
+            #expect(try await t.store.enterprise(identifiedBy: try Self.enterpriseLine(index).0.value, by: t.admin) == nil)
         }
     }
 
@@ -129,7 +129,7 @@ struct ImportTests {
         let t = try await TestStore()
         defer { t.remove() }
         let known = t.suzhouEnterprise.enterprise.uscc.value
-        let (unknown, _) = Self.enterpriseLine(1)
+        let (unknown, _) = try Self.enterpriseLine(1)
         let qualifications = [
             #"{"format":"credit-handbook-import","version":1,"entity":"qualifications","region":"320000"}"#,
             #"{"uscc":"\#(unknown.value)","category":"建筑工程施工总承包","grade":"壹级","certificateNumber":"D232000001","validFrom":"2024-01-01","validUntil":"2029-01-01","issuingAuthority":"江苏省住房和城乡建设厅"}"#,
@@ -225,18 +225,18 @@ struct ImportTests {
             _ = try await imported.store.importFile(at: file, by: imported.admin, progress: nil)
         }
         for index in 0..<40 {
-            let uscc = loaded.dataset.enterprise(index).enterprise.uscc
-            let a = try await loaded.store.currentView(of: uscc, on: testToday)?.view
-            let b = try await imported.store.currentView(of: uscc, on: testToday)?.view
+            let uscc = try loaded.dataset.enterprise(index).enterprise.uscc
+            let a = try await loaded.store.currentView(of: uscc, on: testToday, by: loaded.admin)?.view
+            let b = try await imported.store.currentView(of: uscc, on: testToday, by: imported.admin)?.view
             #expect(a != nil)
             #expect(a == b, "enterprise \(index)")
         }
         // Every record of the demo data arrived, withdrawn ones with their status.
-        let demo = loaded.dataset.enterprise(6)
+        let demo = try loaded.dataset.enterprise(6)
         for item in demo.records {
-            let stored = try await imported.store.creditRecord(item.record.recordNumber)
+            let stored = try await imported.store.creditRecord(item.record.recordNumber, by: imported.admin)
             #expect(stored?.status == (item.withdrawn ? .withdrawn : .published))
-            #expect(try await imported.store.history(of: item.record.recordNumber).map(\.action) == ["imported"])
+            #expect(try await imported.store.history(of: item.record.recordNumber, by: imported.admin).map(\.action) == ["imported"])
         }
     }
 
@@ -247,7 +247,7 @@ struct ImportTests {
         var lines = [Self.header]
         let dataset = DemoDataset(seed: 1, count: 4_500)
         for index in 0..<4_500 {
-            let uscc = dataset.enterprise(index).enterprise.uscc.value
+            let uscc = try dataset.enterprise(index).enterprise.uscc.value
             lines.append(#"{"uscc":"\#(uscc)","name":"某公司","legalRepresentative":"王强","registeredRegion":"320500"}"#)
         }
         let file = try t.scratch.write("p.jsonl", lines.joined(separator: "\n"))

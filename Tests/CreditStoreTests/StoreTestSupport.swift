@@ -78,11 +78,12 @@ struct TestStore {
         inspector = try await store.createAccount(
             name: "inspector", role: .inspector, scope: RegionScope([region("320000")]), passwordHash: nil, by: admin)
         dataset = DemoDataset(seed: 7, count: enterprises)
+        suzhouEnterprise = try dataset.enterprise(6)
         if enterprises > 0 { try store.loadDemo(dataset, range: 0..<enterprises, by: admin) }
     }
 
     /// The demo enterprise in Suzhou.
-    var suzhouEnterprise: DemoEnterprise { dataset.enterprise(6) }
+    let suzhouEnterprise: DemoEnterprise
 
     /// A bad-record draft for the Suzhou enterprise.
     func badDraft(code: String = "D1-3-01", months: Int = 12, decided: String = "2026-11-20") -> RecordDraft {

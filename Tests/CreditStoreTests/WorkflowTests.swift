@@ -10,22 +10,22 @@ struct WorkflowTests {
         let t = try await TestStore()
         defer { t.remove() }
         let uscc = t.suzhouEnterprise.enterprise.uscc
-        let before = try #require(try await t.store.currentView(of: uscc, on: testToday))
+        let before = try #require(try await t.store.currentView(of: uscc, on: testToday, by: t.admin))
 
         let recorded = try await t.store.record(t.badDraft(), by: t.suzhouRecorder)
         #expect(recorded.status == .recorded)
         #expect(recorded.recordNumber.value.hasPrefix("320500"))
         #expect(recorded.recordNumber.value.count == 16)
         // Recorded and approved records are not public yet.
-        #expect(try await t.store.currentView(of: uscc, on: testToday)?.view == before.view)
+        #expect(try await t.store.currentView(of: uscc, on: testToday, by: t.admin)?.view == before.view)
         let approved = try await t.store.approve(recorded.recordNumber, by: t.jiangsuApprover)
         #expect(approved.status == .approved)
-        #expect(try await t.store.currentView(of: uscc, on: testToday)?.view == before.view)
+        #expect(try await t.store.currentView(of: uscc, on: testToday, by: t.admin)?.view == before.view)
         let published = try await t.store.publish(recorded.recordNumber, on: day("2026-11-27"), by: t.jiangsuApprover)
         #expect(published.publishedFrom == day("2026-11-27"))
         #expect(published.publishedUntil == day("2027-11-27"))
 
-        let after = try #require(try await t.store.currentView(of: uscc, on: testToday))
+        let after = try #require(try await t.store.currentView(of: uscc, on: testToday, by: t.admin))
         #expect(after.revision > before.revision)
         #expect(after.view.creditRecords.count == before.view.creditRecords.count + 1)
         let shown = try #require(after.view.creditRecords.first { $0.recordNumber == recorded.recordNumber })
@@ -33,11 +33,11 @@ struct WorkflowTests {
         #expect(shown.behaviourCode?.code == "D1-3-01")
         #expect(shown.authorityLevel == .city)
 
-        let history = try await t.store.history(of: recorded.recordNumber)
+        let history = try await t.store.history(of: recorded.recordNumber, by: t.admin)
         #expect(history.map(\.action) == ["recorded", "approved", "published"])
         #expect(history.map(\.account) == ["suzhou", "jiangsu", "jiangsu"])
         #expect(history.map(\.snapshot.status) == [.recorded, .approved, .published])
-        let audit = try await t.store.auditEntries(after: 0, limit: 1000).filter {
+        let audit = try await t.store.auditEntries(after: 0, limit: 1000, by: t.admin).filter {
             $0.subject == recorded.recordNumber.value
         }
         #expect(audit.map(\.action) == ["record.recorded", "record.approved", "record.published"])
@@ -67,16 +67,28 @@ struct WorkflowTests {
         ningbo.region = region("330200")
         await expectCode(.forbidden) { _ = try await t.store.record(ningbo, by: t.suzhouRecorder) }
         let recorded = try await t.store.record(draft, by: t.suzhouRecorder)
-        // A recorder cannot approve; Zhejiang cannot approve Jiangsu's records; an inspector nothing.
+        // A recorder cannot approve; an inspector nothing (their roles: 403). Zhejiang cannot approve
+        // Jiangsu's records, and learns nothing from trying: the answer is the one for a record that
+        // does not exist (404, the same message).
         await expectCode(.forbidden) { _ = try await t.store.approve(recorded.recordNumber, by: t.suzhouRecorder) }
-        await expectCode(.forbidden) { _ = try await t.store.approve(recorded.recordNumber, by: t.zhejiangApprover) }
         await expectCode(.forbidden) { _ = try await t.store.approve(recorded.recordNumber, by: t.inspector) }
+        let absent = try RecordNumber("3205000000009999")
+        let elsewhere = await #expect(throws: StoreError.self) {
+            _ = try await t.store.approve(recorded.recordNumber, by: t.zhejiangApprover)
+        }
+        let nowhere = await #expect(throws: StoreError.self) {
+            _ = try await t.store.approve(absent, by: t.jiangsuApprover)
+        }
+        #expect(elsewhere?.code == .notFound)
+        #expect(
+            elsewhere?.message.replacingOccurrences(of: recorded.recordNumber.value, with: "N")
+                == nowhere?.message.replacingOccurrences(of: absent.value, with: "N"))
         // A disabled account acts no more, even with the Account value it had.
         _ = try await t.store.setDisabled(true, account: "jiangsu", by: t.admin)
         await expectCode(.unknownAccount) {
             _ = try await t.store.approve(recorded.recordNumber, by: t.jiangsuApprover)
         }
-        #expect(try await t.store.creditRecord(recorded.recordNumber)?.status == .recorded)
+        #expect(try await t.store.creditRecord(recorded.recordNumber, by: t.admin)?.status == .recorded)
     }
 
     @Test("steps out of order are refused and change nothing")
@@ -94,7 +106,7 @@ struct WorkflowTests {
             _ = try await t.store.reject(recorded.recordNumber, reason: "重复", by: t.jiangsuApprover)
         }
         #expect(try await t.store.revision() == revision)
-        #expect(try await t.store.history(of: recorded.recordNumber).count == 2)
+        #expect(try await t.store.history(of: recorded.recordNumber, by: t.admin).count == 2)
     }
 
     @Test("drafts that break the rules are refused with what is wrong")
@@ -134,7 +146,7 @@ struct WorkflowTests {
         let withdrawn = try await t.store.withdraw(number, reason: "行政复议撤销处罚决定", by: t.jiangsuApprover)
         #expect(withdrawn.status == .withdrawn)
         #expect(!(try await viewNumbers(t, uscc).contains(number)))
-        let history = try await t.store.history(of: number)
+        let history = try await t.store.history(of: number, by: t.admin)
         #expect(history.map(\.action) == ["recorded", "approved", "published", "withdrawn"])
         #expect(history.last?.reason == "行政复议撤销处罚决定")
         #expect(history[2].snapshot.status == .published)
@@ -151,12 +163,12 @@ struct WorkflowTests {
             reason: "复议变更", by: t.jiangsuApprover)
         #expect(amended.version == 4)
         let shown = try #require(
-            try await t.store.currentView(of: uscc, on: testToday)?.view.creditRecords.first {
+            try await t.store.currentView(of: uscc, on: testToday, by: t.admin)?.view.creditRecords.first {
                 $0.recordNumber == number
             })
         #expect(shown.behaviourCode?.code == "D1-3-03")
         #expect(shown.decisionNumber == "苏住建罚〔2026〕88号-1")
-        let history = try await t.store.history(of: number)
+        let history = try await t.store.history(of: number, by: t.admin)
         #expect(history.count == 4)
         #expect(history[2].snapshot.behaviourCode?.code == "D1-3-01")
         #expect(history[3].snapshot.behaviourCode?.code == "D1-3-03")
@@ -183,20 +195,20 @@ struct WorkflowTests {
         let request = try await t.store.requestShortening(
             number, until: day("2027-02-27"), reason: "整改到位，申请缩短公布期限", by: t.suzhouRecorder)
         // Pending: the window is unchanged.
-        #expect(try await t.store.creditRecord(number)?.publishedUntil == day("2028-11-27"))
+        #expect(try await t.store.creditRecord(number, by: t.admin)?.publishedUntil == day("2028-11-27"))
         await expectCode(.forbidden) { _ = try await t.store.approveShortening(request.id, by: t.suzhouRecorder) }
         let shortened = try await t.store.approveShortening(request.id, by: t.jiangsuApprover)
         #expect(shortened.publishedUntil == day("2027-02-27"))
         // In the view until the new end, gone the day after.
-        let onLastDay = try await t.store.currentView(of: uscc, on: day("2027-02-27"))
+        let onLastDay = try await t.store.currentView(of: uscc, on: day("2027-02-27"), by: t.admin)
         #expect(onLastDay?.view.creditRecords.contains { $0.recordNumber == number } == true)
-        let dayAfter = try await t.store.currentView(of: uscc, on: day("2027-02-28"))
+        let dayAfter = try await t.store.currentView(of: uscc, on: day("2027-02-28"), by: t.admin)
         #expect(dayAfter?.view.creditRecords.contains { $0.recordNumber == number } == false)
         await expectCode(.conflict) { _ = try await t.store.approveShortening(request.id, by: t.jiangsuApprover) }
-        let history = try await t.store.history(of: number)
+        let history = try await t.store.history(of: number, by: t.admin)
         #expect(history.last?.action == "shortened")
         #expect(history.last?.snapshot.publishedUntil == day("2027-02-27"))
-        let actions = try await t.store.auditEntries(after: 0, limit: 1000).filter { $0.subject == number.value }.map(
+        let actions = try await t.store.auditEntries(after: 0, limit: 1000, by: t.admin).filter { $0.subject == number.value }.map(
             \.action)
         #expect(actions.suffix(2) == ["record.shortening-requested", "record.shortened"])
     }
@@ -210,7 +222,7 @@ struct ViewRuleTests {
         defer { t.remove() }
         let demo = t.suzhouEnterprise
         let uscc = demo.enterprise.uscc
-        let view = try #require(try await t.store.currentView(of: uscc, on: testToday))
+        let view = try #require(try await t.store.currentView(of: uscc, on: testToday, by: t.admin))
         #expect(view.asOf == testToday)
         #expect(view.revision == (try await t.store.revision()))
         // Exactly the demo records whose window holds today and which were not withdrawn.
@@ -228,9 +240,9 @@ struct ViewRuleTests {
 
         // On the last day of a bad record's window it is shown, the day after it is not.
         let bad = try #require(demo.records.first { $0.record.kind.isUnfavourable && !$0.withdrawn })
-        let last = try await t.store.currentView(of: uscc, on: bad.record.publishedUntil)
+        let last = try await t.store.currentView(of: uscc, on: bad.record.publishedUntil, by: t.admin)
         #expect(last?.view.creditRecords.contains { $0.recordNumber == bad.record.recordNumber } == true)
-        let after = try await t.store.currentView(of: uscc, on: bad.record.publishedUntil.adding(days: 1))
+        let after = try await t.store.currentView(of: uscc, on: try bad.record.publishedUntil.adding(days: 1), by: t.admin)
         #expect(after?.view.creditRecords.contains { $0.recordNumber == bad.record.recordNumber } == false)
     }
 
@@ -238,13 +250,13 @@ struct ViewRuleTests {
     func lookups() async throws {
         let t = try await TestStore()
         defer { t.remove() }
-        let demo = t.dataset.enterprise(3)  // index 3 carries a registration number
-        #expect(try await t.store.currentView(of: try USCC("91320500MA1MXXXX0X", mode: .lenient), on: testToday) == nil)
-        let byCode = try await t.store.enterprise(identifiedBy: demo.enterprise.organizationCode!.description)
+        let demo = try t.dataset.enterprise(3)  // index 3 carries a registration number
+        #expect(try await t.store.currentView(of: try USCC("91320500MA1MXXXX0X", mode: .lenient), on: testToday, by: t.admin) == nil)
+        let byCode = try await t.store.enterprise(identifiedBy: demo.enterprise.organizationCode!.description, by: t.admin)
         #expect(byCode?.uscc == demo.enterprise.uscc)
-        let byNumber = try await t.store.enterprise(identifiedBy: demo.enterprise.registrationNumber!.value)
+        let byNumber = try await t.store.enterprise(identifiedBy: demo.enterprise.registrationNumber!.value, by: t.admin)
         #expect(byNumber?.uscc == demo.enterprise.uscc)
-        let byName = try await t.store.enterprises(namePrefix: String(demo.enterprise.name.prefix(4)), limit: 50)
+        let byName = try await t.store.enterprises(namePrefix: String(demo.enterprise.name.prefix(4)), limit: 50, by: t.admin)
         #expect(byName.contains { $0.uscc == demo.enterprise.uscc })
     }
 
@@ -253,12 +265,12 @@ struct ViewRuleTests {
         let t = try await TestStore()
         defer { t.remove() }
         let demo = t.suzhouEnterprise
-        let status = try #require(try await t.store.cardStatus(demo.card))
+        let status = try #require(try await t.store.cardStatus(demo.card, by: t.admin))
         #expect(status.state == .issued)
         #expect(status.uscc == demo.enterprise.uscc)
         #expect(status.documentState == .current)
         #expect(status.document?.region.code == "320000")
-        #expect(try await t.store.cardStatus(try CardSerial(hex: "0000000000000001")) == nil)
+        #expect(try await t.store.cardStatus(try CardSerial(hex: "0000000000000001"), by: t.admin) == nil)
     }
 }
 
@@ -287,5 +299,5 @@ func publishedBadRecord(_ t: TestStore, months: Int = 12) async throws -> Record
 }
 
 func viewNumbers(_ t: TestStore, _ uscc: USCC) async throws -> [RecordNumber] {
-    try await t.store.currentView(of: uscc, on: testToday)?.view.creditRecords.map(\.recordNumber) ?? []
+    try await t.store.currentView(of: uscc, on: testToday, by: t.admin)?.view.creditRecords.map(\.recordNumber) ?? []
 }

@@ -7,7 +7,7 @@ private func sampleDocument(seed: UInt64 = 5, counts: (Int, Int, Int, Int, Int) 
     HandbookContent, [UInt8]
 ) {
     var rng = SeededGenerator(seed: seed)
-    let view = SyntheticData.view(
+    let view = try SyntheticData.view(
         qualifications: counts.0, practitioners: counts.1, projects: counts.2, goodRecords: counts.3,
         badRecords: counts.4, using: &rng)
     let region = try RegionCode("320000")
@@ -164,7 +164,7 @@ struct CapacityPlannerTests {
             Gen.int(in: 0...25), Gen.uint64(in: 0...UInt64.max)
         ) { qualifications, practitioners, projects, good, bad, seed in
             var rng = SeededGenerator(seed: seed)
-            let view = SyntheticData.view(
+            let view = try SyntheticData.view(
                 qualifications: qualifications, practitioners: practitioners, projects: projects, goodRecords: good,
                 badRecords: bad,
                 blacklist: Int(seed % 3), using: &rng)
@@ -218,7 +218,7 @@ struct CapacityPlannerTests {
     @Test("when the mandatory part does not fit, the error names the smallest card that holds it")
     func mandatoryTooLarge() throws {
         var rng = SeededGenerator(seed: 99)
-        let view = SyntheticData.view(
+        let view = try SyntheticData.view(
             qualifications: 6, practitioners: 5, projects: 5, goodRecords: 2, badRecords: 30, using: &rng)
         let small = try #require(CardProfile.named("handbook-8k"))
         #expect {

@@ -14,7 +14,7 @@ struct ReconciliationTests {
     /// A view and the content a card issued from it carries (planned for a 32 KB slot: complete).
     static func pair(seed: UInt64 = 5, slot: Int = 15_360) throws -> (HandbookView, HandbookContent) {
         var rng = SeededGenerator(seed: seed)
-        let view = SyntheticData.view(
+        let view = try SyntheticData.view(
             qualifications: 3, practitioners: 5, projects: 6, goodRecords: 4, badRecords: 2, using: &rng)
         let content = try CapacityPlanner.plan(
             view: view, header: try header(), slotSize: slot,
@@ -32,7 +32,7 @@ struct ReconciliationTests {
     func changes() throws {
         var (view, content) = try Self.pair()
         var rng = SeededGenerator(seed: 99)
-        let extra = SyntheticData.view(
+        let extra = try SyntheticData.view(
             qualifications: 0, practitioners: 0, projects: 0, goodRecords: 0, badRecords: 1, using: &rng
         ).creditRecords[0]
         view.creditRecords.append(extra)
@@ -68,7 +68,7 @@ struct ReconciliationTests {
         var (view, content) = try Self.pair()
         let index = try #require(view.creditRecords.firstIndex { $0.kind == .bad })
         let old = view.creditRecords[index].publishedUntil
-        view.creditRecords[index].publishedUntil = old.adding(months: 6)
+        view.creditRecords[index].publishedUntil = try old.adding(months: 6)
         view.qualifications[0].issuingAuthority = "住房和城乡建设部"
         let result = Reconciliation(card: content, view: view)
         #expect(result.differences.count == 2)
@@ -76,9 +76,9 @@ struct ReconciliationTests {
         #expect(extended.unfavourable)
         #expect(extended.change == .changed)
         #expect(
-            extended.fields == [
+            try extended.fields == [
                 Reconciliation.Field(
-                    name: "publishedUntil", card: old.description, current: old.adding(months: 6).description)
+                    name: "publishedUntil", card: old.description, current: (try old.adding(months: 6)).description)
             ])
         #expect(!result.differences[1].unfavourable)
         #expect(result.differences[1].section == .qualifications)
@@ -87,7 +87,7 @@ struct ReconciliationTests {
     @Test("on a summary card, favourable items it left out are not differences; unfavourable ones always are")
     func summaries() throws {
         var rng = SeededGenerator(seed: 8)
-        var view = SyntheticData.view(
+        var view = try SyntheticData.view(
             qualifications: 2, practitioners: 60, projects: 80, goodRecords: 40, badRecords: 2, using: &rng)
         let content = try CapacityPlanner.plan(
             view: view, header: try Self.header(), slotSize: 3_584,
@@ -96,7 +96,7 @@ struct ReconciliationTests {
         #expect(Reconciliation(card: content, view: view).isCurrent)
         // A further good record: could be among those left out. A further bad record: never left out.
         var more = SeededGenerator(seed: 9)
-        let extra = SyntheticData.view(
+        let extra = try SyntheticData.view(
             qualifications: 0, practitioners: 0, projects: 0, goodRecords: 1, badRecords: 1, using: &more
         ).creditRecords
         view.creditRecords += extra

@@ -18,7 +18,7 @@ struct SampleDocument {
         counts: (Int, Int, Int, Int, Int) = (2, 2, 2, 1, 1)
     ) throws -> SampleDocument {
         var rng = SeededGenerator(seed: seed)
-        let view = SyntheticData.view(
+        let view = try SyntheticData.view(
             qualifications: counts.0, practitioners: counts.1, projects: counts.2, goodRecords: counts.3,
             badRecords: counts.4, using: &rng)
         let folder = TestKeys.folderName(algorithm)
@@ -87,7 +87,7 @@ struct DocumentTests {
     func signerRegion() throws {
         #expect(throws: SigningError.self) {
             var rng = SeededGenerator(seed: 1)
-            let view = SyntheticData.view(
+            let view = try SyntheticData.view(
                 qualifications: 1, practitioners: 0, projects: 0, goodRecords: 0, badRecords: 0, using: &rng)
             let key = try PrivateKey.generate(.ecdsaP256SHA256)
             let issue = DocumentIssue(
@@ -115,7 +115,7 @@ struct DocumentTests {
         let algorithm: SignatureAlgorithm = folder == "sm2" ? .sm2SM3 : .ecdsaP256SHA256
         let certificate = try TestKeys.certificate("\(folder)/\(office).pem")
         var rng = SeededGenerator(seed: 3)
-        let view = SyntheticData.view(
+        let view = try SyntheticData.view(
             qualifications: 1, practitioners: 1, projects: 1, goodRecords: 1, badRecords: 1, using: &rng)
         let region = try RegionCode(certificate.regionCode!)
         let issue = DocumentIssue(

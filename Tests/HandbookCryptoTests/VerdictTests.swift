@@ -40,7 +40,7 @@ struct VerdictTests {
         // The database moved on: a new bad record.
         var moved = sample.view
         var rng = SeededGenerator(seed: 31)
-        let bad = SyntheticData.view(
+        let bad = try SyntheticData.view(
             qualifications: 0, practitioners: 0, projects: 0, goodRecords: 0, badRecords: 1, using: &rng
         ).creditRecords[0]
         moved.creditRecords.append(bad)

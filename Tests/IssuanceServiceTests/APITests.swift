@@ -48,12 +48,12 @@ struct APITests {
         }
     }
 
-    @Test("failed logins are throttled per name and address, with Retry-After")
+    @Test("failed logins of a name from an address back off, with Retry-After; other names still log in")
     func throttling() async throws {
         let t = try await TestService()
         defer { t.remove() }
         try await t.application.test(.router) { client in
-            for _ in 0..<5 {
+            for _ in 0..<3 {
                 let wrong = try await client.send(
                     .post, "/v1/login", body: ["name": "auditor-in", "password": "guess"])
                 #expect(wrong.status == .unauthorized)
@@ -65,9 +65,10 @@ struct APITests {
             #expect(throttled.status == .tooManyRequests)
             #expect(throttled.errorCode == "AUTH_THROTTLED")
             #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 > 0)
-            // The address is throttled too: another name from it waits as well.
-            let other = try await client.send(.post, "/v1/login", body: ["name": "nobody", "password": testPassword])
-            #expect(other.status == .tooManyRequests)
+            // Another name from the same address is not held back by this one's failures.
+            let other = try await client.send(
+                .post, "/v1/login", body: ["name": "recorder-in", "password": testPassword])
+            #expect(other.status == .ok)
         }
     }
 

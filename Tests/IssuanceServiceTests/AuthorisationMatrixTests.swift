@@ -7,9 +7,12 @@ import HummingbirdTesting
 import IssuanceService
 import Testing
 
-/// Every route × every role × inside/outside its regions: allowed, or 403. An allowed request may
-/// still fail for another reason (409 when a record is already approved, 404 for an unknown journal
-/// entry); what it must never get is 401 or 403. A refused one must get exactly 403.
+/// Every route × every role × inside/outside its regions. An allowed request may still fail for
+/// another reason (409 when a record is already approved, 404 for an unknown journal entry); what it
+/// must never get is 401 or 403. A role that may not take the action gets exactly 403. An account of
+/// the right role outside the region gets 403 when it chose the region itself (creating a record in
+/// it, downloading its package, making an account there), and otherwise exactly the 404 of a thing
+/// that does not exist: a refusal must not tell another province what exists.
 @Suite("authorisation: each role × each route × inside and outside its regions")
 struct AuthorisationMatrixTests {
     struct Route: Sendable {
@@ -17,8 +20,17 @@ struct AuthorisationMatrixTests {
         let path: String
         let body: Data?
         let roles: Set<Role>
-        /// Whether the route concerns something of Jiangsu (so `-out` accounts are outside).
-        let regional: Bool
+        /// What an account of the right role outside Jiangsu gets.
+        let outside: Outside
+    }
+
+    enum Outside {
+        /// The route concerns no region (or filters what it answers): allowed.
+        case allowed
+        /// The caller names a region it does not hold: 403.
+        case refused
+        /// Something of Jiangsu that exists: 404, as if it did not.
+        case hidden
     }
 
     func routes(_ t: TestService, record: String, shortening: Int64) -> [Route] {
@@ -27,6 +39,7 @@ struct AuthorisationMatrixTests {
         let card = t.jiangsu.card.description
         let document = try! DocumentNumber(region: RegionCode("320000"), serial: 7).value
         let everyone = Set(Role.allCases)
+        let checkedAt = CardTimestamp(Date()).description
         let draft =
             [
                 "region": "320500", "uscc": uscc, "kind": "bad", "behaviourCode": "D1-3-01",
@@ -35,76 +48,76 @@ struct AuthorisationMatrixTests {
                 "publicationMonths": 12,
             ] as [String: Any]
         return [
-            Route(method: .get, path: "/v1/me", body: nil, roles: everyone, regional: false),
+            Route(method: .get, path: "/v1/me", body: nil, roles: everyone, outside: .allowed),
             Route(
                 method: .get, path: "/v1/enterprises?name=%E8%8B%8F%E5%B7%9E", body: nil,
-                roles: everyone.subtracting([.auditor]), regional: false),
+                roles: everyone.subtracting([.auditor]), outside: .allowed),
             Route(
                 method: .get, path: "/v1/enterprises/\(uscc)", body: nil, roles: everyone.subtracting([.auditor]),
-                regional: true),
+                outside: .hidden),
             Route(
                 method: .get, path: "/v1/enterprises/\(uscc)/view", body: nil,
-                roles: [.inspector, .issuer, .approver, .recorder, .admin], regional: true),
-            Route(method: .post, path: "/v1/records", body: json(draft), roles: [.recorder], regional: true),
+                roles: [.inspector, .issuer, .approver, .recorder, .admin], outside: .hidden),
+            Route(method: .post, path: "/v1/records", body: json(draft), roles: [.recorder], outside: .refused),
             Route(
                 method: .get, path: "/v1/records/\(record)", body: nil,
-                roles: [.recorder, .approver, .auditor, .admin], regional: true),
-            Route(method: .post, path: "/v1/records/\(record)/approve", body: nil, roles: [.approver], regional: true),
+                roles: [.recorder, .approver, .auditor, .admin], outside: .hidden),
+            Route(method: .post, path: "/v1/records/\(record)/approve", body: nil, roles: [.approver], outside: .hidden),
             Route(
                 method: .post, path: "/v1/records/\(record)/reject", body: json(["reason": "重复"]), roles: [.approver],
-                regional: true),
+                outside: .hidden),
             Route(
                 method: .post, path: "/v1/records/\(record)/publish", body: json([:]), roles: [.approver],
-                regional: true),
+                outside: .hidden),
             Route(
                 method: .post, path: "/v1/records/\(record)/amend",
-                body: json(["reason": "更正", "summary": "偷工减料（更正）"]), roles: [.approver], regional: true),
+                body: json(["reason": "更正", "summary": "偷工减料（更正）"]), roles: [.approver], outside: .hidden),
             Route(
                 method: .post, path: "/v1/records/\(record)/shortenings",
                 body: json(["until": "2027-03-01", "reason": "整改"]),
-                roles: [.recorder, .approver], regional: true),
+                roles: [.recorder, .approver], outside: .hidden),
             Route(
                 method: .post, path: "/v1/shortenings/\(shortening)/approve", body: nil, roles: [.approver],
-                regional: true),
+                outside: .hidden),
             Route(
                 method: .post, path: "/v1/records/\(record)/withdraw", body: json(["reason": "撤销"]), roles: [.approver],
-                regional: true),
-            Route(method: .get, path: "/v1/readers", body: nil, roles: [.issuer, .admin], regional: false),
+                outside: .hidden),
+            Route(method: .get, path: "/v1/readers", body: nil, roles: [.issuer, .admin], outside: .allowed),
             Route(
                 method: .post, path: "/v1/issuances", body: json(["uscc": uscc, "reader": "No Such Reader"]),
-                roles: [.issuer], regional: true),
+                roles: [.issuer], outside: .refused),
             Route(
-                method: .get, path: "/v1/issuances/999", body: nil, roles: [.issuer, .admin, .auditor], regional: false),
+                method: .get, path: "/v1/issuances/999", body: nil, roles: [.issuer, .admin, .auditor], outside: .allowed),
             Route(
                 method: .get, path: "/v1/cards/\(card)", body: nil, roles: [.inspector, .issuer, .admin, .auditor],
-                regional: true),
+                outside: .hidden),
             Route(
                 method: .get, path: "/v1/cards/\(card)/checks", body: nil, roles: [.auditor, .admin, .issuer],
-                regional: true),
+                outside: .hidden),
             Route(
                 method: .post, path: "/v1/checks",
-                body: json(["checkedAt": "2026-11-29T08:00:00Z", "cardSerial": card, "verdict": "current"]),
-                roles: [.inspector, .issuer, .admin], regional: false),
+                body: json(["checkedAt": checkedAt, "cardSerial": card, "verdict": "current"]),
+                roles: [.inspector, .issuer, .admin], outside: .hidden),
             Route(
                 method: .get, path: "/v1/packages/320000", body: nil, roles: [.inspector, .issuer, .approver, .admin],
-                regional: true),
+                outside: .refused),
             Route(
                 method: .post, path: "/v1/documents/\(document)/revoke", body: json(["reason": "遗失"]),
-                roles: [.issuer, .admin], regional: true),
+                roles: [.issuer, .admin], outside: .hidden),
             Route(
                 method: .post, path: "/v1/cards/\(card)/revoke", body: json(["reason": "遗失"]),
-                roles: [.issuer, .admin], regional: true),
-            Route(method: .get, path: "/v1/audit", body: nil, roles: [.auditor, .admin], regional: false),
-            Route(method: .get, path: "/v1/audit/verify", body: nil, roles: [.auditor, .admin], regional: false),
-            Route(method: .get, path: "/v1/accounts", body: nil, roles: [.admin], regional: false),
+                roles: [.issuer, .admin], outside: .hidden),
+            Route(method: .get, path: "/v1/audit", body: nil, roles: [.auditor, .admin], outside: .allowed),
+            Route(method: .get, path: "/v1/audit/verify", body: nil, roles: [.auditor, .admin], outside: .allowed),
+            Route(method: .get, path: "/v1/accounts", body: nil, roles: [.admin], outside: .allowed),
             Route(
                 method: .post, path: "/v1/accounts",
                 body: json([
                     "name": "new-inspector", "role": "inspector", "regions": ["320000"],
                     "password": "a long enough password",
                 ]),
-                roles: [.admin], regional: false),
-            Route(method: .post, path: "/v1/accounts/victim/disable", body: nil, roles: [.admin], regional: false),
+                roles: [.admin], outside: .refused),
+            Route(method: .post, path: "/v1/accounts/victim/disable", body: nil, roles: [.admin], outside: .hidden),
         ]
     }
 
@@ -149,18 +162,19 @@ struct AuthorisationMatrixTests {
                     for side in ["in", "out"] {
                         let response = try await client.send(
                             route.method, route.path, token: tokens["\(role.rawValue)-\(side)"], raw: route.body)
-                        let allowed = route.roles.contains(role) && (side == "in" || !route.regional)
-                        if allowed {
-                            #expect(
-                                response.status != .forbidden && response.status != .unauthorized,
-                                "\(role.rawValue)-\(side) \(route.method) \(route.path) → \(response.status) \(response.text)"
-                            )
+                        let label =
+                            "\(role.rawValue)-\(side) \(route.method) \(route.path) → \(response.status) \(response.text)"
+                        if !route.roles.contains(role) {
+                            #expect(response.status == .forbidden, "\(label)")
+                            #expect(response.errorCode == "STORE_FORBIDDEN", "\(label)")
+                        } else if side == "in" || route.outside == .allowed {
+                            #expect(response.status != .forbidden && response.status != .unauthorized, "\(label)")
+                        } else if route.outside == .refused {
+                            #expect(response.status == .forbidden, "\(label)")
+                            #expect(response.errorCode == "STORE_FORBIDDEN", "\(label)")
                         } else {
-                            #expect(
-                                response.status == .forbidden,
-                                "\(role.rawValue)-\(side) \(route.method) \(route.path) → \(response.status) \(response.text)"
-                            )
-                            #expect(response.errorCode == "STORE_FORBIDDEN")
+                            #expect(response.status == .notFound, "\(label)")
+                            #expect(response.errorCode == "STORE_NOT_FOUND", "\(label)")
                         }
                         checked += 1
                     }

@@ -83,15 +83,17 @@ struct CardIssuanceTests {
         let card = try await TestSlot(slot: 0, profile: profile, serial: "8656B00000000001", in: t.directory)
         try card.insert()
         let uscc = t.jiangsu.enterprise.uscc
-        let demoDocument = try #require(try await t.store.cardStatus(t.jiangsu.card)?.document)
+        let demoDocument = try #require(try await t.store.cardStatus(t.jiangsu.card, by: t.root)?.document)
 
         try await t.application.test(.live) { client in
             let issuer = try await client.login("issuer-in")
-            // Outside the issuer's regions: refused before the card is touched.
+            // An enterprise outside the issuer's regions: as unknown as one that does not exist,
+            // before the card is touched.
             let outside = try await client.send(
                 .post, "/v1/issuances", token: issuer,
                 body: ["uscc": t.zhejiang.enterprise.uscc.value, "reader": card.reader])
-            #expect(outside.status == .forbidden)
+            #expect(outside.status == .notFound)
+            #expect(outside.errorCode == "STORE_NOT_FOUND")
             let unknownReader = try await client.send(
                 .post, "/v1/issuances", token: issuer, body: ["uscc": uscc.value, "reader": "Virtual PCD 00 01"])
             #expect(unknownReader.errorCode == "UNKNOWN_READER")
@@ -113,7 +115,7 @@ struct CardIssuanceTests {
             #expect(try card.authenticate(onCard))
             #expect(onCard.content.header.databaseRevision == result.viewRevision)
 
-            let status = try await t.store.cardStatus(readout.info.serial)
+            let status = try await t.store.cardStatus(readout.info.serial, by: t.root)
             #expect(status?.state == .issued)
             #expect(status?.document == result.document)
             #expect(status?.documentState == .current)
@@ -175,7 +177,7 @@ struct CardIssuanceTests {
                     || loser.1.contains("being issued already"), "\(loser.1)")
         }
         // One committed document for the card, nothing open.
-        let status = try #require(try await t.store.cardStatus(try CardSerial(hex: "8656B00000000002")))
+        let status = try #require(try await t.store.cardStatus(try CardSerial(hex: "8656B00000000002"), by: t.root))
         #expect(status.state == .issued)
         #expect(try await t.store.openIssuances().isEmpty)
         let (_, document) = try card.read()
@@ -208,7 +210,7 @@ struct CardIssuanceTests {
         #expect(second.map(\.outcome) == [.abandoned])
         #expect(try await t.store.journalEntry(entry.id)?.state == .abandoned)
         #expect(try await t.store.openIssuances().isEmpty)
-        #expect(try await t.store.cardStatus(serial)?.document == nil)
+        #expect(try await t.store.cardStatus(serial, by: t.root)?.document == nil)
         try await card.remove()
     }
 
@@ -243,7 +245,7 @@ struct CardIssuanceTests {
             RecordDraft(
                 region: try RegionCode("320500"), uscc: uscc, kind: .bad, behaviourCode: try BehaviourCode("D1-3-01"),
                 decisionNumber: "苏住建罚〔2026〕77号", authority: "苏州市住房和城乡建设局", authorityLevel: .city,
-                decisionDate: today.adding(days: -3), publicationMonths: 12, summary: "偷工减料"),
+                decisionDate: try today.adding(days: -3), publicationMonths: 12, summary: "偷工减料"),
             by: recorder)
         _ = try await t.store.approve(record.recordNumber, by: approver)
         _ = try await t.store.publish(record.recordNumber, on: today, by: approver)
@@ -305,7 +307,7 @@ struct CardIssuanceTests {
                 RecordDraft(
                     region: try RegionCode("320500"), uscc: uscc, kind: .blacklist,
                     behaviourCode: try BehaviourCode("D1-1-02"), decisionNumber: "苏住建罚〔2026〕78号",
-                    authority: "苏州市住房和城乡建设局", authorityLevel: .city, decisionDate: today.adding(days: -1),
+                    authority: "苏州市住房和城乡建设局", authorityLevel: .city, decisionDate: try today.adding(days: -1),
                     publicationMonths: 12, summary: "以欺骗手段取得资质证书"),
                 by: recorder)
             _ = try await t.store.approve(record.recordNumber, by: approver)
@@ -316,7 +318,7 @@ struct CardIssuanceTests {
             #expect(differences.first?["key"] as? String == record.recordNumber.value)
 
             // Both checks were sent to the service and kept.
-            let checks = try await t.store.checks(of: issued.card, limit: 10)
+            let checks = try await t.store.checks(of: issued.card, limit: 10, by: t.root)
             #expect(checks.map(\.check.verdict) == ["outdated", "current"])
             #expect(checks.first?.account == "inspector-in")
         }

@@ -62,11 +62,13 @@ struct TestService {
     let dataset = DemoDataset(seed: 11, count: 12)
 
     init(readers: [String] = []) async throws {
+        jiangsu = try dataset.enterprise(6)
+        zhejiang = try dataset.enterprise(10)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("issuance-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try SQLiteCreditStore(path: directory.appendingPathComponent("credit.sqlite").path)
         let hash = try PasswordHash.make(testPassword, cost: cheapCost)
-        let root = try await store.createAccount(
+        root = try await store.createAccount(
             name: "root", role: .admin,
             scope: RegionScope([try RegionCode("310000"), try RegionCode("320000"), try RegionCode("330000")]),
             passwordHash: hash, by: nil)
@@ -91,10 +93,12 @@ struct TestService {
             readers: readers)
     }
 
+    /// The admin of all three provinces.
+    let root: Account
     /// The demo enterprise in Suzhou (Jiangsu), its card and document.
-    var jiangsu: DemoEnterprise { dataset.enterprise(6) }
+    let jiangsu: DemoEnterprise
     /// The demo enterprise in Ningbo (Zhejiang).
-    var zhejiang: DemoEnterprise { dataset.enterprise(10) }
+    let zhejiang: DemoEnterprise
 
     var application: some ApplicationProtocol {
         var logger = Logger(label: "issuance-test")

@@ -70,11 +70,11 @@ struct VerifierVerdictTests {
                     region: try RegionCode("320500"), uscc: uscc, kind: .bad,
                     behaviourCode: try BehaviourCode("D1-3-01"),
                     decisionNumber: "苏住建罚〔2026〕91号", authority: "苏州市住房和城乡建设局", authorityLevel: .city,
-                    decisionDate: today.adding(days: -2), publicationMonths: 6, summary: "偷工减料，降低工程质量"),
+                    decisionDate: try today.adding(days: -2), publicationMonths: 6, summary: "偷工减料，降低工程质量"),
                 by: recorder)
             _ = try await t.store.approve(stored.recordNumber, by: approver)
             _ = try await t.store.publish(stored.recordNumber, on: today, by: approver)
-            let view = try #require(try await t.store.currentView(of: uscc, on: today)).view
+            let view = try #require(try await t.store.currentView(of: uscc, on: today, by: t.root)).view
             let record = try #require(view.creditRecords.first { $0.recordNumber == stored.recordNumber })
 
             let outdated = try await verify(card, arguments, environment: environment)
@@ -90,10 +90,10 @@ struct VerifierVerdictTests {
                 "\($0["name"] as? String ?? "?")=\($0["card"] as? String ?? "—")→\($0["current"] as? String ?? "—")"
             }
             #expect(
-                fields == [
+                try fields == [
                     "kind=—→不良行为", "behaviourCode=—→D1-3-01", "decisionNumber=—→苏住建罚〔2026〕91号",
                     "authority=—→苏州市住房和城乡建设局", "authorityLevel=—→\(AuthorityLevel.city.chineseName)",
-                    "decisionDate=—→\(today.adding(days: -2))", "publishedFrom=—→\(record.publishedFrom)",
+                    "decisionDate=—→\(try today.adding(days: -2))", "publishedFrom=—→\(record.publishedFrom)",
                     "publishedUntil=—→\(record.publishedUntil)", "summary=—→偷工减料，降低工程质量",
                 ])
             #expect(record.publishedFrom == today)
@@ -106,7 +106,7 @@ struct VerifierVerdictTests {
             #expect(reasons(revoked.report).contains("revoked"))
 
             // Three checks: kept by the service and in the local log, newest last in the log.
-            let kept = try await t.store.checks(of: issued.card, limit: 10)
+            let kept = try await t.store.checks(of: issued.card, limit: 10, by: t.root)
             #expect(kept.map(\.check.verdict) == ["revoked", "outdated", "current"])
             let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
             let logged = try lines.map {

@@ -44,7 +44,7 @@ for profile in CardProfile.all {
     let card = HandbookCard(connection: try context.connect(reader: reader))
     let cardKey = try card.personalise(algorithm: .ecdsaP256SHA256, masterKey: masterKey)
     var rng = SeededGenerator(seed: 5)
-    let view = SyntheticData.view(
+    let view = try SyntheticData.view(
         qualifications: 3, practitioners: 6, projects: 8, goodRecords: 3, badRecords: 2, using: &rng)
     let region = try RegionCode("310000")
     let issue = DocumentIssue(

@@ -26,7 +26,7 @@ print(
         + "ratio (raw / ours)")
 for (algorithm, folder) in [(SignatureAlgorithm.ecdsaP256SHA256, "p256"), (.sm2SM3, "sm2")] {
     var rng = SeededGenerator(seed: 11)
-    let view = SyntheticData.view(
+    let view = try SyntheticData.view(
         qualifications: 4, practitioners: 10, projects: 12, goodRecords: 3, badRecords: 2, using: &rng)
     let certificate = try Certificate(pemEncoded: load("\(folder)/office-310000.pem"))
     let root = try Certificate(pemEncoded: load("\(folder)/root-ca.pem"))

@@ -38,7 +38,7 @@ say("Credit database at scale: \(count) demo enterprises (seed \(seed)), SQLite 
 
 if CommandLine.arguments.contains("--generate-only") {
     var records = 0
-    let elapsed = clock.measure { for index in 0..<count { records += dataset.enterprise(index).records.count } }
+    let elapsed = clock.measure { for index in 0..<count { records += try dataset.enterprise(index).records.count } }
     say("generated \(count) enterprises, \(records) records in \(format(seconds(elapsed), decimals: 2)) s")
     exit(0)
 }
@@ -91,9 +91,9 @@ let importCount = 20_000
 func freeBlock(from start: Int) async throws -> Int {
     var block = start
     while true {
-        let first = try await reopened.enterprise(identifiedBy: dataset.enterprise(block).enterprise.uscc.value)
+        let first = try await reopened.enterprise(identifiedBy: try dataset.enterprise(block).enterprise.uscc.value)
         let last = try await reopened.enterprise(
-            identifiedBy: dataset.enterprise(block + importCount - 1).enterprise.uscc.value)
+            identifiedBy: try dataset.enterprise(block + importCount - 1).enterprise.uscc.value)
         if first == nil && last == nil { return block }
         block += importCount
     }
@@ -121,7 +121,7 @@ for file in files {
 let directStart = try await freeBlock(from: present + importCount)
 let directRange = directStart..<(directStart + importCount)
 let directRows = directRange.reduce(0) { total, index in
-    let demo = dataset.enterprise(index)
+    let demo = try dataset.enterprise(index)
     return total + 1 + demo.qualifications.count + demo.practitioners.count + demo.projects.count + demo.records.count
 }
 let directElapsed = try clock.measure {
@@ -139,7 +139,7 @@ for entity in ImportEntity.allCases {
 // 3. Look-ups on the store: uniformly random enterprises of the whole database.
 var rng = SeededGenerator(seed: 99)
 let samples = 20_000
-let picks = (0..<samples).map { _ in dataset.enterprise(Int.random(in: 0..<count, using: &rng)) }
+let picks = (0..<samples).map { _ in try dataset.enterprise(Int.random(in: 0..<count, using: &rng)) }
 for pick in picks.prefix(500) {  // warm the page cache a little, as a running service would be
     _ = try await reopened.cardStatus(pick.card)
 }

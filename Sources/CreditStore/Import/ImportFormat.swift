@@ -107,33 +107,6 @@ struct RecordRow: Decodable {
     var status: String?
 }
 
-extension ProjectRole {
-    /// The name the import format uses.
-    public var importName: String {
-        switch self {
-        case .generalContractor: return "general-contractor"
-        case .subcontractor: return "subcontractor"
-        case .design: return "design"
-        case .survey: return "survey"
-        case .supervision: return "supervision"
-        case .constructionUnit: return "construction-unit"
-        case .costConsulting: return "cost-consulting"
-        }
-    }
-}
-
-extension AuthorityLevel {
-    /// The name the import format uses.
-    public var importName: String {
-        switch self {
-        case .ministry: return "ministry"
-        case .province: return "province"
-        case .city: return "city"
-        case .county: return "county"
-        }
-    }
-}
-
 /// Validates one row's fields, collecting a problem per bad field.
 struct RowValidator {
     let file: String

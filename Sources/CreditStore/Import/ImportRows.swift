@@ -155,7 +155,7 @@ extension ImportSession {
         if participants.count > ImportLimits.maximumNestedItems || awards.count > ImportLimits.maximumNestedItems {
             check.issue("participants", "more than \(ImportLimits.maximumNestedItems) participants or awards")
         }
-        let roles = Dictionary(uniqueKeysWithValues: ProjectRole.allCases.map { ($0.importName, $0) })
+        let roles = Dictionary(uniqueKeysWithValues: ProjectRole.allCases.map { ($0.name, $0) })
         var validParticipants: [(USCC, ProjectRole, Int64, String?)] = []
         for (index, participant) in participants.prefix(ImportLimits.maximumNestedItems).enumerated() {
             let field = "participants[\(index)]"
@@ -228,7 +228,7 @@ extension ImportSession {
         let authority = check.text(row.authority, "authority", maximum: 64)
         let level = check.choice(
             row.authorityLevel, "authorityLevel",
-            Dictionary(uniqueKeysWithValues: AuthorityLevel.allCases.map { ($0.importName, $0) }))
+            Dictionary(uniqueKeysWithValues: AuthorityLevel.allCases.map { ($0.name, $0) }))
         let decided = check.date(row.decisionDate, "decisionDate")
         let from = check.date(row.publishedFrom, "publishedFrom")
         let until = check.date(row.publishedUntil, "publishedUntil")
@@ -243,9 +243,11 @@ extension ImportSession {
         if let from, let until, let kind {
             if until <= from {
                 check.issue("publishedUntil", "\(until) does not come after publishedFrom \(from)")
-            } else if until > from.adding(months: 36) {
+            } else if let latest = try? from.adding(months: 36), until > latest {
                 check.issue("publishedUntil", "\(until) is more than 36 months after publishedFrom \(from)")
-            } else if kind.isUnfavourable, until < from.adding(months: PublicationRules.minimumShortenedMonths) {
+            } else if kind.isUnfavourable, let earliest = try? from.adding(months: PublicationRules.minimumShortenedMonths),
+                until < earliest
+            {
                 check.issue(
                     "publishedUntil", "a \(kind.chineseName) record is published at least 3 months, from \(from)")
             }

@@ -17,7 +17,7 @@ extension SQLiteCreditStore {
             throw StoreError(.fileUnreadable, "cannot read \(url.path): \((error as NSError).localizedDescription)")
         }
         defer { try? handle.close() }
-        return try write { db in
+        return try writeBlocking { db in
             try self.requireCurrent(actor, db)
             var session = ImportSession(
                 db: db, file: name, actor: actor, revision: try Self.currentRevision(db) + 1, now: self.now)
@@ -63,7 +63,7 @@ extension SQLiteCreditStore {
             if changed > 0 {
                 let sha = AuditChain.hex(digest.finish())
                 revision = try self.change(
-                    db, by: actor.name, "import.\(session.entity!.rawValue)", name,
+                    db, by: actor.name, "import.\(session.entity!.rawValue)", name, region: session.region,
                     [
                         "sha256": sha, "rows": String(session.rows), "inserted": String(session.inserted),
                         "updated": String(session.updated), "unchanged": String(session.unchanged),
@@ -186,7 +186,7 @@ struct ImportSession {
         }
         if let region {
             do {
-                try actor.authorise([.admin, .approver], for: region, to: "import data of \(region.code)")
+                try actor.authorise(.importData, in: region)
             } catch {
                 validator.issue("region", error.message)
             }

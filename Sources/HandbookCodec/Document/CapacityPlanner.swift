@@ -1,3 +1,5 @@
+import CodedErrors
+
 /// A kind of card the handbook can be issued on (`Cards/card-profiles.tsv`).
 public struct CardProfile: Sendable, Hashable, Codable, CustomStringConvertible {
     /// `handbook-8k`, `handbook-32k`, `handbook-64k`.
@@ -35,7 +37,7 @@ public struct CardProfile: Sendable, Hashable, Codable, CustomStringConvertible 
 
 /// The mandatory part of a handbook (enterprise, every qualification, every unfavourable record)
 /// does not fit the card.
-public struct CapacityError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct CapacityError: CodedError, Hashable {
     /// The bytes the smallest possible document needs, signature included.
     public let requiredBytes: Int
     /// The slot size that was offered.
@@ -44,6 +46,15 @@ public struct CapacityError: Error, Sendable, Hashable, CustomStringConvertible 
     public let smallestSufficientProfile: CardProfile?
 
     public var code: String { "CAPACITY_MANDATORY_PART_TOO_LARGE" }
+    public var errorCode: String { code }
+    public var kind: ErrorKind { .invalidInput }
+    public var message: String {
+        let advice =
+            smallestSufficientProfile.map { "issue it on a \($0.name) card (slot \($0.slotSize) bytes)" }
+            ?? "no supported card holds it (the largest slot is \(CardProfile.all.last?.slotSize ?? 0) bytes)"
+        return
+            "the qualifications and unfavourable records alone need \(requiredBytes) bytes, more than the slot's \(slotSize): \(advice)"
+    }
 
     public var description: String {
         let advice =

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A moment in UTC to the second, as the card stores it: seven packed BCD bytes `YYYYMMDDhhmmss`.
 public struct CardTimestamp: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     /// The calendar date.
@@ -17,15 +19,30 @@ public struct CardTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
         self.second = second
     }
 
-    /// The timestamp `seconds` after 1970-01-01T00:00:00Z.
+    /// The first moment a card can store: 0001-01-01T00:00:00Z, as seconds since 1970.
+    public static let earliestSeconds: Int64 = -62_135_596_800
+    /// The last moment a card can store: 9999-12-31T23:59:59Z, as seconds since 1970.
+    public static let latestSeconds: Int64 = 253_402_300_799
+
+    /// The timestamp `seconds` after 1970-01-01T00:00:00Z, held to the years 0001–9999 a card can
+    /// store (a moment outside them becomes the nearest one inside).
     public init(secondsSince1970 seconds: Int64) {
+        let seconds = min(max(seconds, Self.earliestSeconds), Self.latestSeconds)
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let rest = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = Self.civil(fromDays: days)
-        date = try! CardDate(year: year, month: month, day: day)
+        date = CardDate(unchecked: year, month, day)
         hour = rest / 3600
         minute = rest / 60 % 60
         second = rest % 60
+    }
+
+    /// The timestamp of `date`, to the second (rounded down), held to the years 0001–9999.
+    public init(_ date: Date) {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        self.init(
+            secondsSince1970: seconds.isNaN
+                ? 0 : Int64(min(max(seconds, Double(Self.earliestSeconds)), Double(Self.latestSeconds))))
     }
 
     /// Parses fourteen digits `YYYYMMDDhhmmss`.
@@ -38,6 +55,17 @@ public struct CardTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
         try self.init(
             date: try CardDate(yyyymmdd: String(decoding: utf8[0..<8], as: UTF8.self)), hour: number(8..<10),
             minute: number(10..<12), second: number(12..<14))
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SSZ` (UTC), the form times take in JSON.
+    public init(iso text: some StringProtocol) throws(CardDateError) {
+        let utf8 = Array(text.utf8)
+        let separators: [(Int, UInt8)] = [(4, 0x2D), (7, 0x2D), (10, 0x54), (13, 0x3A), (16, 0x3A), (19, 0x5A)]
+        guard utf8.count == 20, separators.allSatisfy({ utf8[$0.0] == $0.1 }) else {
+            throw CardDateError(reason: "\"\(text.prefix(30))\" is not a time YYYY-MM-DDTHH:MM:SSZ")
+        }
+        let digits = utf8.enumerated().filter { index, _ in !separators.contains { $0.0 == index } }.map(\.element)
+        try self.init(digits: String(decoding: digits, as: UTF8.self))
     }
 
     /// Seconds since 1970-01-01T00:00:00Z.
@@ -62,7 +90,7 @@ public struct CardTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(digits: String(text.filter { $0.isNumber }))
+        try self.init(iso: text)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -97,17 +125,39 @@ extension CardDate {
     /// Days since 1970-01-01.
     public var daysSince1970: Int { CardTimestamp.days(fromCivil: year, month, day) }
 
-    /// The date `days` days after this one.
-    public func adding(days: Int) -> CardDate {
-        let (year, month, day) = CardTimestamp.civil(fromDays: daysSince1970 + days)
-        return try! CardDate(year: year, month: month, day: day)
+    /// The day `date` falls on in UTC.
+    public init(_ date: Date) { self = CardTimestamp(date).date }
+
+    /// Parses `YYYY-MM-DD`, the form dates take in JSON, import files and forms.
+    public init(iso text: some StringProtocol) throws(CardDateError) {
+        let utf8 = Array(text.utf8)
+        guard utf8.count == 10, utf8[4] == 0x2D, utf8[7] == 0x2D else {
+            throw CardDateError(reason: "\"\(text.prefix(20))\" is not a date YYYY-MM-DD")
+        }
+        try self.init(yyyymmdd: String(decoding: utf8[0..<4] + utf8[5..<7] + utf8[8..<10], as: UTF8.self))
     }
 
-    /// The same day `months` months later, clamped to the month's last day (2024-08-31 + 6 → 2025-02-28).
-    public func adding(months: Int) -> CardDate {
-        let index = year * 12 + (month - 1) + months
+    /// The date `days` days after this one; throws past the years 0001–9999.
+    public func adding(days: Int) throws(CardDateError) -> CardDate {
+        let (total, overflow) = daysSince1970.addingReportingOverflow(days)
+        let earliest = CardTimestamp.days(fromCivil: 1, 1, 1)
+        let latest = CardTimestamp.days(fromCivil: 9999, 12, 31)
+        guard !overflow, (earliest...latest).contains(total) else {
+            throw CardDateError(reason: "\(days) days after \(self) is past the years 0001–9999")
+        }
+        let (year, month, day) = CardTimestamp.civil(fromDays: total)
+        return CardDate(unchecked: year, month, day)
+    }
+
+    /// The same day `months` months later, clamped to the month's last day (2024-08-31 + 6 →
+    /// 2025-02-28); throws past the years 0001–9999.
+    public func adding(months: Int) throws(CardDateError) -> CardDate {
+        let (index, overflow) = (year * 12 + (month - 1)).addingReportingOverflow(months)
+        guard !overflow, (12...(9999 * 12 + 11)).contains(index) else {
+            throw CardDateError(reason: "\(months) months after \(self) is past the years 0001–9999")
+        }
         let newYear = index / 12
         let newMonth = index % 12 + 1
-        return try! CardDate(year: newYear, month: newMonth, day: min(day, CardDate.daysInMonth(newMonth, of: newYear)))
+        return CardDate(unchecked: newYear, newMonth, min(day, CardDate.daysInMonth(newMonth, of: newYear)))
     }
 }

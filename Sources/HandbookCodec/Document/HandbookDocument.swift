@@ -1,5 +1,7 @@
+import CodedErrors
+
 /// Why bytes are not a valid handbook document: which field, at which byte, and what was wrong.
-public struct HandbookFormatError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct HandbookFormatError: CodedError, Hashable {
     /// A stable code for each kind of format failure.
     public enum Code: String, Sendable, Hashable, CaseIterable {
         /// The bytes are not well-formed BER-TLV.
@@ -32,6 +34,9 @@ public struct HandbookFormatError: Error, Sendable, Hashable, CustomStringConver
     }
 
     public var description: String { "\(field) at byte \(offset): \(detail) [\(code.rawValue)]" }
+    public var errorCode: String { code.rawValue }
+    public var kind: ErrorKind { .invalidInput }
+    public var message: String { "\(field) at byte \(offset): \(detail)" }
 }
 
 /// A handbook document read from bytes: its content, checked field by field, the exact content

@@ -104,6 +104,25 @@ public enum ProjectRole: UInt8, Sendable, Hashable, CaseIterable, Codable {
     case constructionUnit = 6
     case costConsulting = 7
 
+    /// The name JSON, import files and forms use: `general-contractor`, `cost-consulting` …
+    public var name: String {
+        switch self {
+        case .generalContractor: return "general-contractor"
+        case .subcontractor: return "subcontractor"
+        case .design: return "design"
+        case .survey: return "survey"
+        case .supervision: return "supervision"
+        case .constructionUnit: return "construction-unit"
+        case .costConsulting: return "cost-consulting"
+        }
+    }
+
+    /// The role of that name.
+    public init?(name: some StringProtocol) {
+        guard let role = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = role
+    }
+
     /// The Chinese name, 施工总承包.
     public var chineseName: String {
         switch self {
@@ -156,6 +175,30 @@ public enum RecordKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
     /// Bad records and blacklist entries: never left off a card.
     public var isUnfavourable: Bool { self != .good }
 
+    /// The name JSON, import files, forms and the database use: `good`, `bad`, `blacklist`.
+    public var name: String {
+        switch self {
+        case .good: return "good"
+        case .bad: return "bad"
+        case .blacklist: return "blacklist"
+        }
+    }
+
+    /// The kind of that name.
+    public init?(name: some StringProtocol) {
+        guard let kind = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = kind
+    }
+
+    /// The English name.
+    public var englishName: String {
+        switch self {
+        case .good: return "good behaviour"
+        case .bad: return "bad behaviour"
+        case .blacklist: return "blacklist"
+        }
+    }
+
     /// The Chinese name.
     public var chineseName: String {
         switch self {
@@ -172,6 +215,22 @@ public enum AuthorityLevel: UInt8, Sendable, Hashable, CaseIterable, Codable {
     case province = 1
     case city = 2
     case county = 3
+
+    /// The name JSON, import files and forms use: `ministry`, `province`, `city`, `county`.
+    public var name: String {
+        switch self {
+        case .ministry: return "ministry"
+        case .province: return "province"
+        case .city: return "city"
+        case .county: return "county"
+        }
+    }
+
+    /// The level of that name.
+    public init?(name: some StringProtocol) {
+        guard let level = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = level
+    }
 
     /// The Chinese name.
     public var chineseName: String {

@@ -22,11 +22,11 @@ public struct DocumentNumber: Sendable, Hashable, Comparable, CustomStringConver
         try self.init(region.code + String(repeating: "0", count: 10 - digits.count) + digits)
     }
 
-    /// The issuing region.
-    public var region: RegionCode { try! RegionCode(String(value.prefix(6))) }
+    /// The issuing region (validated with the number).
+    public var region: RegionCode { RegionCode(validated: String(value.prefix(6))) }
 
-    /// The serial within the region.
-    public var serial: UInt64 { UInt64(value.dropFirst(6))! }
+    /// The serial within the region (ten digits, validated with the number).
+    public var serial: UInt64 { UInt64(value.dropFirst(6)) ?? 0 }
 
     public var description: String { value }
 
@@ -73,8 +73,8 @@ public struct RecordNumber: Sendable, Hashable, Comparable, CustomStringConverti
         try self.init(region.code + String(repeating: "0", count: max(0, 10 - digits.count)) + digits)
     }
 
-    /// The recording region.
-    public var region: RegionCode { try! RegionCode(String(value.prefix(6))) }
+    /// The recording region (validated with the number).
+    public var region: RegionCode { RegionCode(validated: String(value.prefix(6))) }
 
     public var description: String { value }
 

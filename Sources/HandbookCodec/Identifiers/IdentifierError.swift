@@ -1,3 +1,5 @@
+import CodedErrors
+
 /// The kinds of identifier the handbook validates.
 public enum IdentifierKind: String, Sendable, Hashable, CaseIterable, Codable {
     case uscc = "USCC"
@@ -21,7 +23,7 @@ public enum IdentifierKind: String, Sendable, Hashable, CaseIterable, Codable {
 ///
 /// The message never repeats the identifier itself: identity numbers are personal data and errors
 /// end up in logs.
-public struct IdentifierError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct IdentifierError: CodedError, Hashable {
     /// A stable code for each kind of failure.
     public enum Code: String, Sendable, Hashable, CaseIterable {
         case wrongLength = "ID_WRONG_LENGTH"
@@ -34,7 +36,7 @@ public struct IdentifierError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 
     /// Which identifier was being validated.
-    public let kind: IdentifierKind
+    public let identifier: IdentifierKind
     /// What kind of failure this is.
     public let code: Code
     /// The 1-based character position where the rule failed, when it concerns one place.
@@ -46,7 +48,7 @@ public struct IdentifierError: Error, Sendable, Hashable, CustomStringConvertibl
 
     /// Creates an error.
     public init(_ kind: IdentifierKind, _ code: Code, position: Int?, rule: String, detail: String) {
-        self.kind = kind
+        self.identifier = kind
         self.code = code
         self.position = position
         self.rule = rule
@@ -55,7 +57,13 @@ public struct IdentifierError: Error, Sendable, Hashable, CustomStringConvertibl
 
     public var description: String {
         let place = position.map { " at position \($0)" } ?? ""
-        return "invalid \(kind.rawValue)\(place): \(rule): \(detail) [\(code.rawValue)]"
+        return "invalid \(identifier.rawValue)\(place): \(rule): \(detail) [\(code.rawValue)]"
+    }
+
+    public var errorCode: String { code.rawValue }
+    public var kind: ErrorKind { .invalidInput }
+    public var message: String {
+        "invalid \(identifier.rawValue)\(position.map { " at position \($0)" } ?? ""): \(rule): \(detail)"
     }
 }
 

@@ -60,11 +60,22 @@ public struct RegionCode: Sendable, Hashable, Comparable, CustomStringConvertibl
         code = text
     }
 
+    /// A code already known to be valid (a part of one that was validated).
+    init(validated code: String) { self.code = code }
+
     /// The table row of this exact code, if the table lists it.
     public var entry: RegionEntry? { RegionTable.entries[code] }
 
-    /// The province the code belongs to.
-    public var province: RegionEntry { RegionTable.province(ofCode: code)! }
+    /// The province the code belongs to (validation made sure the table lists it).
+    public var province: RegionEntry {
+        RegionTable.province(ofCode: code)
+            ?? RegionEntry(
+                code: provinceCode.code, name: provinceCode.code, englishName: provinceCode.code, level: .province,
+                validFrom: 0, validUntil: nil)
+    }
+
+    /// The code of the province: 320000 for 320583.
+    public var provinceCode: RegionCode { RegionCode(validated: String(code.prefix(2)) + "0000") }
 
     /// The prefecture the code belongs to, if the table lists it.
     public var prefecture: RegionEntry? { RegionTable.entries[String(code.prefix(4)) + "00"] }
@@ -99,7 +110,7 @@ enum RegionTable {
 
     /// The same rows by the code's numeric value, for validation without string work.
     static let byNumber: [Int: RegionEntry] = Dictionary(
-        uniqueKeysWithValues: entries.values.map { (Int($0.code)!, $0) })
+        uniqueKeysWithValues: entries.values.compactMap { entry in Int(entry.code).map { ($0, entry) } })
 
     static func province(ofNumber number: Int) -> RegionEntry? {
         byNumber[number / 10_000 * 10_000].flatMap { $0.level == .province ? $0 : nil }

@@ -1,3 +1,4 @@
+import CodedErrors
 import Foundation
 
 /// Where a card stands in the credit database.
@@ -295,7 +296,7 @@ public struct DataPackageContents: Sendable {
 }
 
 /// A data package that is not well formed.
-public struct DataPackageFormatError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct DataPackageFormatError: CodedError, Hashable {
     /// The 1-based line, or 0 for the package as a whole.
     public let line: Int
     public let reason: String
@@ -305,9 +306,10 @@ public struct DataPackageFormatError: Error, Sendable, Hashable, CustomStringCon
         self.reason = reason
     }
 
-    public var description: String {
-        (line > 0 ? "line \(line): " : "") + reason + " [PACKAGE_MALFORMED]"
-    }
+    public var description: String { message + " [PACKAGE_MALFORMED]" }
+    public var errorCode: String { "PACKAGE_MALFORMED" }
+    public var kind: ErrorKind { .invalidInput }
+    public var message: String { (line > 0 ? "line \(line): " : "") + reason }
 }
 
 /// A decoding error as one sentence that names the field.

@@ -43,113 +43,136 @@ public enum SyntheticData {
     ]
 
     /// A valid USCC of an enterprise (type 91) registered in `region`.
-    public static func uscc(region: String, using rng: inout some RandomNumberGenerator) -> USCC {
+    public static func uscc(region: String, using rng: inout some RandomNumberGenerator) throws(IdentifierError) -> USCC
+    {
         let body = organizationCodeBody(using: &rng)
-        let orgCheck = CheckCharacters.organizationCode(body.map { orgValue($0) })
+        let orgCheck = CheckCharacters.organizationCode(body.map(\.generatedDigit))
         let orgCode = body + (orgCheck == 10 ? "X" : String(orgCheck))
         let partial = "91" + region + orgCode
-        let values = partial.map { USCC.characterSet.firstIndex(of: $0)! }
+        let values = partial.map { USCC.characterSet.firstIndex(of: $0) ?? 0 }
         let check = USCC.characterSet[CheckCharacters.uscc(values)]
-        return try! USCC(partial + String(check))
+        return try USCC(partial + String(check))
     }
 
     /// A valid 18-digit resident identity number.
-    public static func residentIdentity(region: String, using rng: inout some RandomNumberGenerator) -> PersonIdentifier
+    public static func residentIdentity(region: String, using rng: inout some RandomNumberGenerator)
+        throws(IdentifierError) -> PersonIdentifier
     {
         let birth = CardDate(daysSince1970: Int.random(in: -7300...10_000, using: &rng))
         let sequence = Int.random(in: 1...999, using: &rng)
         let body =
             region + birth.yyyymmdd + String(repeating: "0", count: 3 - String(sequence).count) + String(sequence)
-        let check = CheckCharacters.mod11_2(body.map { $0.digitValue! })
-        return try! PersonIdentifier(type: .residentIdentityCard, number: body + (check == 10 ? "X" : String(check)))
+        let check = CheckCharacters.mod11_2(body.map(\.generatedDigit))
+        return try PersonIdentifier(type: .residentIdentityCard, number: body + (check == 10 ? "X" : String(check)))
     }
 
     /// A view of one enterprise with the given numbers of items.
     public static func view(
         qualifications: Int, practitioners: Int, projects: Int, goodRecords: Int, badRecords: Int, blacklist: Int = 0,
         using rng: inout some RandomNumberGenerator
-    ) -> HandbookView {
-        let region = prefectures.randomElement(using: &rng)!
+    ) throws(IdentifierError) -> HandbookView {
+        let region = prefectures.pick(using: &rng)
         let province = String(region.prefix(2))
         let city = cityNames[String(region.prefix(4))] ?? cityNames[province] ?? "上海"
-        let name = "\(city)\(surnames.randomElement(using: &rng)!)氏\(companyWords.randomElement(using: &rng)!)集团有限公司"
+        let name = "\(city)\(surnames.pick(using: &rng))氏\(companyWords.pick(using: &rng))集团有限公司"
         let enterprise = Enterprise(
-            uscc: uscc(region: region, using: &rng), name: name, legalRepresentative: personName(using: &rng),
-            registeredRegion: try! RegionCode(region))
-        let authority = authorities[province]!
+            uscc: try uscc(region: region, using: &rng), name: name, legalRepresentative: personName(using: &rng),
+            registeredRegion: try RegionCode(region))
+        let authority = authorities[province] ?? ""
         var view = HandbookView(enterprise: enterprise)
         for index in 0..<qualifications {
             let (category, grades) = categories[index % categories.count]
             let from = CardDate(daysSince1970: Int.random(in: 16_000...20_000, using: &rng))
             view.qualifications.append(
                 Qualification(
-                    category: category, grade: grades.randomElement(using: &rng)!,
+                    category: category, grade: grades.pick(using: &rng),
                     certificateNumber: "D\(province)\(String(Int.random(in: 1_000_000...9_999_999, using: &rng)))",
-                    validFrom: from, validUntil: from.adding(months: 60), issuingAuthority: authority))
+                    validFrom: from, validUntil: from.shifted(months: 60), issuingAuthority: authority))
         }
         for _ in 0..<practitioners {
-            let identity = residentIdentity(region: prefectures.randomElement(using: &rng)!, using: &rng)
+            let identity = try residentIdentity(region: prefectures.pick(using: &rng), using: &rng)
             view.practitioners.append(
                 Practitioner(
-                    name: personName(using: &rng), registrationType: registrations.randomElement(using: &rng)!,
+                    name: personName(using: &rng), registrationType: registrations.pick(using: &rng),
                     registrationNumber:
                         "\(province == "31" ? "沪" : province == "32" ? "苏" : "浙")1\(province)\(Int.random(in: 10_000_000...99_999_999, using: &rng))",
                     identity: identity))
         }
         for index in 0..<projects {
-            let county = prefectures.randomElement(using: &rng)!
+            let county = prefectures.pick(using: &rng)
             let started = CardDate(daysSince1970: Int.random(in: 12_000...20_000, using: &rng))
             let number = county + String(started.yyyymmdd.dropFirst(2)) + String(1000 + index % 9000)
             let completed =
-                Bool.random(using: &rng) ? started.adding(months: Int.random(in: 12...48, using: &rng)) : nil
+                Bool.random(using: &rng) ? started.shifted(months: Int.random(in: 12...48, using: &rng)) : nil
             view.projects.append(
                 Project(
-                    projectNumber: try! ProjectNumber(number),
+                    projectNumber: try ProjectNumber(number),
                     name:
-                        "\(cityNames[String(county.prefix(4))] ?? cityNames[String(county.prefix(2))] ?? "")\(projectKinds.randomElement(using: &rng)!)\(index + 1)号",
-                    role: ProjectRole.allCases.randomElement(using: &rng)!,
+                        "\(cityNames[String(county.prefix(4))] ?? cityNames[String(county.prefix(2))] ?? "")\(projectKinds.pick(using: &rng))\(index + 1)号",
+                    role: ProjectRole.allCases.pick(using: &rng),
                     contractAmount: UInt64.random(in: 1_000_000...2_000_000_000, using: &rng),
                     completionDate: completed,
-                    awards: Int.random(in: 0..<10, using: &rng) == 0 ? [awards.randomElement(using: &rng)!] : []))
+                    awards: Int.random(in: 0..<10, using: &rng) == 0 ? [awards.pick(using: &rng)] : []))
         }
         var serial: UInt64 = UInt64.random(in: 1...1_000_000, using: &rng)
-        func record(_ kind: RecordKind) -> CreditRecord {
+        func record(_ kind: RecordKind) throws(IdentifierError) -> CreditRecord {
             serial += 1
             let decided = CardDate(daysSince1970: Int.random(in: 19_000...20_400, using: &rng))
             let months = kind == .good ? 36 : Int.random(in: 6...36, using: &rng)
-            let code: BehaviourCode? = kind == .good ? nil : try! BehaviourCode(badCodes.randomElement(using: &rng)!)
+            let code: BehaviourCode? = kind == .good ? nil : try BehaviourCode(badCodes.pick(using: &rng))
             return CreditRecord(
-                recordNumber: try! RecordNumber(region: try! RegionCode(province + "0000"), serial: serial), kind: kind,
+                recordNumber: try RecordNumber(region: try RegionCode(province + "0000"), serial: serial), kind: kind,
                 behaviourCode: code,
                 decisionNumber:
                     "\(province == "31" ? "沪" : province == "32" ? "苏" : "浙")建\(kind == .good ? "奖" : "罚")〔\(decided.year)〕\(Int.random(in: 1...400, using: &rng))号",
                 authority: authority, authorityLevel: .province, decisionDate: decided,
-                publishedFrom: decided.adding(days: 7),
-                publishedUntil: decided.adding(days: 7).adding(months: months),
-                summary: kind == .good ? "获评年度文明工地" : code!.behaviourDescription ?? "违反工程建设强制性标准")
+                publishedFrom: decided.shifted(days: 7),
+                publishedUntil: decided.shifted(days: 7).shifted(months: months),
+                summary: code?.behaviourDescription ?? (kind == .good ? "获评年度文明工地" : "违反工程建设强制性标准"))
         }
-        view.creditRecords =
-            (0..<goodRecords).map { _ in record(.good) } + (0..<badRecords).map { _ in record(.bad) }
-            + (0..<blacklist).map { _ in record(.blacklist) }
+        for kind in Array(repeating: RecordKind.good, count: goodRecords)
+            + Array(repeating: .bad, count: badRecords) + Array(repeating: .blacklist, count: blacklist)
+        {
+            view.creditRecords.append(try record(kind))
+        }
         return view
     }
 
     public static func personName(using rng: inout some RandomNumberGenerator) -> String {
-        String(surnames.randomElement(using: &rng)!) + String(givenNames.randomElement(using: &rng)!)
-            + (Bool.random(using: &rng) ? String(givenNames.randomElement(using: &rng)!) : "")
+        String(surnames.pick(using: &rng)) + String(givenNames.pick(using: &rng))
+            + (Bool.random(using: &rng) ? String(givenNames.pick(using: &rng)) : "")
     }
 
     static func organizationCodeBody(using rng: inout some RandomNumberGenerator) -> String {
         String((0..<8).map { _ in Character(String(Int.random(in: 0...9, using: &rng))) })
     }
 
-    static func orgValue(_ character: Character) -> Int { character.digitValue! }
 }
 
 extension CardDate {
-    /// The date `days` days after 1970-01-01.
+    /// The date `days` days after 1970-01-01, held to the years 0001–9999.
     public init(daysSince1970 days: Int) {
-        let (year, month, day) = CardTimestamp.civil(fromDays: days)
-        self = try! CardDate(year: year, month: month, day: day)
+        let earliest = CardTimestamp.days(fromCivil: 1, 1, 1)
+        let latest = CardTimestamp.days(fromCivil: 9999, 12, 31)
+        let (year, month, day) = CardTimestamp.civil(fromDays: min(max(days, earliest), latest))
+        self.init(unchecked: year, month, day)
     }
+
+    /// For generated data, whose dates lie decades inside the range: `adding(days:)`, held to the range.
+    func shifted(days: Int) -> CardDate { (try? adding(days: days)) ?? self }
+
+    /// For generated data: `adding(months:)`, held to the range.
+    func shifted(months: Int) -> CardDate { (try? adding(months: months)) ?? self }
+}
+
+extension Array {
+    /// An element chosen by `rng` from a table the generator knows to be non-empty.
+    func pick(using rng: inout some RandomNumberGenerator) -> Element {
+        self[Int(rng.next() % UInt64(Swift.max(count, 1)))]
+    }
+}
+
+extension Character {
+    /// The value of a digit the generator wrote itself.
+    var generatedDigit: Int { wholeNumberValue ?? 0 }
 }

@@ -1,3 +1,5 @@
+import CodedErrors
+
 /// A calendar date as the card stores it: year, month and day, no time and no time zone.
 ///
 /// Only real Gregorian dates can be constructed (no 30 February, no year 0).
@@ -15,6 +17,13 @@ public struct CardDate: Sendable, Hashable, Comparable, CustomStringConvertible,
             throw CardDateError(
                 reason: "day \(day) does not exist in \(year)-\(month < 10 ? "0" : "")\(month) (it has \(last) days)")
         }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// A date the caller has computed from a valid one (year, month and day in range).
+    init(unchecked year: Int, _ month: Int, _ day: Int) {
         self.year = year
         self.month = month
         self.day = day
@@ -65,7 +74,7 @@ public struct CardDate: Sendable, Hashable, Comparable, CustomStringConvertible,
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(yyyymmdd: String(text.filter { $0 != "-" }))
+        try self.init(iso: text)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -75,10 +84,13 @@ public struct CardDate: Sendable, Hashable, Comparable, CustomStringConvertible,
 }
 
 /// A date that does not exist or is not written as one.
-public struct CardDateError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct CardDateError: CodedError, Hashable {
     /// What is wrong with the date.
     public let reason: String
     public var description: String { "invalid date: \(reason)" }
+    public var errorCode: String { "DATE_INVALID" }
+    public var kind: ErrorKind { .invalidInput }
+    public var message: String { "invalid date: \(reason)" }
 
     public init(reason: String) { self.reason = reason }
 }

@@ -1,9 +1,11 @@
+import CodedErrors
+
 /// Why a byte string is not the BER-TLV that was expected, and where.
 ///
 /// Every error carries the byte offset (from the start of the buffer given to the decoder) at which
 /// decoding stopped and a phrase saying what was expected there, so a bad card file or a fuzzed
 /// input can be located exactly.
-public struct TLVError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct TLVError: CodedError, Hashable {
     /// A stable code for each kind of malformed input.
     public enum Code: String, Sendable, CaseIterable {
         /// The input ended inside a tag.
@@ -51,4 +53,8 @@ public struct TLVError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "\(code.rawValue) at byte offset \(offset): expected \(expected)"
     }
+
+    public var errorCode: String { code.rawValue }
+    public var kind: ErrorKind { .invalidInput }
+    public var message: String { "at byte offset \(offset): expected \(expected)" }
 }
