@@ -31,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C bindings: module map + shim header, no Swift code (PLATFORM.md).
@@ -49,6 +53,8 @@ let package = Package(
 
         // Errors as values: a stable code and a kind that decides the HTTP status and the exit code.
         .target(name: "CodedErrors", swiftSettings: swiftSettings),
+        // The one way the tools read their JSON configuration files.
+        .target(name: "HandbookConfiguration", dependencies: ["CodedErrors"], swiftSettings: swiftSettings),
 
         .target(
             name: "HandbookCodec",
@@ -76,13 +82,14 @@ let package = Package(
         ),
         .target(
             name: "VirtualCard",
-            dependencies: ["HandbookCodec", "HandbookCrypto"],
+            dependencies: ["HandbookCodec", "HandbookCrypto", "HandbookConfiguration"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "virtual-card",
             dependencies: [
-                "VirtualCard", "HandbookCodec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VirtualCard", "HandbookCodec", "HandbookConfiguration",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -98,19 +105,24 @@ let package = Package(
         .target(
             name: "CreditStore",
             dependencies: [
-                "HandbookCodec", "HandbookCrypto", "CodedErrors", .product(name: "GRDB", package: "GRDB.swift"),
+                "HandbookCodec", "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "IssuanceService",
             dependencies: [
-                "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors",
+                "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -118,7 +130,7 @@ let package = Package(
             name: "handbook-issuer",
             dependencies: [
                 "IssuanceService", "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "HandbookConfiguration", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -129,13 +141,20 @@ let package = Package(
         // too), and the command line over it.
         .target(
             name: "Verifier",
-            dependencies: ["CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors"],
+            dependencies: [
+                "CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "handbook-verify",
             dependencies: [
-                "Verifier", "CardReader", "HandbookCodec", "HandbookCrypto",
+                "Verifier", "CardReader", "HandbookCodec", "HandbookCrypto", "HandbookConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -158,7 +158,12 @@ public final class CardChannel: @unchecked Sendable {
                 throw CardError(.protocolViolation, "offset \(position) is beyond what READ BINARY can address")
             }
             let wanted = min(chunk, count - result.count)
-            let p1 = viaShortIdentifier ? 0x80 | shortIdentifier! : UInt8(position >> 8)
+            let p1: UInt8
+            if viaShortIdentifier, let shortIdentifier {
+                p1 = 0x80 | shortIdentifier
+            } else {
+                p1 = UInt8(position >> 8)
+            }
             let response = try transmit(CommandAPDU(ins: 0xB0, p1: p1, p2: UInt8(position & 0xFF), ne: wanted))
             switch response.sw {
             case 0x9000, 0x6282:

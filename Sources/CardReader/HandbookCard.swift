@@ -72,9 +72,12 @@ public final class HandbookCard: @unchecked Sendable {
         } catch {
             throw CardError(.protocolViolation, "the card information is malformed: \(error)")
         }
+        // What the card claims, held to what ISO/IEC 7816-4 can express (65 535 command bytes,
+        // 65 536 response bytes): a card cannot talk the reader into commands it cannot encode.
+        let command = min(max(info.maxCommandData, 1), 65_535)
+        let response = min(max(info.maxResponseData, 1), 65_536)
         channel.capabilities = CardCapabilities(
-            maxCommandData: info.maxCommandData, maxResponseData: info.maxResponseData,
-            extendedLength: info.maxCommandData > 255 || info.maxResponseData > 256)
+            maxCommandData: command, maxResponseData: response, extendedLength: command > 255 || response > 256)
         return info
     }
 

@@ -84,8 +84,9 @@ public final class PCSCContext: @unchecked Sendable {
         // The pseudo-reader's state carries the number of readers in its upper 16 bits; a change
         // of that number (a reader plugged in or out) ends the wait.
         let readerCount = DWORD(try readers().count)
-        let cNames = names.map { strdup($0)! }
+        let cNames = names.compactMap { strdup($0) }
         defer { cNames.forEach { free($0) } }
+        guard cNames.count == names.count else { throw CardError(.pcsc, "out of memory naming the readers to wait on") }
         var states = names.enumerated().map { index, name -> SCARD_READERSTATE in
             var state = SCARD_READERSTATE()
             state.szReader = UnsafePointer(cNames[index])

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HandbookConfiguration
 import HandbookCodec
 import HandbookCrypto
 
@@ -166,18 +167,18 @@ extension DemoDataset {
     /// file per entity type, named `<province>-<entity>.jsonl`. Returns the files in the order to
     /// import them.
     public func writeImportFiles(to directory: URL, range: Range<Int>? = nil) throws -> [URL] {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try PrivateFile.folder(directory)
         let provinces = ["310000", "320000", "330000"]
         var writers: [String: FileHandle] = [:]
         var urls: [URL] = []
         for entity in ImportEntity.allCases {
             for province in provinces {
                 let url = directory.appendingPathComponent("\(province)-\(entity.rawValue).jsonl")
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+                try PrivateFile.prepare(url.path)
                 let handle = try FileHandle(forWritingTo: url)
                 try handle.truncate(atOffset: 0)
                 let header: [String: Any] = [
-                    "format": "credit-handbook-import", "version": 1, "entity": entity.rawValue, "region": province,
+                    "format": "credit-handbook-import", "version": 2, "entity": entity.rawValue, "region": province,
                     "source": "demo data, seed \(seed)",
                 ]
                 try handle.write(contentsOf: Self.line(header))
@@ -186,11 +187,17 @@ extension DemoDataset {
             }
         }
         defer { for handle in writers.values { try? handle.close() } }
+        var rows: [String: Int] = [:]
         for index in range ?? 0..<count {
             let demo = try enterprise(index)
             let province = demo.province.code
-            func write(_ entity: ImportEntity, _ object: [String: Any]) throws {
-                try writers["\(province)/\(entity.rawValue)"]!.write(contentsOf: Self.line(object))
+            // A row goes to the file of the province it belongs to: an enterprise's own, except a
+            // project, which is its county's province's (the enterprise may work elsewhere).
+            func write(_ entity: ImportEntity, _ object: [String: Any], province: String = province) throws {
+                let key = "\(province)/\(entity.rawValue)"
+                guard let writer = writers[key] else { return }
+                try writer.write(contentsOf: Self.line(object))
+                rows[key, default: 0] += 1
             }
             var enterprise: [String: Any] = [
                 "uscc": demo.enterprise.uscc.value, "name": demo.enterprise.name,
@@ -235,7 +242,7 @@ extension DemoDataset {
                     [
                         "projectNumber": item.number.value, "name": item.name, "region": item.region.code,
                         "participants": [participant], "awards": item.awards.map { ["name": $0] },
-                    ])
+                    ], province: item.region.provinceCode.code)
             }
             for item in demo.records {
                 let record = item.record
@@ -251,6 +258,10 @@ extension DemoDataset {
                 row["behaviourCode"] = record.behaviourCode?.code
                 try write(.records, row)
             }
+        }
+        // Each file ends with the line that says how many rows it has.
+        for (key, writer) in writers {
+            try writer.write(contentsOf: Self.line(["end": true, "rows": rows[key] ?? 0]))
         }
         return urls
     }

@@ -1,6 +1,7 @@
 import CodedErrors
 import Foundation
 import GRDB
+import HandbookConfiguration
 import HandbookCodec
 import HandbookCrypto
 
@@ -34,6 +35,9 @@ public final class SQLiteCreditStore: CreditStore {
             try db.execute(sql: "PRAGMA cache_size = \(Self.writerCacheKiB)")
         }
         do {
+            // The file (and the -wal and -shm files SQLite creates with its mode) readable by the
+            // owner only: it holds password hashes and full identity numbers.
+            try PrivateFile.prepare(path)
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError(.database, "cannot open the credit database \(path): \(Self.reason(error))")
@@ -155,7 +159,7 @@ public final class SQLiteCreditStore: CreditStore {
 
     // MARK: Revision and audit
 
-    var now: Int64 { Int64(clock().timeIntervalSince1970.rounded(.down)) }
+    var now: Int64 { CardTimestamp(clock()).secondsSince1970 }
 
     static func currentRevision(_ db: Database) throws -> UInt64 {
         try revision(Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'revision'") ?? 0)

@@ -21,7 +21,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             guard let x509 = d2i_X509(nil, &cursor, buffer.count) else { return nil }
             // Exactly the given bytes, nothing after them.
-            guard cursor == buffer.baseAddress! + buffer.count else {
+            guard let base = buffer.baseAddress, cursor == base + buffer.count else {
                 X509_free(x509)
                 return nil
             }

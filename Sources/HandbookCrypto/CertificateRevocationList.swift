@@ -16,7 +16,7 @@ public final class CertificateRevocationList: @unchecked Sendable {
         let loaded: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             guard let crl = d2i_X509_CRL(nil, &cursor, buffer.count) else { return nil }
-            guard cursor == buffer.baseAddress! + buffer.count else {
+            guard let base = buffer.baseAddress, cursor == base + buffer.count else {
                 X509_CRL_free(crl)
                 return nil
             }

@@ -27,8 +27,8 @@ public final class DataPackageWriter {
 
     /// Adds a line (anything but a header or signature).
     public func write(_ line: DataPackageLine) throws {
-        precondition(!finished, "the package is already signed")
-        let bytes = line.encoded()
+        guard !finished else { throw SigningError.mismatchedSigner("a line after the package's signature") }
+        let bytes = try line.encoded()
         try signer.update(bytes)
         try sink(bytes)
         lineCount += 1
@@ -42,7 +42,7 @@ public final class DataPackageWriter {
                 algorithm: signer.algorithm.oid.description, certificate: Data(certificate.derEncoded),
                 value: Data(value)))
         finished = true
-        try sink(line.encoded())
+        try sink(try line.encoded())
         lineCount += 1
     }
 }

@@ -97,7 +97,7 @@ public enum HandbookSigner {
         }
         let header = DocumentHeader(
             documentNumber: issue.documentNumber, cardSerial: issue.cardSerial,
-            issuedAt: CardTimestamp(secondsSince1970: Int64(issue.issuedAt.timeIntervalSince1970.rounded(.down))),
+            issuedAt: CardTimestamp(issue.issuedAt),
             expiresOn: issue.expiresOn, issuingOffice: issue.issuingOffice, databaseRevision: issue.databaseRevision,
             cardPublicKey: issue.cardPublicKey.spkiDER)
         let content: HandbookContent

@@ -152,7 +152,7 @@ public enum HandbookVerifier {
         }
 
         // The document's own period.
-        let today = CardTimestamp(secondsSince1970: Int64(time.timeIntervalSince1970.rounded(.down)))
+        let today = CardTimestamp(time)
         if today < header.issuedAt {
             record(
                 .documentExpiry, .failed("issued at \(header.issuedAt), which is after the time of checking \(today)"))

@@ -11,8 +11,8 @@ public enum SignatureAlgorithm: String, Sendable, Hashable, CaseIterable, Codabl
     /// The signature algorithm's object identifier.
     public var oid: OID {
         switch self {
-        case .ecdsaP256SHA256: return try! OID(dotted: "1.2.840.10045.4.3.2")
-        case .sm2SM3: return try! OID(dotted: "1.2.156.10197.1.501")
+        case .ecdsaP256SHA256: return OID(constant: [1, 2, 840, 10045, 4, 3, 2])
+        case .sm2SM3: return OID(constant: [1, 2, 156, 10197, 1, 501])
         }
     }
 
@@ -88,10 +88,14 @@ public final class PrivateKey: @unchecked Sendable {
     let pkey: OpaquePointer
     /// The scheme this key signs with.
     public let algorithm: SignatureAlgorithm
+    /// The public half, taken out once (through SubjectPublicKeyInfo, so it holds no private material).
+    public let publicKey: PublicKey
 
     init(taking pkey: OpaquePointer, operation: String) throws(CryptoError) {
         do throws(CryptoError) {
             algorithm = try signatureAlgorithm(of: pkey, operation: operation)
+            let der = try encodeDER("encode a public key") { i2d_PUBKEY(pkey, $0) }
+            publicKey = try PublicKey(spkiDER: der)
         } catch {
             EVP_PKEY_free(pkey)
             throw error
@@ -134,13 +138,6 @@ public final class PrivateKey: @unchecked Sendable {
             PEM_write_bio_PKCS8PrivateKey(bio, pkey, nil, nil, 0, nil, nil)
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// The public half.
-    public var publicKey: PublicKey {
-        // Round-trips through SubjectPublicKeyInfo so the public key holds no private material.
-        let der = try! encodeDER("encode a public key") { i2d_PUBKEY(pkey, $0) }
-        return try! PublicKey(spkiDER: der)
     }
 
     /// Signs `message` (hashing it with SHA-256 or SM3) and returns the DER-encoded (r, s).

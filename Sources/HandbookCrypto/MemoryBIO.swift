@@ -3,7 +3,7 @@ import COpenSSL
 /// Runs `body` with a read-only memory BIO over `bytes`.
 func withReadBIO<T>(_ bytes: [UInt8], _ body: (OpaquePointer) throws(CryptoError) -> T) throws(CryptoError) -> T {
     let result: Result<T, CryptoError> = bytes.withUnsafeBytes { raw in
-        guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else {
+        guard let length = Int32(exactly: raw.count), let bio = BIO_new_mem_buf(raw.baseAddress, length) else {
             return .failure(.openssl("create a memory BIO"))
         }
         defer { BIO_free(bio) }

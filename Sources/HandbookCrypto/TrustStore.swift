@@ -121,7 +121,9 @@ public struct TrustStore: Sendable {
             chain.append(certificate)
         }
         // One algorithm per hierarchy (DESIGN.md §5): every certificate signed with its root's algorithm.
-        let rootAlgorithm = chain.last!.publicKey.algorithm
+        guard let rootAlgorithm = chain.last?.publicKey.algorithm else {
+            return .failure(.init(code: .openssl, reason: "OpenSSL verified an empty chain"))
+        }
         for certificate in chain
         where certificate.signatureAlgorithm != rootAlgorithm || certificate.publicKey.algorithm != rootAlgorithm {
             return .failure(

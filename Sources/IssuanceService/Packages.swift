@@ -1,11 +1,13 @@
 import CodedErrors
 import CreditStore
 import Foundation
+import HandbookConfiguration
 import HTTPTypes
 import HandbookCodec
 import HandbookCrypto
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// What signs data packages served at `GET /v1/packages/{region}`.
 public struct PackageSigning: Sendable {
@@ -76,8 +78,7 @@ public actor PackageShelf {
     func startBuild(_ region: RegionCode) -> Task<Built, any Error> {
         if let running = building[region] { return running }
         let task = Task { [store, signing, clock] () async throws -> Built in
-            try FileManager.default.createDirectory(
-                at: signing.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try PrivateFile.folder(signing.directory)
             let now = clock()
             let day = CardDate(now)
             let file = signing.directory.appendingPathComponent("\(region.code)-\(UUID().uuidString).jsonl")
@@ -142,6 +143,25 @@ struct PackagesController: Sendable {
             headers[.contentDisposition] = "attachment; filename=\"\(region.code)-r\(built.revision).package.jsonl\""
             return Response(
                 status: .ok, headers: headers, body: try await FileIO().loadFile(path: built.path, context: context))
+        }
+    }
+}
+
+/// Keeps the served packages current: every half minute, a region whose database has moved on is
+/// rebuilt in the background (the service runs this for as long as it runs).
+public struct PackageRefresh: Service {
+    let shelf: PackageShelf
+    let interval: Duration
+
+    public init(shelf: PackageShelf, interval: Duration = .seconds(30)) {
+        self.shelf = shelf
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: interval)
+            await shelf.refresh()
         }
     }
 }

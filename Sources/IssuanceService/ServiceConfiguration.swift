@@ -2,28 +2,37 @@ import CodedErrors
 import CreditStore
 import Foundation
 import HandbookCodec
+import HandbookConfiguration
 import HandbookCrypto
 
 /// The service's settings: from a JSON file (`--config`), then the command line. Relative paths
-/// are relative to the working directory. The defaults are the demo's: the TEST keys in Keys/ and a
-/// service on loopback.
-public struct ServiceConfiguration: Codable, Sendable {
-    public struct Office: Codable, Sendable {
+/// in the file are relative to the file's folder; without a file, the defaults are the demo's,
+/// relative to the working directory: the TEST keys in Keys/ and a service on loopback.
+public struct ServiceConfiguration: Sendable {
+    public struct Office: Sendable {
         public var region: String = "310000"
         public var name: String = "上海市住房和城乡建设管理委员会"
         public var key: String = "Keys/p256/office-310000.key.pem"
         public var certificate: String = "Keys/p256/office-310000.pem"
     }
 
-    public struct PackageSigner: Codable, Sendable {
+    public struct PackageSigner: Sendable {
         public var key: String = "Keys/p256/package-signer.key.pem"
         public var certificate: String = "Keys/p256/package-signer.pem"
         public var crls: [String] = ["Keys/p256/crl.pem"]
     }
 
+    /// A certificate and key for a listener that leaves loopback.
+    public struct TLS: Sendable {
+        public var certificate: String
+        public var key: String
+    }
+
     public var database: String = "credit.sqlite"
     /// `host:port`; loopback unless set otherwise.
     public var listen: String = "127.0.0.1:8080"
+    /// TLS for the listener; required when it is not on loopback.
+    public var tls: TLS?
     public var office = Office()
     /// The card-management master key, hex.
     public var masterKey: String = "Keys/issuer-master-key.hex"
@@ -35,79 +44,99 @@ public struct ServiceConfiguration: Codable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case database, listen, office, masterKey, packageSigner, readers, tokenLifetimeMinutes, documentValidityMonths
-    }
+    /// The settings a file may hold.
+    static let keys: Set<String> = [
+        "database", "listen", "tls", "office", "masterKey", "packageSigner", "readers", "tokenLifetimeMinutes",
+        "documentValidityMonths",
+    ]
 
-    public init(from decoder: any Decoder) throws {
-        let defaults = ServiceConfiguration()
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        database = try container.decodeIfPresent(String.self, forKey: .database) ?? defaults.database
-        listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? defaults.listen
-        office = try container.decodeIfPresent(Office.self, forKey: .office) ?? defaults.office
-        masterKey = try container.decodeIfPresent(String.self, forKey: .masterKey) ?? defaults.masterKey
-        packageSigner =
-            try container.decodeIfPresent(PackageSigner.self, forKey: .packageSigner) ?? defaults.packageSigner
-        readers = try container.decodeIfPresent([String].self, forKey: .readers) ?? defaults.readers
-        tokenLifetimeMinutes =
-            try container.decodeIfPresent(Int.self, forKey: .tokenLifetimeMinutes) ?? defaults.tokenLifetimeMinutes
-        documentValidityMonths =
-            try container.decodeIfPresent(Int.self, forKey: .documentValidityMonths) ?? defaults.documentValidityMonths
-    }
-
-    /// Reads a configuration file.
+    /// Reads a configuration file (every key optional; unknown keys, wrong types and values out of
+    /// range refused with the key named).
     public static func load(_ path: String) throws -> ServiceConfiguration {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw StoreError(.fileUnreadable, "cannot read the configuration \(path)")
+        let file = try ConfigurationFile(path: path, known: keys)
+        var configuration = ServiceConfiguration()
+        if let value = try file.path("database") { configuration.database = value }
+        if let value = try file.string("listen") { configuration.listen = value }
+        if let tls = try file.section("tls", known: ["certificate", "key"]) {
+            guard let certificate = try tls.path("certificate"), let key = try tls.path("key") else {
+                throw ConfigurationFile.Problem(message: "\(path): \"tls\" needs both \"certificate\" and \"key\"")
+            }
+            configuration.tls = TLS(certificate: certificate, key: key)
         }
-        do {
-            return try JSONDecoder().decode(ServiceConfiguration.self, from: data)
-        } catch let error as DecodingError {
-            throw StoreError(.invalidInput, "configuration \(path): \(describe(error))")
+        if let office = try file.section("office", known: ["region", "name", "key", "certificate"]) {
+            if let value = try office.string("region") { configuration.office.region = value }
+            if let value = try office.string("name") { configuration.office.name = value }
+            if let value = try office.path("key") { configuration.office.key = value }
+            if let value = try office.path("certificate") { configuration.office.certificate = value }
         }
+        if let value = try file.path("masterKey") { configuration.masterKey = value }
+        if let signer = try file.section("packageSigner", known: ["key", "certificate", "crls"]) {
+            var packageSigner = PackageSigner()
+            if let value = try signer.path("key") { packageSigner.key = value }
+            if let value = try signer.path("certificate") { packageSigner.certificate = value }
+            if let value = try signer.paths("crls") { packageSigner.crls = value }
+            configuration.packageSigner = packageSigner
+        }
+        if let value = try file.strings("readers") { configuration.readers = value }
+        if let value = try file.integer("tokenLifetimeMinutes", in: 1...10_080) {
+            configuration.tokenLifetimeMinutes = value
+        }
+        if let value = try file.integer("documentValidityMonths", in: 1...120) {
+            configuration.documentValidityMonths = value
+        }
+        return configuration
     }
 
     /// The host and port to listen on.
     public func address() throws -> (host: String, port: Int) {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-            (0...65_535).contains(port)
-        else { throw StoreError(.invalidInput, "listen address \"\(listen)\": host:port expected") }
-        return (String(listen[..<colon]), port)
+        try Self.address(listen, setting: "listen")
+    }
+
+    /// Parses `host:port`.
+    public static func address(_ text: String, setting: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65_535).contains(port), colon > text.startIndex
+        else { throw StoreError(.invalidInput, "\(setting) \"\(LogText.escaped(text, limit: 80))\": host:port expected") }
+        return (String(text[..<colon]), port)
+    }
+
+    /// Whether `host` is a loopback address (the only place a listener may speak plain HTTP).
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// The office's signing key, certificate and the master key, loaded and checked together.
     public func credentials() throws -> OfficeCredentials {
-        func text(_ path: String, _ what: String) throws -> String {
-            do {
-                return try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw StoreError(.fileUnreadable, "cannot read the \(what) \(path)")
-            }
-        }
         let region = try RegionCode(office.region)
-        let key = try PrivateKey(pemEncoded: try text(office.key, "office key"))
-        let certificate = try Certificate(pemEncoded: try text(office.certificate, "office certificate"))
+        let key = try PrivateKey(pemEncoded: try Self.text(office.key, "office key"))
+        let certificate = try Certificate(pemEncoded: try Self.text(office.certificate, "office certificate"))
         guard key.publicKey == certificate.publicKey else {
             throw StoreError(.invalidInput, "the office key \(office.key) is not the key of \(office.certificate)")
         }
         return OfficeCredentials(
             office: IssuingOffice(region: region, name: office.name), key: key, certificate: certificate,
-            masterKey: try SymmetricKey(hex: try text(masterKey, "master key")), validityMonths: documentValidityMonths)
+            masterKey: try SymmetricKey(hex: try Self.text(masterKey, "master key")),
+            validityMonths: documentValidityMonths)
     }
 
     /// The package signer, if one is configured.
     public func packageSigning(directory: URL) throws -> PackageSigning? {
         guard let packageSigner else { return nil }
         return PackageSigning(
-            key: try PrivateKey(pemEncoded: try String(contentsOfFile: packageSigner.key, encoding: .utf8)),
-            certificate: try Certificate(
-                pemEncoded: try String(contentsOfFile: packageSigner.certificate, encoding: .utf8)),
+            key: try PrivateKey(pemEncoded: try Self.text(packageSigner.key, "package signer key")),
+            certificate: try Certificate(pemEncoded: try Self.text(packageSigner.certificate, "package signer certificate")),
             revocationLists: try packageSigner.crls.map {
-                try CertificateRevocationList(pemEncoded: try String(contentsOfFile: $0, encoding: .utf8))
+                try CertificateRevocationList(pemEncoded: try Self.text($0, "CRL"))
             },
             directory: directory)
+    }
+
+    /// A key, certificate or CRL file's text (at most 1 MiB).
+    static func text(_ path: String, _ what: String) throws -> String {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            (attributes[.size] as? Int ?? 0) <= 1 << 20,
+            let text = try? String(contentsOfFile: path, encoding: .utf8)
+        else { throw StoreError(.fileUnreadable, "cannot read the \(what) \(path)") }
+        return text
     }
 }

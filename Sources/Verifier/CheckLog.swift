@@ -1,4 +1,5 @@
 import Foundation
+import HandbookConfiguration
 
 #if canImport(Glibc)
     import Glibc
@@ -40,8 +41,8 @@ public struct CheckLog: Sendable {
         }
         line.append(0x0A)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        try? PrivateFile.folder(folder)
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, PrivateFile.fileMode)
         guard descriptor >= 0 else {
             throw VerifierError(
                 .checkLog, "cannot open the check log \(path): \(String(cString: strerror(errno))); set checkLog")

@@ -110,7 +110,7 @@ public actor Checker {
             var report = report
             timings.totalMilliseconds = milliseconds(clock.now - start)
             report.timings = timings
-            report.checkedAt = CardTimestamp(secondsSince1970: Int64(now.timeIntervalSince1970)).description
+            report.checkedAt = CardTimestamp(now).description
             return report
         }
         var readerName: String?
@@ -200,21 +200,25 @@ public actor Checker {
         mark = clock.now
         var notes: [String] = []
         var reference: Reference?
+        var transport: String?
         if let document = verification.document {
-            (reference, notes) = await self.reference(for: readout.info.serial, document: document.content, at: now)
+            (reference, notes, transport) = await self.reference(
+                for: readout.info.serial, document: document.content, at: now)
         }
         var verdict = CardVerdict.decide(verification, cardAuthenticated: authenticated, reference: reference)
         verdict.reasons += notes
         timings.reconciliationMilliseconds = milliseconds(clock.now - mark)
-        return finish(
-            VerifyReport(
-                verdict, reader: readerName, serial: readout.info.serial, document: verification.document?.content,
-                authenticated: authenticated, checks: verification.checks, source: reference?.source))
+        var report = VerifyReport(
+            verdict, reader: readerName, serial: readout.info.serial, document: verification.document?.content,
+            authenticated: authenticated, checks: verification.checks, source: reference?.source)
+        report.onlineTransport = transport
+        return finish(report)
     }
 
-    /// The service's answer if it is configured and answers; otherwise the package's if it is usable.
+    /// The service's answer if it is configured and answers (with how it travelled: `tls` or
+    /// `plain`); otherwise the package's if it is usable.
     private func reference(for serial: CardSerial, document: HandbookContent, at now: Date) async -> (
-        Reference?, [String]
+        Reference?, [String], String?
     ) {
         var notes: [String] = []
         if let service = settings.service {
@@ -222,10 +226,13 @@ public actor Checker {
                 if online == nil {
                     online = try await OnlineService.connect(
                         service, account: settings.account, password: password, token: token,
-                        timeout: settings.timeoutSeconds)
+                        timeout: settings.timeoutSeconds, insecure: settings.insecure, pinnedCA: settings.serviceCA)
                 }
                 if let online {
-                    return (try await online.reference(card: serial, document: document), notes)
+                    return (
+                        try await online.reference(card: serial, document: document), notes,
+                        online.overTLS ? "tls" : "plain"
+                    )
                 }
             } catch {
                 online = nil  // log in again at the next check
@@ -242,10 +249,10 @@ public actor Checker {
                     "package \(path) not used: made at \(package.contents.header.createdAt), \(Int(age / 3_600)) h ago; at most \(Int(settings.packageMaxAgeHours)) h is accepted: download a new package"
                 )
             } else {
-                return (Reference(package: package, card: serial, document: document), notes)
+                return (Reference(package: package, card: serial, document: document), notes, nil)
             }
         }
-        return (nil, notes)
+        return (nil, notes, nil)
     }
 
     /// Connects to `reader`, or to the first reader holding a card, through the context kept from

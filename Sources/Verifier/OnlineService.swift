@@ -1,17 +1,26 @@
+import AsyncHTTPClient
 import Foundation
 import HandbookCodec
 import HandbookCrypto
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
 
 /// The issuance service, as the verifier uses it: log in, read the card's status and the
 /// enterprise's current view, send the proof of check.
+///
+/// Off loopback it speaks HTTPS only (a password and the answers never travel in clear) unless
+/// told `--insecure`; the service's certificate is checked against the system's roots or against
+/// the one CA the settings pin; redirects are never followed; every answer is bounded in size and
+/// in time.
 struct OnlineService: Sendable {
     let base: String
     let token: String
-    let session: URLSession
+    /// Whether the answers come over TLS.
+    let overTLS: Bool
+    let tls: TLSConfiguration?
+    let timeout: TimeAmount
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -21,43 +30,82 @@ struct OnlineService: Sendable {
     /// kilobytes; anything past this is refused, not buffered.
     static let answerLimit = 4 << 20
 
-    /// Logs in (or, with `token`, uses a token the inspector already has) and keeps the session.
-    static func connect(_ base: String, account: String, password: String, token: String? = nil, timeout: Double)
-        async throws -> OnlineService
-    {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout * 2
-        let session = URLSession(configuration: configuration, delegate: BoundedAnswers(), delegateQueue: nil)
-        if let token { return OnlineService(base: base, token: token, session: session) }
-        let body = try JSONSerialization.data(withJSONObject: ["name": account, "password": password])
-        let data = try await request(session, base + "/v1/login", method: "POST", token: nil, body: body)
-        guard let token = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["token"] as? String else {
-            throw Failure(description: "the service's login answer has no token")
+    /// One client for the life of the process, following no redirects.
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5))))
+
+    /// Whether `base` may be used with `insecure`: https anywhere; http only on loopback, or when
+    /// the inspector said `--insecure`.
+    static func check(_ base: String, insecure: Bool) throws -> (URL, Bool) {
+        guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), let host = url.host else {
+            throw Failure(description: "\(base) is not a URL of the service")
         }
-        return OnlineService(base: base, token: token, session: session)
+        switch scheme {
+        case "https": return (url, true)
+        case "http":
+            let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+            guard loopback || insecure else {
+                throw Failure(
+                    description:
+                        "\(base) is plain HTTP off loopback: a password and the answers would travel in clear; use https:// (or --insecure on a network you trust)"
+                )
+            }
+            return (url, false)
+        default:
+            throw Failure(description: "\(base) is not an http(s) URL")
+        }
     }
 
-    static func request(_ session: URLSession, _ url: String, method: String, token: String?, body: Data?) async throws
-        -> Data
-    {
-        guard let target = URL(string: url), let scheme = target.scheme, ["http", "https"].contains(scheme) else {
-            throw Failure(description: "\(url) is not an http(s) URL")
+    /// Logs in (or, with `token`, uses a token the inspector already has) and keeps the session.
+    static func connect(
+        _ base: String, account: String, password: String, token: String? = nil, timeout: Double, insecure: Bool = false,
+        pinnedCA: String? = nil
+    ) async throws -> OnlineService {
+        let (_, overTLS) = try check(base, insecure: insecure)
+        var tls: TLSConfiguration?
+        if overTLS {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.minimumTLSVersion = .tlsv12
+            if let pinnedCA {
+                configuration.trustRoots = .file(pinnedCA)
+                configuration.additionalTrustRoots = []
+            }
+            tls = configuration
         }
-        var request = URLRequest(url: target)
-        request.httpMethod = method
-        request.httpBody = body
-        if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        guard let answers = session.delegate as? BoundedAnswers else {
-            throw Failure(description: "the session has no answer limit")
+        let amount = TimeAmount.milliseconds(Int64(min(max(timeout, 0.05), 600) * 1_000))
+        var service = OnlineService(base: base, token: token ?? "", overTLS: overTLS, tls: tls, timeout: amount)
+        if token != nil { return service }
+        let body = try JSONSerialization.data(withJSONObject: ["name": account, "password": password])
+        let data = try await service.request("/v1/login", method: .POST, body: body, authorised: false)
+        guard let issued = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["token"] as? String else {
+            throw Failure(description: "the service's login answer has no token")
         }
-        let (data, response) = try await answers.fetch(request, in: session)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
+        service = OnlineService(base: base, token: issued, overTLS: overTLS, tls: tls, timeout: amount)
+        return service
+    }
+
+    func request(_ path: String, method: HTTPMethod, body: Data?, authorised: Bool = true) async throws -> Data {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        request.tlsConfiguration = tls
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        if authorised { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await Self.client.execute(request, deadline: .now() + timeout)
+        let collected: ByteBuffer
+        do {
+            collected = try await response.body.collect(upTo: Self.answerLimit)
+        } catch is NIOTooManyBytesError {
+            throw Failure(description: "\(path) answered more than \(Self.answerLimit) bytes; refused")
+        }
+        let data = Data(buffer: collected)
+        guard (200..<300).contains(response.status.code) else {
             throw Failure(
                 description:
-                    "\(method) \(target.path) answered \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+                    "\(method.rawValue) \(path) answered \(response.status.code): \(String(decoding: data.prefix(300), as: UTF8.self))")
         }
         return data
     }
@@ -79,12 +127,11 @@ struct OnlineService: Sendable {
     /// The service's answer for a card and its document, as a reference.
     func reference(card serial: CardSerial, document: HandbookContent) async throws -> Reference {
         let decoder = JSONDecoder()
-        let statusData = try await Self.request(
-            session, base + "/v1/cards/\(serial)", method: "GET", token: token, body: nil)
-        let status = try decoder.decode(CardStatus.self, from: statusData)
-        let viewData = try await Self.request(
-            session, base + "/v1/enterprises/\(document.enterprise.uscc)/view", method: "GET", token: token, body: nil)
-        let current = try decoder.decode(CurrentView.self, from: viewData)
+        let status = try decoder.decode(
+            CardStatus.self, from: try await request("/v1/cards/\(serial)", method: .GET, body: nil))
+        let current = try decoder.decode(
+            CurrentView.self,
+            from: try await request("/v1/enterprises/\(document.enterprise.uscc)/view", method: .GET, body: nil))
         let onCard = document.header.documentNumber
         return Reference(
             source: "online \(base)", revision: current.revision,
@@ -103,78 +150,11 @@ struct OnlineService: Sendable {
         async -> Bool
     {
         var body: [String: Any] = [
-            "checkedAt": CardTimestamp(secondsSince1970: Int64(time.timeIntervalSince1970)).description,
-            "cardSerial": serial, "verdict": verdict,
+            "checkedAt": CardTimestamp(time).description, "cardSerial": serial, "verdict": verdict,
         ]
         body["documentNumber"] = document
         body["comparedRevision"] = comparedRevision
         guard let data = try? JSONSerialization.data(withJSONObject: body) else { return false }
-        return (try? await Self.request(session, base + "/v1/checks", method: "POST", token: token, body: data)) != nil
-    }
-}
-
-/// Fetches answers of at most ``OnlineService/answerLimit`` bytes: a longer one is cancelled as it
-/// arrives (by its announced length or by what has come), never held whole.
-final class BoundedAnswers: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    // @unchecked: every field is touched under `lock`.
-    private struct Pending {
-        var continuation: CheckedContinuation<(Data, URLResponse), any Error>
-        var data = Data()
-        var response: URLResponse?
-        var tooLong = false
-    }
-    private let lock = NSLock()
-    private var pending: [Int: Pending] = [:]
-
-    func fetch(_ request: URLRequest, in session: URLSession) async throws -> (Data, URLResponse) {
-        try await withCheckedThrowingContinuation { continuation in
-            let task = session.dataTask(with: request)
-            lock.withLock { pending[task.taskIdentifier] = Pending(continuation: continuation) }
-            task.resume()
-        }
-    }
-
-    func urlSession(
-        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
-    ) {
-        let tooLong = response.expectedContentLength > Int64(OnlineService.answerLimit)
-        lock.withLock {
-            pending[dataTask.taskIdentifier]?.response = response
-            if tooLong { pending[dataTask.taskIdentifier]?.tooLong = true }
-        }
-        completionHandler(tooLong ? .cancel : .allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let tooLong = lock.withLock { () -> Bool in
-            guard var entry = pending[dataTask.taskIdentifier], !entry.tooLong else { return false }
-            if entry.data.count + data.count > OnlineService.answerLimit {
-                entry.tooLong = true
-                entry.data = Data()
-            } else {
-                entry.data.append(data)
-            }
-            pending[dataTask.taskIdentifier] = entry
-            return entry.tooLong
-        }
-        if tooLong { dataTask.cancel() }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        guard let entry = lock.withLock({ pending.removeValue(forKey: task.taskIdentifier) }) else { return }
-        if entry.tooLong {
-            entry.continuation.resume(
-                throwing: OnlineService.Failure(
-                    description:
-                        "\(task.originalRequest?.url?.path ?? "the service") answered more than \(OnlineService.answerLimit) bytes; refused"
-                ))
-        } else if let error {
-            entry.continuation.resume(throwing: error)
-        } else if let response = entry.response {
-            entry.continuation.resume(returning: (entry.data, response))
-        } else {
-            entry.continuation.resume(throwing: OnlineService.Failure(description: "the service gave no answer"))
-        }
+        return (try? await request("/v1/checks", method: .POST, body: data)) != nil
     }
 }

@@ -3,7 +3,7 @@ import HandbookCodec
 import HandbookCrypto
 
 /// The result of one check, as `verify --json` prints it and `watch --json` prints it per card:
-/// schema `handbook-verify/1`, documented in `Docs/handbook-verify.schema.json`.
+/// schema `handbook-verify/2`, documented in `Docs/handbook-verify.schema.json`.
 public struct VerifyReport: Codable, Sendable {
     public struct Check: Codable, Sendable {
         public var name: String
@@ -12,7 +12,7 @@ public struct VerifyReport: Codable, Sendable {
         public var reason: String?
     }
 
-    public var schema = "handbook-verify/1"
+    public var schema = "handbook-verify/2"
     public var checkedAt = ""
     public var verdict: String
     public var exitCode: Int32
@@ -30,6 +30,8 @@ public struct VerifyReport: Codable, Sendable {
     public var differences: [Reconciliation.Difference]
     /// Whether the service acknowledged the proof of check (false offline).
     public var sentToService = false
+    /// How the service's answer travelled, when the card was compared online: `tls` or `plain`.
+    public var onlineTransport: String?
     public var timings = CheckTimings()
 
     init(

@@ -1,4 +1,5 @@
 import CodedErrors
+import HandbookConfiguration
 import Foundation
 import HandbookCrypto
 
@@ -20,8 +21,12 @@ public struct VerifierSettings: Sendable, Equatable, Codable {
     public var roots: [String]
     /// Certificate revocation lists (PEM files).
     public var crls: [String]
-    /// The issuance service to reconcile with, `http://host:port`; nil = offline.
+    /// The issuance service to reconcile with, `https://host:port` (`http://` on loopback); nil = offline.
     public var service: String?
+    /// The CA certificate (PEM) the service's TLS certificate must chain to; nil = the system's roots.
+    public var serviceCA: String?
+    /// Whether plain HTTP to a service off loopback is allowed (a network the inspector trusts).
+    public var insecure: Bool = false
     /// The inspector account; its password comes from `$HANDBOOK_PASSWORD`.
     public var account: String
     /// Seconds to wait for each answer of the service before degrading to offline.
@@ -55,80 +60,35 @@ public struct VerifierSettings: Sendable, Equatable, Codable {
     }
 
     static let knownKeys: Set<String> = [
-        "roots", "crls", "service", "account", "timeoutSeconds", "package", "packageMaxAgeHours", "checkLog",
+        "roots", "crls", "service", "serviceCA", "insecure", "account", "timeoutSeconds", "package",
+        "packageMaxAgeHours", "checkLog",
     ]
 
     /// Reads a configuration file: every key optional (the defaults fill in), unknown keys refused
     /// (a misspelt key would otherwise be silently ignored), paths resolved against the file's folder.
     public static func load(_ path: String) throws(VerifierError) -> VerifierSettings {
-        let url = URL(fileURLWithPath: path)
-        let data: Data
         do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            guard (attributes[.size] as? Int ?? 0) <= 1 << 20 else {
-                throw VerifierError(.configuration, "\(path) is larger than 1 MiB: not a verifier configuration")
+            let file = try ConfigurationFile(path: path, known: knownKeys)
+            var settings = defaults
+            if let roots = try file.paths("roots") { settings.roots = roots }
+            if let crls = try file.paths("crls") { settings.crls = crls }
+            if let service = try file.string("service") { settings.service = service }
+            if let ca = try file.path("serviceCA") { settings.serviceCA = ca }
+            if let insecure = try file.bool("insecure") { settings.insecure = insecure }
+            if let account = try file.string("account") { settings.account = account }
+            if let timeout = try file.number("timeoutSeconds", in: 0.1...600) { settings.timeoutSeconds = timeout }
+            if let package = try file.path("package") { settings.package = package }
+            if let age = try file.number("packageMaxAgeHours", in: 0.01...87_600) { settings.packageMaxAgeHours = age }
+            if let log = try file.path("checkLog") { settings.checkLog = log }
+            guard !settings.roots.isEmpty else {
+                throw VerifierError(.configuration, "\(path): \"roots\" is empty; a verifier must pin at least one root")
             }
-            data = try Data(contentsOf: url)
+            return settings
         } catch let error as VerifierError {
             throw error
         } catch {
-            throw VerifierError(.configuration, "cannot read the configuration \(path): \(error.localizedDescription)")
+            throw VerifierError(.configuration, (error as? ConfigurationFile.Problem)?.message ?? "\(error)")
         }
-        let object: [String: Any]
-        do {
-            guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw VerifierError(.configuration, "\(path): the configuration must be a JSON object")
-            }
-            object = parsed
-        } catch let error as VerifierError {
-            throw error
-        } catch {
-            throw VerifierError(.configuration, "\(path) is not JSON: \(error.localizedDescription)")
-        }
-        if let unknown = object.keys.filter({ !knownKeys.contains($0) }).sorted().first {
-            throw VerifierError(
-                .configuration,
-                "\(path): unknown setting \"\(unknown)\"; the settings are \(knownKeys.sorted().joined(separator: ", "))"
-            )
-        }
-        var settings = defaults
-        let folder = url.deletingLastPathComponent()
-        func resolve(_ value: String) -> String {
-            value.hasPrefix("/") ? value : folder.appendingPathComponent(value).standardizedFileURL.path
-        }
-        func strings(_ key: String) throws(VerifierError) -> [String]? {
-            guard let value = object[key] else { return nil }
-            guard let list = value as? [String] else {
-                throw VerifierError(.configuration, "\(path): \"\(key)\" must be a list of file names")
-            }
-            return list
-        }
-        func string(_ key: String) throws(VerifierError) -> String? {
-            guard let value = object[key] else { return nil }
-            guard let text = value as? String, !text.isEmpty else {
-                throw VerifierError(.configuration, "\(path): \"\(key)\" must be a non-empty string")
-            }
-            return text
-        }
-        func number(_ key: String) throws(VerifierError) -> Double? {
-            guard let value = object[key] else { return nil }
-            guard let number = value as? Double, number > 0, number.isFinite, !(value is Bool) else {
-                throw VerifierError(.configuration, "\(path): \"\(key)\" must be a positive number")
-            }
-            return number
-        }
-        if let roots = try strings("roots") { settings.roots = roots.map(resolve) }
-        if let crls = try strings("crls") { settings.crls = crls.map(resolve) }
-        if let service = try string("service") { settings.service = service }
-        if let account = try string("account") { settings.account = account }
-        if let timeout = try number("timeoutSeconds") { settings.timeoutSeconds = timeout }
-        if let package = try string("package") { settings.package = resolve(package) }
-        if let age = try number("packageMaxAgeHours") { settings.packageMaxAgeHours = age }
-        if let log = try string("checkLog") { settings.checkLog = resolve(log) }
-        guard !settings.roots.isEmpty else {
-            throw VerifierError(.configuration, "\(path): \"roots\" is empty; a verifier must pin at least one root")
-        }
-        return settings
     }
 
     /// The trust store the settings name.

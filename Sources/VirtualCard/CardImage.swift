@@ -1,4 +1,5 @@
 import Foundation
+import HandbookConfiguration
 import HandbookCodec
 import HandbookCrypto
 
@@ -48,7 +49,7 @@ public struct CardImage: Codable, Sendable, Equatable {
     public func save(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: url, options: .atomic)
+        try PrivateFile.write(try encoder.encode(self), to: url)
     }
 
     /// The card's profile.

@@ -234,7 +234,7 @@ public final class CardOS: @unchecked Sendable {
         authenticated = false
         onChange(image)
         return image.externalAuthenticateTriesLeft == 0
-            ? ([], .blocked) : ([], SW(0x63C0 | UInt16(image.externalAuthenticateTriesLeft)))
+            ? ([], .blocked) : ([], SW(0x63C0 | UInt16(clamping: min(image.externalAuthenticateTriesLeft, 15))))
     }
 
     private func generateKeyPair(_ command: ParsedCommand, tear: TearMode?) -> ([UInt8], SW) {

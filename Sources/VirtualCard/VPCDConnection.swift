@@ -188,7 +188,10 @@ public final class VirtualCardInsertion: Sendable {
             var one: Int32 = 1
             // TCP_QUICKACK is not sticky: re-arm it before every read.
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, count - got) }
+            let n = buffer.withUnsafeMutableBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return -1 }
+                return read(fd, base + got, count - got)
+            }
             if n <= 0 { return nil }
             got += n
         }
@@ -196,10 +199,15 @@ public final class VirtualCardInsertion: Sendable {
     }
 
     private static func send(_ fd: Int32, _ payload: [UInt8]) -> Bool {
+        // The vpcd protocol's length prefix is two bytes: a longer answer cannot be sent.
+        guard payload.count <= 0xFFFF else { return false }
         let message = [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)] + payload
         var sent = 0
         while sent < message.count {
-            let n = message.withUnsafeBytes { write(fd, $0.baseAddress! + sent, message.count - sent) }
+            let n = message.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return -1 }
+                return write(fd, base + sent, message.count - sent)
+            }
             if n <= 0 { return false }
             sent += n
         }

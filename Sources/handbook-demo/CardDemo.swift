@@ -52,7 +52,7 @@ func runCardDemo(
     let folderName = algorithm == .sm2SM3 ? "sm2" : "p256"
     let issue = DocumentIssue(
         documentNumber: try DocumentNumber(region: region, serial: 1), cardSerial: serial, cardPublicKey: cardKey,
-        issuedAt: ISO8601DateFormatter().date(from: "2026-11-01T09:00:00Z")!,
+        issuedAt: try require(ISO8601DateFormatter().date(from: "2026-11-01T09:00:00Z"), "2026-11-01T09:00:00Z"),
         expiresOn: try CardDate(yyyymmdd: "20271031"),
         issuingOffice: IssuingOffice(region: region, name: "上海市建筑市场信用手册发证窗口"), databaseRevision: revision,
         slotSize: profile.slotSize)
@@ -77,7 +77,7 @@ func runCardDemo(
             try CertificateRevocationList(pemEncoded: try load("sm2/crl.pem")),
         ])
     let result = HandbookVerifier.verify(
-        readout.document ?? [], trustStore: store, at: ISO8601DateFormatter().date(from: "2026-12-01T00:00:00Z")!,
+        readout.document ?? [], trustStore: store, at: try require(ISO8601DateFormatter().date(from: "2026-12-01T00:00:00Z"), "2026-12-01T00:00:00Z"),
         cardSerial: readout.info.serial)
     let genuine = try card.internalAuthenticate(publicKey: cardKey, serial: readout.info.serial)
     print(

@@ -40,7 +40,7 @@ func printFormatExample() throws {
     let issue = DocumentIssue(
         documentNumber: try DocumentNumber(region: region, serial: 1),
         cardSerial: try CardSerial(hex: "8656000000000001"),
-        cardPublicKey: cardKey.publicKey, issuedAt: ISO8601DateFormatter().date(from: "2026-06-01T08:30:00Z")!,
+        cardPublicKey: cardKey.publicKey, issuedAt: try require(ISO8601DateFormatter().date(from: "2026-06-01T08:30:00Z"), "2026-06-01T08:30:00Z"),
         expiresOn: try CardDate(yyyymmdd: "20270531"), issuingOffice: IssuingOffice(region: region, name: "上海市发证窗口"),
         databaseRevision: 1024, slotSize: 3584)
     let bytes = try HandbookSigner.sign(

@@ -16,7 +16,7 @@ if let index = CommandLine.arguments.firstIndex(of: "--make-sample-cards"), inde
     for (profile, algorithm) in [
         ("handbook-8k", SignatureAlgorithm.sm2SM3), ("handbook-32k", .ecdsaP256SHA256), ("handbook-64k", .sm2SM3),
     ] {
-        try runCardDemo(profile: CardProfile.named(profile)!, algorithm: algorithm, keepImagesIn: folder)
+        try runCardDemo(profile: try require(CardProfile.named(profile), profile), algorithm: algorithm, keepImagesIn: folder)
     }
     exit(0)
 }
@@ -51,7 +51,8 @@ for (label, check) in examples {
 
 section("BER-TLV (ISO/IEC 7816-4)")
 var writer = TLVWriter()
-let tag = { (raw: UInt32) in TLVTag(rawValue: raw)! }
+let tag = { (raw: UInt32) in TLVTag(constant: raw) }
+let decided = try CardDate(year: 2024, month: 6, day: 30)
 writer.appendConstructed(tag(0x70)) { content in
     content.appendUnsigned(tag(0x80), 1)
     content.appendUTF8(tag(0x5F20), "上海市第一建筑工程有限公司")
@@ -59,7 +60,7 @@ writer.appendConstructed(tag(0x70)) { content in
     content.appendConstructed(tag(0xA4)) { records in
         records.appendConstructed(tag(0x64)) { record in
             record.appendUTF8(tag(0x82), "D1-1-03")
-            record.appendDate(tag(0x86), try! CardDate(year: 2024, month: 6, day: 30))
+            record.appendDate(tag(0x86), decided)
         }
     }
 }
@@ -105,7 +106,7 @@ if let database = argument("--database"), let packagePath = argument("--package"
 } else {
     section("A handbook card through pcscd (vpcd virtual reader)")
     do {
-        try runCardDemo(profile: CardProfile.named("handbook-32k")!, algorithm: .sm2SM3, keepImagesIn: nil)
+        try runCardDemo(profile: try require(CardProfile.named("handbook-32k"), "the 32 KB profile"), algorithm: .sm2SM3, keepImagesIn: nil)
     } catch {
         print("  card demo failed: \(error)")
         exit(1)

@@ -2,6 +2,7 @@ import ArgumentParser
 import CodedErrors
 import CreditStore
 import Foundation
+import HandbookConfiguration
 import HandbookCodec
 import HandbookCrypto
 import IssuanceService
@@ -16,6 +17,21 @@ struct IssuerTool: AsyncParsableCommand {
             Init.self, Accounts.self, Import.self, Export.self, SeedDemo.self, Issue.self, Revoke.self, Recover.self,
             Serve.self, View.self, CardStatus.self, Audit.self,
         ])
+
+    /// Files this tool creates are its owner's only (umask 077): databases, card images, logs.
+    static func main() async {
+        PrivateFile.restrictProcessUmask()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 struct StoreOptions: ParsableArguments {
@@ -167,9 +183,11 @@ final class ProgressDisplay: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if terminal {
-            let fraction = progress.totalBytes > 0 ? Double(progress.bytesRead) / Double(progress.totalBytes) : 1
+            // A file that grows while it is read would go past 100 %.
+            let fraction =
+                progress.totalBytes > 0 ? min(1, Double(progress.bytesRead) / Double(progress.totalBytes)) : 1
             let width = 30
-            let filled = Int(fraction * Double(width))
+            let filled = min(width, max(0, Int(fraction * Double(width))))
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             let text = "\r\(progress.file) [\(bar)] \(Int(fraction * 100))% \(progress.rows) rows"
             FileHandle.standardError.write(Data(text.utf8))

@@ -192,25 +192,34 @@ struct Serve: AsyncParsableCommand {
         if !reader.isEmpty { configuration.readers = reader }
         let logger = cliLogger()
         do {
-            let database = try SQLiteCreditStore(path: configuration.database)
             let (host, port) = try configuration.address()
+            guard configuration.tls != nil || ServiceConfiguration.isLoopback(host) else {
+                throw StoreError(
+                    .invalidInput,
+                    "listen \(host): off loopback the service speaks TLS only; give \"tls\": {\"certificate\", \"key\"} in the configuration"
+                )
+            }
+            let database = try SQLiteCreditStore(path: configuration.database)
             let issuer = CardIssuer(
                 store: database, credentials: try configuration.credentials(), logger: logger, crashPoint: crashPoint())
             for outcome in try await issuer.recover() {
                 logger.notice("start-up: issuance \(outcome.journal) \(outcome.outcome.rawValue): \(outcome.note)")
             }
             let api = IssuanceAPI(
-                store: database, sessions: Sessions(lifetime: TimeInterval(configuration.tokenLifetimeMinutes * 60)),
+                store: database, sessions: Sessions(lifetime: Double(configuration.tokenLifetimeMinutes) * 60),
                 issuer: issuer,
                 packages: try configuration.packageSigning(
                     directory: URL(fileURLWithPath: configuration.database + ".packages")),
                 readers: configuration.readers)
+            let scheme = configuration.tls == nil ? "http" : "https"
             let app = Application(
-                router: api.router(), configuration: .init(address: .hostname(host, port: port)),
+                router: api.router(), server: try ServiceServer.builder(tls: configuration.tls),
+                configuration: ServiceServer.configuration(host: host, port: port, name: "handbook-issuer"),
+                services: api.packages.map { [PackageRefresh(shelf: $0)] } ?? [],
                 onServerRunning: { channel in
                     let address =
                         channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
-                    print("listening on http://\(address)")
+                    print("listening on \(scheme)://\(address)")
                     fflush(nil)
                 },
                 logger: logger)

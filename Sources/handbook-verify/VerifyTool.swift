@@ -1,6 +1,7 @@
 import ArgumentParser
 import CardReader
 import Foundation
+import HandbookConfiguration
 import HandbookCodec
 import HandbookCrypto
 import Verifier
@@ -17,6 +18,21 @@ struct VerifyTool: AsyncParsableCommand {
             5 invalid, 6 unreadable, 7 freshness unknown; 64 a bad command line or configuration.
             """,
         subcommands: [Verify.self, Watch.self, Show.self])
+
+    /// Files this tool creates are its owner's only (umask 077): databases, card images, logs.
+    static func main() async {
+        PrivateFile.restrictProcessUmask()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// The settings: a configuration file, overridden by the command line.
@@ -39,8 +55,14 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "The oldest package accepted, in hours (default 168).")
     var packageMaxAgeHours: Double?
 
-    @Option(help: "The issuance service to reconcile with (online), http://host:port.")
+    @Option(help: "The issuance service to reconcile with (online), https://host:port (http:// on loopback).")
     var service: String?
+
+    @Option(help: "The CA certificate (PEM) the service's TLS certificate must chain to (default: the system's roots).")
+    var serviceCA: String?
+
+    @Flag(help: "Allow plain http:// to a service off loopback (a password and the answers travel in clear).")
+    var insecure = false
 
     @Option(
         help:
@@ -64,6 +86,8 @@ struct SettingsOptions: ParsableArguments {
             settings.packageMaxAgeHours = packageMaxAgeHours
         }
         if let service { settings.service = service }
+        if let serviceCA { settings.serviceCA = serviceCA }
+        if insecure { settings.insecure = true }
         if let account { settings.account = account }
         if let timeout {
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
@@ -98,7 +122,7 @@ struct Verify: AsyncParsableCommand {
 
     @OptionGroup var options: SettingsOptions
 
-    @Flag(help: "Print the result as JSON (schema handbook-verify/1, Docs/handbook-verify.schema.json).")
+    @Flag(help: "Print the result as JSON (schema handbook-verify/2, Docs/handbook-verify.schema.json).")
     var json = false
 
     func validate() throws {
@@ -118,7 +142,7 @@ struct Watch: AsyncParsableCommand {
         abstract: "Wait for cards on every reader and print a one-line verdict for each; Ctrl-C ends it.",
         discussion: """
             Keeps going when a card is pulled out early, a reader is unplugged and plugged back, or \
-            pcscd restarts. With --json, every line is a JSON object: a check (schema handbook-verify/1) \
+            pcscd restarts. With --json, every line is a JSON object: a check (schema handbook-verify/2) \
             or an event (reader-attached, reader-removed, pcsc-unavailable, pcsc-available).
             """)
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HandbookConfiguration
 import HandbookCodec
 import HandbookCrypto
 import VirtualCard
@@ -12,6 +13,21 @@ struct VirtualCardTool: AsyncParsableCommand {
         abstract: "A virtual handbook card that real pcscd sees through the vsmartcard vpcd reader.",
         discussion: "Card images are TEST cards: they hold the card's keys, like Keys/.",
         subcommands: [Make.self, Run.self, Show.self, Tamper.self])
+
+    /// Files this tool creates are its owner's only (umask 077): databases, card images, logs.
+    static func main() async {
+        PrivateFile.restrictProcessUmask()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 struct Make: ParsableCommand {

@@ -33,13 +33,14 @@ struct ImportCrashTests {
         try run(["HANDBOOK_PASSWORD=import crash test password", tool.path, "init", "--database", database])
         try run([tool.path, "seed-demo", "--database", database, "--enterprises", "30"])
 
-        var text = #"{"format":"credit-handbook-import","version":1,"entity":"enterprises","region":"320000"}"# + "\n"
+        var text = #"{"format":"credit-handbook-import","version":2,"entity":"enterprises","region":"320000"}"# + "\n"
         for index in 1_000..<31_000 {
             let (uscc, code) = try DemoDataset.uscc(index: index, region: "320583")
             text +=
                 #"{"uscc":"\#(uscc.value)","name":"昆山第\#(index)建设有限公司","legalRepresentative":"张伟","registeredRegion":"320583","organizationCode":"\#(code)"}"#
                 + "\n"
         }
+        text += #"{"end":true,"rows":30000}"# + "\n"
         let file = try scratch.write("320000-enterprises.jsonl", text)
         let before = try await fingerprint(database)
 

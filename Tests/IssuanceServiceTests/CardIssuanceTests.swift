@@ -233,7 +233,7 @@ struct CardIssuanceTests {
         let current = try await verify(["--package", try await package("first").path])
         #expect(current.code == 0, "\(current.report)")
         #expect(current.report["verdict"] as? String == "current")
-        #expect(current.report["schema"] as? String == "handbook-verify/1")
+        #expect(current.report["schema"] as? String == "handbook-verify/2")
         #expect(current.report["cardAuthentication"] as? String == "passed")
         #expect(current.report["documentNumber"] as? String == issued.document.value)
 

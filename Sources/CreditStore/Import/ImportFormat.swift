@@ -1,3 +1,4 @@
+import CodedErrors
 import Foundation
 import HandbookCodec
 
@@ -10,7 +11,7 @@ public enum ImportEntity: String, Sendable, Hashable, CaseIterable, Codable {
     case records
 
     /// The order in which files of several types are applied: what a row refers to comes first.
-    public var order: Int { Self.allCases.firstIndex(of: self)! }
+    public var order: Int { Self.allCases.firstIndex(of: self) ?? Self.allCases.count }
 }
 
 /// Limits that keep an import's memory bounded on any input.
@@ -32,6 +33,15 @@ struct ImportHeader: Decodable {
     var source: String?
 
     static let formatName = "credit-handbook-import"
+    /// Version 2: version 1 and a last line that says how many rows the file has, so that a file
+    /// cut short at a line's end is refused, not applied in part.
+    static let version = 2
+}
+
+/// The last line of an import file: `{"end":true,"rows":N}`.
+struct ImportEnd: Decodable {
+    var end: Bool?
+    var rows: Int?
 }
 
 // The rows as they come: every field optional, so a missing one is reported by name with the others.
@@ -117,37 +127,24 @@ struct RowValidator {
         issues.append(ImportIssue(file: file, line: line, field: field, message: message))
     }
 
-    mutating func required(_ value: String?, _ field: String) -> String? {
-        guard let value else {
-            issue(field, "missing")
-            return nil
-        }
-        return value
-    }
-
-    /// Text for a card: non-empty, no control characters, at most `maximum` characters.
+    /// Text for a card: the handbook's text rule, at most `maximum` characters.
     mutating func text(_ value: String?, _ field: String, maximum: Int = 200, optional: Bool = false) -> String? {
         guard let value else {
             if !optional { issue(field, "missing") }
             return nil
         }
-        if value.trimmingCharacters(in: .whitespaces).isEmpty {
-            issue(field, "empty")
-            return nil
-        }
-        if value.count > maximum {
-            issue(field, "longer than \(maximum) characters")
-            return nil
-        }
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            issue(field, "contains control characters")
+        if let problem = TextRule.problem(value, maximumCharacters: maximum) {
+            issue(field, problem)
             return nil
         }
         return value
     }
 
+    /// An identifier; the value is quoted in the message unless it is personal data (`secret`),
+    /// whose message shows it masked.
     mutating func identifier<T>(
-        _ value: String?, _ field: String, optional: Bool = false, _ make: (String) throws(IdentifierError) -> T
+        _ value: String?, _ field: String, optional: Bool = false, secret: Bool = false,
+        _ make: (String) throws(IdentifierError) -> T
     ) -> T? {
         guard let value else {
             if !optional { issue(field, "missing") }
@@ -156,25 +153,29 @@ struct RowValidator {
         do {
             return try make(value)
         } catch {
-            issue(field, "\"\(value)\": \(error)")
+            let shown = secret ? PersonIdentifier.mask(value) : LogText.escaped(value, limit: 40)
+            issue(field, "\"\(shown)\": \(error.message)")
             return nil
         }
     }
 
-    mutating func date(_ value: String?, _ field: String, optional: Bool = false) -> CardDate? {
+    /// A date `YYYY-MM-DD` within `range`.
+    mutating func date(
+        _ value: String?, _ field: String, optional: Bool = false, in range: ClosedRange<CardDate> = ImportDates.any
+    ) -> CardDate? {
         guard let value else {
             if !optional { issue(field, "missing") }
             return nil
         }
-        guard value.utf8.count == 10, value.utf8.enumerated().allSatisfy({ ($0 == 4 || $0 == 7) == ($1 == 0x2D) })
-        else {
-            issue(field, "\"\(value)\" is not a date YYYY-MM-DD")
-            return nil
-        }
         do {
-            return try CardDate(yyyymmdd: value.filter { $0 != "-" })
+            let date = try CardDate(iso: value)
+            guard range.contains(date) else {
+                issue(field, "\(date) is outside \(range.lowerBound)…\(range.upperBound)")
+                return nil
+            }
+            return date
         } catch {
-            issue(field, "\"\(value)\": \(error.reason)")
+            issue(field, "\"\(LogText.escaped(value, limit: 20))\": \(error.reason)")
             return nil
         }
     }
@@ -185,9 +186,21 @@ struct RowValidator {
             return nil
         }
         guard let choice = options[value] else {
-            issue(field, "\"\(value)\" is not one of \(options.keys.sorted().joined(separator: ", "))")
+            issue(
+                field,
+                "\"\(LogText.escaped(value, limit: 40))\" is not one of \(options.keys.sorted().joined(separator: ", "))")
             return nil
         }
         return choice
     }
+}
+
+/// The dates an import accepts: every date a real platform holds, and nothing that could run a
+/// window past the years a card can store.
+enum ImportDates {
+    static let earliest = CardDate.platformStart
+    /// Validity periods of certificates and registrations reach back before the platform began.
+    static let earliestValidity = (try? CardDate(year: 1980, month: 1, day: 1)) ?? CardDate.platformStart
+    static let latest = (try? CardDate(year: 2100, month: 12, day: 31)) ?? CardDate.platformStart
+    static var any: ClosedRange<CardDate> { earliestValidity...latest }
 }

@@ -1,12 +1,66 @@
+import CodedErrors
 import Foundation
 import GRDB
 import HandbookCodec
+import HandbookConfiguration
 import HandbookCrypto
+
+// An import in two steps, so that a large file never holds the database's write lock for long:
+//
+// 1. Check (no write lock): on a connection of its own, inside one read transaction, every line is
+//    decoded, validated, authorised and compared with the database as of that snapshot; what would
+//    change is written into staging tables of the connection's temporary database (`temp.stage_*`),
+//    which readers and writers of the database never see and which take no lock on it.
+// 2. Apply (one short write transaction): if nothing the file touches changed since the snapshot,
+//    the staged rows are copied into the database with a handful of INSERT … SELECT statements, with
+//    one revision and one audit entry; otherwise the check runs again once.
+//
+// Readers see the file applied whole or not at all; the service's writes wait at most for step 2
+// (the busy timeout), never for the reading and checking of the file. Imports of one database run
+// one at a time (an advisory lock beside the file), so only the workflow can change what an import
+// checked; a record the workflow touched is a conflict the import reports.
 
 extension SQLiteCreditStore {
     public func importFile(
         at url: URL, by actor: Account, progress: (@Sendable (ImportProgress) -> Void)?
     ) async throws(StoreError) -> ImportSummary {
+        try actor.require(.importData)
+        // File reading, JSON decoding and SQLite on a connection of the import's own: blocking work,
+        // on a thread of its own rather than one of the cooperative pool's.
+        return try await BlockingThread.run { () throws(StoreError) -> ImportSummary in
+            try self.importBlocking(url, by: actor, progress: progress)
+        }
+    }
+
+    func importBlocking(_ url: URL, by actor: Account, progress: (@Sendable (ImportProgress) -> Void)?)
+        throws(StoreError) -> ImportSummary
+    {
+        let lock = try ImportLock(path: path + ".import-lock")
+        defer { lock.release() }
+        let connection: DatabaseQueue
+        do {
+            var configuration = Configuration()
+            configuration.foreignKeysEnabled = true
+            configuration.busyMode = .timeout(Self.busyTimeout)
+            configuration.label = "CreditStore.import"
+            connection = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw Self.mapped(error)
+        }
+        defer { try? connection.close() }
+        for _ in 0..<2 {
+            let plan = try check(url, on: connection, by: actor, progress: progress)
+            if let summary = try apply(plan, on: connection, by: actor) { return summary }
+        }
+        throw StoreError(
+            .conflict,
+            "\(url.lastPathComponent): the database changed twice where the file applies while it was being checked; import it again")
+    }
+
+    /// Step 1: reads and checks the whole file into the staging tables, at one snapshot.
+    func check(
+        _ url: URL, on connection: DatabaseQueue, by actor: Account, progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws(StoreError) -> ImportPlan {
         let name = url.lastPathComponent
         let handle: FileHandle
         let size: Int
@@ -17,122 +71,187 @@ extension SQLiteCreditStore {
             throw StoreError(.fileUnreadable, "cannot read \(url.path): \((error as NSError).localizedDescription)")
         }
         defer { try? handle.close() }
-        return try writeBlocking { db in
-            try self.requireCurrent(actor, db)
-            var session = ImportSession(
-                db: db, file: name, actor: actor, revision: try Self.currentRevision(db) + 1, now: self.now)
-            let digest = DigestStream(.sha256)
-            var reader = LineReader(
-                handle: handle, maximumLineLength: ImportLimits.maximumLineLength, onChunk: { digest.update($0) })
-            try session.prepare()
-            var lastReport = 0
-            while !session.stopReading, session.issues.count < ImportLimits.maximumIssues, let line = try reader.next()
-            {
-                switch line {
-                case .tooLong(let number):
-                    session.issue(number, "", "the line is longer than \(ImportLimits.maximumLineLength) bytes")
-                case .line(let number, let bytes):
-                    try session.handle(line: number, bytes: bytes)
-                }
-                if let progress, session.rows - lastReport >= 2_000 {
-                    lastReport = session.rows
-                    progress(
-                        ImportProgress(
-                            file: name, bytesRead: reader.bytesRead, totalBytes: size, rows: session.rows,
-                            finishedReading: false))
+        do {
+            return try connection.writeWithoutTransaction { db -> ImportPlan in
+                try db.execute(sql: ImportStaging.schema)
+                try db.execute(sql: "BEGIN DEFERRED")
+                do {
+                    // The staged rows are committed with the read transaction: they live in the
+                    // connection's temporary database, so the commit writes nothing else.
+                    let plan = try self.stageFile(db, reader: handle, size: size, name: name, by: actor, progress: progress)
+                    try db.execute(sql: "COMMIT")
+                    return plan
+                } catch {
+                    try? db.execute(sql: "ROLLBACK")
+                    throw error
                 }
             }
-            if session.entity == nil, session.issues.isEmpty {
-                session.issue(1, "", "the file is empty: the first line must be the header")
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// Reads, checks and stages every line of the file, inside the caller's read transaction.
+    private func stageFile(
+        _ db: Database, reader handle: FileHandle, size: Int, name: String, by actor: Account,
+        progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> ImportPlan {
+                try self.requireCurrent(actor, db)
+                let snapshot = try Self.currentRevision(db)
+                var session = ImportSession(db: db, file: name, actor: actor, now: self.now)
+                let digest = DigestStream(.sha256)
+                var reader = LineReader(
+                    handle: handle, maximumLineLength: ImportLimits.maximumLineLength,
+                    onChunk: { digest.update($0) })
+                var lastReport = 0
+                while !session.stopReading, session.issues.count < ImportLimits.maximumIssues,
+                    let line = try reader.next()
+                {
+                    switch line {
+                    case .tooLong(let number):
+                        session.issue(number, "", "the line is longer than \(ImportLimits.maximumLineLength) bytes")
+                    case .line(let number, let bytes):
+                        try session.handle(line: number, bytes: bytes)
+                    }
+                    if let progress, session.rows - lastReport >= 2_000 {
+                        lastReport = session.rows
+                        progress(
+                            ImportProgress(
+                                file: name, bytesRead: reader.bytesRead, totalBytes: size, rows: session.rows,
+                                finishedReading: false))
+                    }
+                }
+                session.finish(lines: reader.lineNumber)
+                guard session.issues.isEmpty, let entity = session.entity, let region = session.region else {
+                    let shown =
+                        session.issues.count >= ImportLimits.maximumIssues
+                        ? " (the first \(ImportLimits.maximumIssues))" : ""
+                    throw StoreError(
+                        .importRejected,
+                        "\(name): \(session.issues.count) problem(s)\(shown); nothing of the file was applied — correct it and import it again",
+                        issues: session.issues)
+                }
+                progress?(
+                    ImportProgress(
+                        file: name, bytesRead: reader.bytesRead, totalBytes: size, rows: session.rows,
+                        finishedReading: true))
+                return ImportPlan(
+                    file: name, entity: entity, region: region, snapshot: snapshot, rows: session.rows,
+                    inserted: session.inserted, updated: session.updated, unchanged: session.unchanged,
+                    sha256: AuditChain.hex(digest.finish()))
+    }
+
+    /// Step 2: one write transaction copying the staged rows in; nil when something the file
+    /// touches changed since the check's snapshot (the caller checks again).
+    func apply(_ plan: ImportPlan, on connection: DatabaseQueue, by actor: Account) throws(StoreError)
+        -> ImportSummary?
+    {
+        do {
+            return try connection.writeWithoutTransaction { db -> ImportSummary? in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                do {
+                    try self.requireCurrent(actor, db)
+                    if try ImportStaging.changedSince(plan.snapshot, db) {
+                        try db.execute(sql: "ROLLBACK")
+                        return nil
+                    }
+                    var revision = try Self.currentRevision(db)
+                    if plan.inserted + plan.updated > 0 {
+                        revision = try self.change(
+                            db, by: actor.name, "import.\(plan.entity.rawValue)", plan.file, region: plan.region,
+                            [
+                                "sha256": plan.sha256, "rows": String(plan.rows), "inserted": String(plan.inserted),
+                                "updated": String(plan.updated), "unchanged": String(plan.unchanged),
+                            ])
+                        try ImportStaging.copy(
+                            db, revision: Int64(clamping: revision), account: actor.name, at: self.now, file: plan.file)
+                        try db.execute(
+                            sql: """
+                                INSERT INTO imports (file_name, sha256, entity, rows, inserted, updated, unchanged, account, at, revision)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [
+                                plan.file, plan.sha256, plan.entity.rawValue, plan.rows, plan.inserted, plan.updated,
+                                plan.unchanged, actor.name, self.now, Int64(clamping: revision),
+                            ])
+                    }
+                    try db.execute(sql: "COMMIT")
+                    return ImportSummary(
+                        file: plan.file, entity: plan.entity, rows: plan.rows, inserted: plan.inserted,
+                        updated: plan.updated, unchanged: plan.unchanged, revision: revision)
+                } catch {
+                    try? db.execute(sql: "ROLLBACK")
+                    throw error
+                }
             }
-            guard session.issues.isEmpty else {
-                let shown =
-                    session.issues.count >= ImportLimits.maximumIssues
-                    ? " (the first \(ImportLimits.maximumIssues))" : ""
-                throw StoreError(
-                    .importRejected,
-                    "\(name): \(session.issues.count) problem(s)\(shown); nothing of the file was applied — correct it and import it again",
-                    issues: session.issues)
-            }
-            progress?(
-                ImportProgress(
-                    file: name, bytesRead: reader.bytesRead, totalBytes: size, rows: session.rows, finishedReading: true
-                ))
-            let changed = session.inserted + session.updated
-            var revision = session.revision - 1
-            if changed > 0 {
-                let sha = AuditChain.hex(digest.finish())
-                revision = try self.change(
-                    db, by: actor.name, "import.\(session.entity!.rawValue)", name, region: session.region,
-                    [
-                        "sha256": sha, "rows": String(session.rows), "inserted": String(session.inserted),
-                        "updated": String(session.updated), "unchanged": String(session.unchanged),
-                    ])
-                precondition(revision == session.revision)
-                try db.execute(
-                    sql: """
-                        INSERT INTO imports (file_name, sha256, entity, rows, inserted, updated, unchanged, account, at, revision)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        name, sha, session.entity!.rawValue, session.rows, session.inserted, session.updated,
-                        session.unchanged, actor.name, self.now, Int64(revision),
-                    ])
-            }
-            return ImportSummary(
-                file: name, entity: session.entity!, rows: session.rows, inserted: session.inserted,
-                updated: session.updated, unchanged: session.unchanged, revision: revision)
+        } catch {
+            throw Self.mapped(error)
         }
     }
 }
 
-/// One import file being applied inside one write transaction.
+/// What the check step found: the counts, and (in the staging tables) the rows to write.
+struct ImportPlan: Sendable {
+    let file: String
+    let entity: ImportEntity
+    let region: RegionCode
+    /// The revision the file was checked against.
+    let snapshot: UInt64
+    let rows: Int
+    let inserted: Int
+    let updated: Int
+    let unchanged: Int
+    let sha256: String
+}
+
+/// One import file being checked, on the import's connection inside its read transaction.
 struct ImportSession {
     let db: Database
     let file: String
     let actor: Account
-    /// The revision the import will have if it changes anything; rows written carry it.
-    let revision: UInt64
     let now: Int64
     var entity: ImportEntity?
+    /// The region the header names (set with the entity).
     var region: RegionCode?
     /// Set when the header is unusable: further lines are not looked at.
     var stopReading = false
+    /// Set by the end line: only blank lines may follow.
+    var ended = false
     var issues: [ImportIssue] = []
     var rows = 0
     var inserted = 0
     var updated = 0
     var unchanged = 0
+    /// The end line's count, once it was read.
+    var declaredRows: Int?
     private let decoder = JSONDecoder()
 
-    init(db: Database, file: String, actor: Account, revision: UInt64, now: Int64) {
+    init(db: Database, file: String, actor: Account, now: Int64) {
         self.db = db
         self.file = file
         self.actor = actor
-        self.revision = revision
         self.now = now
     }
+
+    /// The region the file's header names, which the account holds: every row is checked against it.
+    var fileScope: RegionScope { RegionScope(region.map { [$0] } ?? []) }
 
     mutating func issue(_ line: Int, _ field: String, _ message: String) {
         issues.append(ImportIssue(file: file, line: line, field: field, message: message))
     }
 
-    /// A temporary table of the keys seen in this file: duplicates are found without holding every
-    /// key in memory.
-    func prepare() throws {
-        try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, line INTEGER NOT NULL)")
-        try db.execute(sql: "DELETE FROM import_keys")
-    }
-
-    /// Notes a row's key; false (and a problem) when an earlier line had it.
-    mutating func firstOccurrence(_ key: String, line: Int, field: String) throws -> Bool {
+    /// Notes a row's key; false (and a problem) when an earlier line had it. `shown` is what the
+    /// message may say of the key (a masked identity number).
+    mutating func firstOccurrence(_ key: String, line: Int, field: String, shown: String? = nil) throws -> Bool {
         if let earlier = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT line FROM import_keys WHERE key = ?"), arguments: [key])
+            db.cachedStatement(sql: "SELECT line FROM temp.stage_keys WHERE key = ?"), arguments: [key])
         {
-            issue(line, field, "\"\(key.split(separator: "|").last ?? "")\" is already on line \(earlier) of this file")
+            let text = shown ?? String(key.split(separator: "|").last ?? "")
+            issue(line, field, "\"\(text)\" is already on line \(earlier) of this file")
             return false
         }
-        try db.cachedStatement(sql: "INSERT INTO import_keys (key, line) VALUES (?, ?)").execute(arguments: [key, line])
+        try db.cachedStatement(sql: "INSERT INTO temp.stage_keys (key, line) VALUES (?, ?)").execute(
+            arguments: [key, line])
         return true
     }
 
@@ -144,8 +263,22 @@ struct ImportSession {
             readHeader(line: number, bytes: bytes)
             return
         }
-        rows += 1
+        guard !ended else {
+            issue(number, "", "a line after the end line")
+            stopReading = true
+            return
+        }
         let data = Data(bytes)
+        if let end = try? decoder.decode(ImportEnd.self, from: data), end.end == true {
+            ended = true
+            guard let declared = end.rows, declared >= 0 else {
+                issue(number, "rows", "the end line must say how many rows the file has: {\"end\":true,\"rows\":N}")
+                return
+            }
+            declaredRows = declared
+            return
+        }
+        rows += 1
         do {
             switch entity {
             case .enterprises: try apply(try decoder.decode(EnterpriseRow.self, from: data), line: number)
@@ -156,6 +289,24 @@ struct ImportSession {
             }
         } catch let error as DecodingError {
             issue(number, "", "not a valid \(entity.rawValue) row: \(describe(error))")
+        }
+    }
+
+    /// After the last line: the file must have had its header and its end line, with the right count.
+    mutating func finish(lines: Int) {
+        guard issues.isEmpty else { return }
+        guard entity != nil else {
+            issue(1, "", "the file is empty: the first line must be the header")
+            return
+        }
+        guard let declaredRows else {
+            issue(
+                lines, "",
+                "the file has no end line {\"end\":true,\"rows\":\(rows)}: it may have been cut short, so nothing of it is applied")
+            return
+        }
+        if declaredRows != rows {
+            issue(lines, "rows", "the end line says \(declaredRows) rows, the file has \(rows)")
         }
     }
 
@@ -174,10 +325,17 @@ struct ImportSession {
         }
         var validator = RowValidator(file: file, line: line)
         if header.format != ImportHeader.formatName {
-            validator.issue("format", "\"\(header.format ?? "")\" is not \(ImportHeader.formatName)")
+            validator.issue(
+                "format", "\"\(LogText.escaped(header.format ?? "", limit: 40))\" is not \(ImportHeader.formatName)")
         }
-        if header.version != 1 {
-            validator.issue("version", "version \(header.version.map(String.init) ?? "none") is not supported (1 is)")
+        if header.version == 1 {
+            validator.issue(
+                "version",
+                "version 1 files have no end line, so a file cut short cannot be told from a whole one: write it as version \(ImportHeader.version)")
+        } else if header.version != ImportHeader.version {
+            validator.issue(
+                "version",
+                "version \(header.version.map(String.init) ?? "none") is not supported (\(ImportHeader.version) is)")
         }
         let entity = validator.choice(
             header.entity, "entity", Dictionary(uniqueKeysWithValues: ImportEntity.allCases.map { ($0.rawValue, $0) }))
@@ -201,48 +359,35 @@ struct ImportSession {
         self.region = region
     }
 
-    // MARK: Generic upsert
+    // MARK: Staging
 
     enum Outcome { case inserted, updated, unchanged }
 
-    /// Inserts or updates one row keyed by `keys`; compares `values` with what is stored so an
-    /// identical row is left alone. Rows written carry the import's revision when the table has one.
-    func upsert(
+    /// Compares a row keyed by `keys` with what the database holds (`compare` reads the stored
+    /// values when they are not the table's own columns); an identical row is left alone, a new or
+    /// changed one is staged for the apply step.
+    func stage(
         _ table: String, keys: KeyValuePairs<String, (any DatabaseValueConvertible)?>,
-        values: KeyValuePairs<String, (any DatabaseValueConvertible)?>, revisioned: Bool = true
+        values: KeyValuePairs<String, (any DatabaseValueConvertible)?>, revisioned: Bool = true,
+        compare: String? = nil
     ) throws -> Outcome {
         let keyClause = keys.map { "\($0.key) = ?" }.joined(separator: " AND ")
         let keyArguments = StatementArguments(keys.map { $0.value })
         let columns = values.map(\.key)
         let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE \(keyClause)"),
+            db.cachedStatement(
+                sql: compare ?? "SELECT \(columns.joined(separator: ", ")) FROM main.\(table) WHERE \(keyClause)"),
             arguments: keyArguments)
         let newValues = values.map { $0.value?.databaseValue ?? .null }
-        if let existing {
-            let same = zip(columns.indices, newValues).allSatisfy { existing[$0.0] as DatabaseValue == $0.1 }
-            if same { return .unchanged }
-            var assignments = columns.map { "\($0) = ?" }
-            var arguments = StatementArguments(values.map { $0.value })
-            if revisioned {
-                assignments.append("updated_revision = ?")
-                arguments += [Int64(revision)]
-            }
-            try db.cachedStatement(
-                sql: "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE \(keyClause)"
-            ).execute(arguments: arguments + keyArguments)
-            return .updated
+        if let existing, zip(columns.indices, newValues).allSatisfy({ existing[$0.0] as DatabaseValue == $0.1 }) {
+            return .unchanged
         }
-        var allColumns = keys.map(\.key) + columns
-        var arguments = keyArguments + StatementArguments(values.map { $0.value })
-        if revisioned {
-            allColumns.append("updated_revision")
-            arguments += [Int64(revision)]
-        }
+        let allColumns = keys.map(\.key) + columns
         try db.cachedStatement(
             sql:
-                "INSERT INTO \(table) (\(allColumns.joined(separator: ", "))) VALUES (\(allColumns.map { _ in "?" }.joined(separator: ", ")))"
-        ).execute(arguments: arguments)
-        return .inserted
+                "INSERT INTO temp.stage_\(table) (\(allColumns.joined(separator: ", "))) VALUES (\(allColumns.map { _ in "?" }.joined(separator: ", ")))"
+        ).execute(arguments: keyArguments + StatementArguments(values.map { $0.value }))
+        return existing == nil ? .inserted : .updated
     }
 
     mutating func count(_ outcomes: [Outcome]) {
@@ -255,19 +400,223 @@ struct ImportSession {
         }
     }
 
-    func enterpriseExists(_ uscc: USCC) throws -> Bool {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM enterprises WHERE uscc = ?"), arguments: [uscc.value])
-            != nil
-    }
-
-    mutating func requireEnterprise(_ uscc: USCC?, line: Int, field: String) throws -> Bool {
+    /// Whether the enterprise exists; with `ofThisFile`, also that it is registered inside the
+    /// file's region (what the row adds is that enterprise's, and so that region's).
+    mutating func requireEnterprise(_ uscc: USCC?, line: Int, field: String, ofThisFile: Bool = false) throws -> Bool {
         guard let uscc else { return false }
-        guard try enterpriseExists(uscc) else {
+        guard
+            let registered = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT registered_region FROM main.enterprises WHERE uscc = ?"),
+                arguments: [uscc.value])
+        else {
             issue(line, field, "enterprise \(uscc) is not in the database: import its enterprises file first")
+            return false
+        }
+        if ofThisFile, !fileScope.covers(try RegionCode(registered)) {
+            issue(
+                line, field,
+                "enterprise \(uscc) is registered in region \(registered), outside this file's region \(fileRegion): this file may not add to it")
             return false
         }
         return true
     }
 
     static func uscc(_ text: String) throws(IdentifierError) -> USCC { try USCC(text, mode: .lenient) }
+}
+
+/// The staging tables of an import (in the connection's temporary database) and the statements that
+/// copy them into the credit database.
+enum ImportStaging {
+    static let schema = """
+        DROP TABLE IF EXISTS temp.stage_keys;
+        CREATE TEMP TABLE stage_keys (key TEXT PRIMARY KEY, line INTEGER NOT NULL);
+        DROP TABLE IF EXISTS temp.stage_enterprises;
+        CREATE TEMP TABLE stage_enterprises (uscc TEXT PRIMARY KEY, name, legal_representative, registered_region);
+        DROP TABLE IF EXISTS temp.stage_enterprise_aliases;
+        CREATE TEMP TABLE stage_enterprise_aliases (kind, value, uscc, PRIMARY KEY (kind, value));
+        DROP TABLE IF EXISTS temp.stage_qualifications;
+        CREATE TEMP TABLE stage_qualifications (certificate_number, category, uscc, grade, valid_from, valid_until,
+            issuing_authority, status, PRIMARY KEY (certificate_number, category));
+        DROP TABLE IF EXISTS temp.stage_practitioners;
+        CREATE TEMP TABLE stage_practitioners (identity_type, identity_number, name, PRIMARY KEY (identity_type, identity_number));
+        DROP TABLE IF EXISTS temp.stage_registrations;
+        CREATE TEMP TABLE stage_registrations (registration_number PRIMARY KEY, identity_type, identity_number, uscc,
+            registration_type, valid_until, status);
+        DROP TABLE IF EXISTS temp.stage_projects;
+        CREATE TEMP TABLE stage_projects (project_number PRIMARY KEY, name, region);
+        DROP TABLE IF EXISTS temp.stage_project_participants;
+        CREATE TEMP TABLE stage_project_participants (project_number, uscc, role, contract_amount, completion_date,
+            PRIMARY KEY (project_number, uscc, role));
+        DROP TABLE IF EXISTS temp.stage_awards;
+        CREATE TEMP TABLE stage_awards (project_number, name, awarded_on, PRIMARY KEY (project_number, name));
+        DROP TABLE IF EXISTS temp.stage_records;
+        CREATE TEMP TABLE stage_records (record_number PRIMARY KEY, uscc, kind, behaviour_code, project_number,
+            decision_number, authority, authority_level, decision_date, publication_months, published_from,
+            published_until, summary, status, version, snapshot, line);
+        """
+
+    /// Whether anything the staged rows touch was written after `snapshot` (by the workflow: imports
+    /// run one at a time), or a shortening was filed for a staged record.
+    static func changedSince(_ snapshot: UInt64, _ db: Database) throws -> Bool {
+        let revision = Int64(clamping: snapshot)
+        let probes = [
+            "SELECT 1 FROM main.enterprises t JOIN temp.stage_enterprises s USING (uscc) WHERE t.updated_revision > ?",
+            """
+            SELECT 1 FROM main.qualifications t JOIN temp.stage_qualifications s USING (certificate_number, category)
+            WHERE t.updated_revision > ?
+            """,
+            """
+            SELECT 1 FROM main.practitioners t JOIN temp.stage_practitioners s USING (identity_type, identity_number)
+            WHERE t.updated_revision > ?
+            """,
+            """
+            SELECT 1 FROM main.registrations t JOIN temp.stage_registrations s USING (registration_number)
+            WHERE t.updated_revision > ?
+            """,
+            "SELECT 1 FROM main.projects t JOIN temp.stage_projects s USING (project_number) WHERE t.updated_revision > ?",
+            """
+            SELECT 1 FROM main.credit_records t JOIN temp.stage_records s USING (record_number)
+            WHERE t.updated_revision > ?
+            """,
+        ]
+        for probe in probes where try Int.fetchOne(db, sql: probe + " LIMIT 1", arguments: [revision]) != nil {
+            return true
+        }
+        return try Int.fetchOne(
+            db,
+            sql: "SELECT 1 FROM main.shortening_requests t JOIN temp.stage_records s USING (record_number) LIMIT 1")
+            != nil
+    }
+
+    /// Copies every staged row into the database, the changed rows carrying `revision`.
+    static func copy(_ db: Database, revision: Int64, account: String, at now: Int64, file: String) throws {
+        // One statement at a time: numbered parameters do not carry across statements. A
+        // statement takes the revision as ?1; the history's takes the account, time and file too.
+        for statement in copyStatements {
+            let arguments: StatementArguments =
+                statement.contains("?2") ? [revision, account, now, file] : statement.contains("?1") ? [revision] : []
+            try db.execute(sql: statement, arguments: arguments)
+        }
+    }
+
+    static let copyStatements = [
+        """
+        INSERT INTO main.enterprises (uscc, name, legal_representative, registered_region, updated_revision)
+        SELECT uscc, name, legal_representative, registered_region, ?1 FROM temp.stage_enterprises WHERE true
+        ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, legal_representative = excluded.legal_representative,
+        registered_region = excluded.registered_region, updated_revision = excluded.updated_revision
+        """,
+        """
+        INSERT INTO main.enterprise_aliases (kind, value, uscc)
+        SELECT kind, value, uscc FROM temp.stage_enterprise_aliases WHERE true
+        ON CONFLICT (kind, value) DO UPDATE SET uscc = excluded.uscc
+        """,
+        """
+        INSERT INTO main.qualifications (certificate_number, category, uscc, grade, valid_from, valid_until,
+        issuing_authority, status, updated_revision)
+        SELECT certificate_number, category, uscc, grade, valid_from, valid_until, issuing_authority, status, ?1
+        FROM temp.stage_qualifications WHERE true
+        ON CONFLICT (certificate_number, category) DO UPDATE SET uscc = excluded.uscc, grade = excluded.grade,
+        valid_from = excluded.valid_from, valid_until = excluded.valid_until,
+        issuing_authority = excluded.issuing_authority, status = excluded.status,
+        updated_revision = excluded.updated_revision
+        """,
+        """
+        INSERT INTO main.practitioners (identity_type, identity_number, name, updated_revision)
+        SELECT identity_type, identity_number, name, ?1 FROM temp.stage_practitioners WHERE true
+        ON CONFLICT (identity_type, identity_number) DO UPDATE SET name = excluded.name,
+        updated_revision = excluded.updated_revision
+        """,
+        """
+        INSERT INTO main.registrations (registration_number, practitioner_id, uscc, registration_type, valid_until,
+        status, updated_revision)
+        SELECT s.registration_number, p.id, s.uscc, s.registration_type, s.valid_until, s.status, ?1
+        FROM temp.stage_registrations s
+        JOIN main.practitioners p ON p.identity_type = s.identity_type AND p.identity_number = s.identity_number
+        WHERE true
+        ON CONFLICT (registration_number) DO UPDATE SET practitioner_id = excluded.practitioner_id,
+        uscc = excluded.uscc, registration_type = excluded.registration_type,
+        valid_until = excluded.valid_until, status = excluded.status,
+        updated_revision = excluded.updated_revision
+        """,
+        """
+        INSERT INTO main.projects (project_number, name, region, updated_revision)
+        SELECT project_number, name, region, ?1 FROM temp.stage_projects WHERE true
+        ON CONFLICT (project_number) DO UPDATE SET name = excluded.name, region = excluded.region,
+        updated_revision = excluded.updated_revision
+        """,
+        """
+        INSERT INTO main.project_participants (project_number, uscc, role, contract_amount, completion_date)
+        SELECT project_number, uscc, role, contract_amount, completion_date
+        FROM temp.stage_project_participants WHERE true
+        ON CONFLICT (project_number, uscc, role) DO UPDATE SET contract_amount = excluded.contract_amount,
+        completion_date = excluded.completion_date
+        """,
+        """
+        INSERT INTO main.awards (project_number, name, awarded_on)
+        SELECT project_number, name, awarded_on FROM temp.stage_awards WHERE true
+        ON CONFLICT (project_number, name) DO UPDATE SET awarded_on = excluded.awarded_on
+        """,
+        """
+        INSERT INTO main.credit_records (record_number, uscc, kind, behaviour_code, project_number, decision_number,
+        authority, authority_level, decision_date, publication_months, published_from, published_until,
+        summary, status, version, updated_revision)
+        SELECT record_number, uscc, kind, behaviour_code, project_number, decision_number, authority,
+        authority_level, decision_date, publication_months, published_from, published_until, summary, status,
+        version, ?1
+        FROM temp.stage_records WHERE true
+        ON CONFLICT (record_number) DO UPDATE SET uscc = excluded.uscc, kind = excluded.kind,
+        behaviour_code = excluded.behaviour_code, project_number = excluded.project_number,
+        decision_number = excluded.decision_number, authority = excluded.authority,
+        authority_level = excluded.authority_level, decision_date = excluded.decision_date,
+        publication_months = excluded.publication_months, published_from = excluded.published_from,
+        published_until = excluded.published_until, summary = excluded.summary, status = excluded.status,
+        version = excluded.version, updated_revision = excluded.updated_revision
+        """,
+        """
+        INSERT INTO main.credit_record_history (record_number, version, action, account, at, reason, revision, snapshot)
+        SELECT record_number, version, 'imported', ?2, ?3, ?4, ?1, snapshot FROM temp.stage_records
+        """,
+    ]
+}
+
+/// The lock that keeps imports of one database one at a time, across processes: an exclusive
+/// `flock` on a file beside the database, held for the import and released when it ends (or when
+/// the process dies).
+struct ImportLock {
+    private let descriptor: Int32
+
+    init(path: String) throws(StoreError) {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, PrivateFile.fileMode)
+        guard descriptor >= 0 else {
+            throw StoreError(.internal, "cannot open the import lock \(path): \(String(cString: strerror(errno)))")
+        }
+        // Waits for an import in progress to finish (this runs on the import's own thread).
+        guard flock(descriptor, LOCK_EX) == 0 else {
+            close(descriptor)
+            throw StoreError(.internal, "cannot take the import lock \(path): \(String(cString: strerror(errno)))")
+        }
+        self.descriptor = descriptor
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
+
+/// Blocking work on a thread of its own, awaited without holding a thread of the cooperative pool.
+enum BlockingThread {
+    static func run<T: Sendable>(_ work: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                do throws(StoreError) {
+                    continuation.resume(returning: .success(try work()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
 }

@@ -73,7 +73,7 @@ public struct CardInfo: Sendable, Hashable, Codable {
         self.maxResponseData = maxResponseData
     }
 
-    static let tag = TLVTag(rawValue: 0xE0)!
+    static let tag = TLVTag(constant: 0xE0)
 
     /// The file's bytes (the element; the rest of the file is padding).
     public var encoded: [UInt8] {
@@ -93,9 +93,9 @@ public struct CardInfo: Sendable, Hashable, Codable {
     /// so one command both selects the application and tells the card's serial and limits.
     public var fileControlInformation: [UInt8] {
         var writer = TLVWriter()
-        writer.appendConstructed(TLVTag(rawValue: 0x6F)!) { fci in
-            fci.appendPrimitive(TLVTag(rawValue: 0x84)!, value: CardLayout.aid)
-            fci.appendConstructed(TLVTag(rawValue: 0xA5)!) { proprietary in proprietary.appendEncoded(encoded) }
+        writer.appendConstructed(TLVTag(constant: 0x6F)) { fci in
+            fci.appendPrimitive(TLVTag(constant: 0x84), value: CardLayout.aid)
+            fci.appendConstructed(TLVTag(constant: 0xA5)) { proprietary in proprietary.appendEncoded(encoded) }
         }
         return writer.bytes
     }
@@ -109,7 +109,7 @@ public struct CardInfo: Sendable, Hashable, Codable {
             throw HandbookFormatError(
                 .malformedTLV, offset: error.offset, field: "FCI", detail: "\(error.expected) [\(error.code.rawValue)]")
         }
-        guard root.tag == TLVTag(rawValue: 0x6F)!, let proprietary = root.child(TLVTag(rawValue: 0xA5)!),
+        guard root.tag == TLVTag(constant: 0x6F), let proprietary = root.child(TLVTag(constant: 0xA5)),
             let info = proprietary.child(Self.tag)
         else {
             throw HandbookFormatError(
@@ -165,7 +165,7 @@ public struct CommitRecord: Sendable, Hashable, Codable {
         self.documentHash = documentHash
     }
 
-    static let tag = TLVTag(rawValue: 0xE1)!
+    static let tag = TLVTag(constant: 0xE1)
 
     /// The file's bytes.
     public var encoded: [UInt8] {

@@ -88,8 +88,8 @@ public enum CapacityPlanner {
             header: header, enterprise: view.enterprise, qualifications: view.qualifications, practitioners: [],
             performance: view.performance, projects: [], creditRecords: unfavourable,
             omitted: OmittedCounts(
-                practitioners: UInt32(practitioners.count), projects: UInt32(projects.count),
-                goodRecords: UInt32(favourable.count)))
+                practitioners: UInt32(clamping: practitioners.count), projects: UInt32(clamping: projects.count),
+                goodRecords: UInt32(clamping: favourable.count)))
         let mandatory = HandbookFormat.encode(content).count
         guard mandatory <= budget else {
             let required = mandatory + signatureLength
@@ -134,9 +134,9 @@ public enum CapacityPlanner {
             result.projects = chosenProjects
             result.creditRecords = (unfavourable + chosenRecords).sorted(by: newestRecordFirst)
             result.omitted = OmittedCounts(
-                practitioners: UInt32(practitioners.count - chosenPractitioners.count),
-                projects: UInt32(projects.count - chosenProjects.count),
-                goodRecords: UInt32(favourable.count - chosenRecords.count))
+                practitioners: UInt32(clamping: practitioners.count - chosenPractitioners.count),
+                projects: UInt32(clamping: projects.count - chosenProjects.count),
+                goodRecords: UInt32(clamping: favourable.count - chosenRecords.count))
             return result
         }
         content = assemble()

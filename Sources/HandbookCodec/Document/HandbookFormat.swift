@@ -13,31 +13,31 @@ public enum HandbookFormat {
 
     /// Tags of format version 1.
     public enum Tag {
-        public static let content = TLVTag(rawValue: 0x61)!
-        public static let signature = TLVTag(rawValue: 0x62)!
+        public static let content = TLVTag(constant: 0x61)
+        public static let signature = TLVTag(constant: 0x62)
 
         // Inside the content.
-        static let formatVersion = TLVTag(rawValue: 0x80)!
-        static let documentNumber = TLVTag(rawValue: 0x81)!
-        static let cardSerial = TLVTag(rawValue: 0x82)!
-        static let issuedAt = TLVTag(rawValue: 0x83)!
-        static let expiresOn = TLVTag(rawValue: 0x84)!
-        static let databaseRevision = TLVTag(rawValue: 0x85)!
-        static let issuingOffice = TLVTag(rawValue: 0xA6)!
-        static let cardPublicKey = TLVTag(rawValue: 0x87)!
-        static let enterprise = TLVTag(rawValue: 0xA8)!
-        static let qualifications = TLVTag(rawValue: 0xA9)!
-        static let practitioners = TLVTag(rawValue: 0xAA)!
-        static let performance = TLVTag(rawValue: 0xAB)!
-        static let creditRecords = TLVTag(rawValue: 0xAC)!
-        static let omitted = TLVTag(rawValue: 0xAD)!
+        static let formatVersion = TLVTag(constant: 0x80)
+        static let documentNumber = TLVTag(constant: 0x81)
+        static let cardSerial = TLVTag(constant: 0x82)
+        static let issuedAt = TLVTag(constant: 0x83)
+        static let expiresOn = TLVTag(constant: 0x84)
+        static let databaseRevision = TLVTag(constant: 0x85)
+        static let issuingOffice = TLVTag(constant: 0xA6)
+        static let cardPublicKey = TLVTag(constant: 0x87)
+        static let enterprise = TLVTag(constant: 0xA8)
+        static let qualifications = TLVTag(constant: 0xA9)
+        static let practitioners = TLVTag(constant: 0xAA)
+        static let performance = TLVTag(constant: 0xAB)
+        static let creditRecords = TLVTag(constant: 0xAC)
+        static let omitted = TLVTag(constant: 0xAD)
 
         /// Each item of a list section.
-        static let item = TLVTag(rawValue: 0xA0)!
+        static let item = TLVTag(constant: 0xA0)
         /// The project list inside the performance section.
-        static let projects = TLVTag(rawValue: 0xA2)!
+        static let projects = TLVTag(constant: 0xA2)
         /// The award list inside a project.
-        static let awards = TLVTag(rawValue: 0xA5)!
+        static let awards = TLVTag(constant: 0xA5)
 
         /// Context-specific primitive tag n, `80 + n`.
         public static func field(_ number: UInt32) -> TLVTag {
@@ -174,7 +174,16 @@ enum IdentityCoding {
         (.taiwanCompatriotPermit, 5), (.officerCard, 6),
     ]
 
-    static func code(of type: IdentityDocumentType) -> UInt8 { codes.first { $0.0 == type }!.1 }
+    static func code(of type: IdentityDocumentType) -> UInt8 {
+        switch type {
+        case .residentIdentityCard: return 1
+        case .residencePermit: return 2
+        case .passport: return 3
+        case .homeReturnPermit: return 4
+        case .taiwanCompatriotPermit: return 5
+        case .officerCard: return 6
+        }
+    }
 
     static func type(of code: UInt64) -> IdentityDocumentType? { codes.first { UInt64($0.1) == code }?.0 }
 }

@@ -303,7 +303,8 @@ public struct HandbookView: Sendable, Hashable, Codable {
     /// Totals over every project, kept on the card even when projects are left out.
     public var performance: PerformanceSummary {
         PerformanceSummary(
-            projectCount: UInt32(projects.count), totalContractAmount: projects.reduce(0) { $0 &+ $1.contractAmount })
+            projectCount: UInt32(clamping: projects.count),
+            totalContractAmount: projects.reduce(0) { $0 &+ $1.contractAmount })
     }
 }
 

@@ -134,10 +134,10 @@ public enum DataPackageLine: Sendable, Hashable {
     }
 
     /// The line as it is written: compact JSON with sorted keys, then a line feed.
-    public func encoded() -> [UInt8] {
+    public func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var bytes = try! encoder.encode(Wire(self))
+        var bytes = try encoder.encode(Wire(self))
         bytes.append(0x0A)
         return Array(bytes)
     }
@@ -225,7 +225,8 @@ public struct DataPackageContents: Sendable {
         var lineNumber = 0
         while start < bytes.count {
             lineNumber += 1
-            let end = bytes[start...].firstIndex(of: 0x0A)!
+            // The package ends with a line feed (checked above), so every line has one.
+            guard let end = bytes[start...].firstIndex(of: 0x0A) else { break }
             guard end - start <= Self.maximumLineLength else {
                 throw DataPackageFormatError(
                     line: lineNumber, reason: "the line is longer than \(Self.maximumLineLength) bytes")

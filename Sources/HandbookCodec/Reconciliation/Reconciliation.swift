@@ -101,11 +101,9 @@ public struct Reconciliation: Sendable, Hashable, Codable {
             found.append(
                 Difference(section: .performance, key: "totals", change: .changed, unfavourable: false, fields: totals))
         }
-        let order = Dictionary(uniqueKeysWithValues: Section.allCases.enumerated().map { ($1, $0) })
+        func rank(_ section: Section) -> Int { Section.allCases.firstIndex(of: section) ?? 0 }
         differences = found.sorted {
-            ($0.unfavourable ? 0 : 1, order[$0.section]!, $0.key) < (
-                $1.unfavourable ? 0 : 1, order[$1.section]!, $1.key
-            )
+            ($0.unfavourable ? 0 : 1, rank($0.section), $0.key) < ($1.unfavourable ? 0 : 1, rank($1.section), $1.key)
         }
     }
 

@@ -18,6 +18,10 @@ public struct OID: Sendable, Hashable, CustomStringConvertible {
         self.arcs = arcs
     }
 
+    /// An identifier the program names as a constant: its arcs are written by hand and checked by the
+    /// tests, so they are not validated again at every use.
+    public init(constant arcs: [UInt64]) { self.arcs = arcs }
+
     /// Parses dotted decimal, `1.2.840.10045.4.3.2`.
     public init(dotted: String) throws(OIDError) {
         var arcs: [UInt64] = []

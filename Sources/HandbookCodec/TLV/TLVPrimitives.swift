@@ -14,7 +14,8 @@ extension TLVWriter {
 
     /// Appends a date as four packed BCD bytes, `YYYYMMDD`.
     public mutating func appendDate(_ tag: TLVTag, _ date: CardDate) {
-        appendPrimitive(tag, value: BCD.pack(date.yyyymmdd)!)
+        // A CardDate's eight digits always pack.
+        appendPrimitive(tag, value: BCD.pack(date.yyyymmdd) ?? [])
     }
 
     /// Appends a digit string as packed BCD, an odd count padded with a final `F` nibble.

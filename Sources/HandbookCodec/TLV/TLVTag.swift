@@ -51,6 +51,10 @@ public struct TLVTag: Hashable, Sendable, Comparable, CustomStringConvertible {
         self = header.tag
     }
 
+    /// A tag the program names as a constant (`TLVTag(constant: 0x61)`): written by hand, checked by
+    /// the format tests, not validated again at every use.
+    public init(constant rawValue: UInt32) { self.rawValue = rawValue }
+
     init(uncheckedRawValue: UInt32) {
         rawValue = uncheckedRawValue
     }
@@ -65,7 +69,14 @@ public struct TLVTag: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// The tag's class.
-    public var tagClass: Class { Class(rawValue: firstByte >> 6)! }
+    public var tagClass: Class {
+        switch firstByte >> 6 {
+        case 0: return .universal
+        case 1: return .application
+        case 2: return .contextSpecific
+        default: return .private
+        }
+    }
 
     /// Whether the value of an element with this tag is a sequence of further elements.
     public var isConstructed: Bool { firstByte & 0x20 != 0 }
