@@ -3,6 +3,7 @@
 #ifndef COPENSSL_SHIM_H
 #define COPENSSL_SHIM_H
 
+#include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -36,6 +37,24 @@ static inline int copenssl_sk_X509_num(const STACK_OF(X509) *stack) { return sk_
 static inline X509 *copenssl_sk_X509_value(const STACK_OF(X509) *stack, int index) { return sk_X509_value(stack, index); }
 
 /// Flags for printing a name as RFC 2253 text with UTF-8 kept as UTF-8.
+// The extended key usages of a certificate, as dotted OIDs written one after another into `out`
+// (each ended by a NUL byte): how many there are, or -1 when the certificate has none.
+static inline int copenssl_extended_key_usages(X509 *cert, char *out, int capacity) {
+    EXTENDED_KEY_USAGE *usages = X509_get_ext_d2i(cert, NID_ext_key_usage, NULL, NULL);
+    if (usages == NULL) { return -1; }
+    int count = sk_ASN1_OBJECT_num(usages);
+    int written = 0;
+    for (int i = 0; i < count; i++) {
+        char text[256];
+        int length = OBJ_obj2txt(text, sizeof(text), sk_ASN1_OBJECT_value(usages, i), 1);
+        if (length <= 0 || length >= (int)sizeof(text) || written + length + 1 > capacity) { count = i; break; }
+        memcpy(out + written, text, (size_t)length + 1);
+        written += length + 1;
+    }
+    sk_ASN1_OBJECT_pop_free(usages, ASN1_OBJECT_free);
+    return count;
+}
+
 static inline unsigned long copenssl_name_print_flags(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
 
 /// `sk_X509_CRL_new_null`, a macro.

@@ -1,5 +1,5 @@
-import CodedErrors
 import CPCSC
+import CodedErrors
 
 /// A failure talking to a reader or a card, typed so callers can recover where recovery exists.
 public struct CardError: CodedError, Hashable {

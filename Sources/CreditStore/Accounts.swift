@@ -26,16 +26,9 @@ public struct RegionScope: Sendable, Hashable, Codable, CustomStringConvertible 
         self.regions = regions.sorted { $0.code < $1.code }
     }
 
-    /// The prefix a region code shares with everything it covers: 32 for 320000, 3205 for 320500.
-    static func prefix(of region: RegionCode) -> Substring {
-        var code = Substring(region.code)
-        while code.count > 2, code.hasSuffix("00") { code = code.dropLast(2) }
-        return code
-    }
-
     /// Whether `region` lies inside one of the scope's regions.
     public func covers(_ region: RegionCode) -> Bool {
-        regions.contains { region.code.hasPrefix(Self.prefix(of: $0)) }
+        regions.contains { $0.covers(region) }
     }
 
     /// The codes, comma-separated: how the scope is stored.

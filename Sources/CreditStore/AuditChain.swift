@@ -12,7 +12,8 @@ enum AuditChain {
     /// The detail object as JSON. Written by hand rather than through JSONEncoder, which can throw:
     /// string keys and values always encode.
     static func json(_ detail: [String: String]) -> String {
-        "{" + detail.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+        "{"
+            + detail.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
             .joined(separator: ",") + "}"
     }
 
@@ -97,7 +98,8 @@ enum AuditChain {
     /// The entries after `after` that `actor` may read (those of its regions), at most `limit`.
     static func entries(_ db: Database, after: Int64, limit: Int, visibleTo actor: Account) throws -> [AuditEntry] {
         var result: [AuditEntry] = []
-        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log WHERE id > ? ORDER BY id", arguments: [after])
+        let cursor = try Row.fetchCursor(
+            db, sql: "SELECT * FROM audit_log WHERE id > ? ORDER BY id", arguments: [after])
         while result.count < limit, let row = try cursor.next() {
             let region: String? = row["region"]
             guard actor.sees(try region.map { try RegionCode($0) }) else { continue }

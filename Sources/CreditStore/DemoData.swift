@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import HandbookConfiguration
 import HandbookCodec
+import HandbookConfiguration
 import HandbookCrypto
 
 /// The licensing offices of the three provinces, as the demo data and `handbook-issuer init` set them up.

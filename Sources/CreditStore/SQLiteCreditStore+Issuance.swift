@@ -9,7 +9,8 @@ extension SQLiteCreditStore {
         let revision: Int64? = row["view_revision"]
         let expires: String? = row["expires_on"]
         guard let state = JournalState(rawValue: row["state"]), let step = IssuanceStep(rawValue: row["step"]) else {
-            throw StoreError(.database, "journal entry \(row["id"] as Int64? ?? 0) has a state the program does not know")
+            throw StoreError(
+                .database, "journal entry \(row["id"] as Int64? ?? 0) has a state the program does not know")
         }
         return JournalEntry(
             id: row["id"], cardSerial: try CardSerial(hex: row["card_serial"]),
@@ -313,7 +314,8 @@ extension SQLiteCreditStore {
         else {
             throw StoreError(
                 .invalidInput,
-                "checkedAt: a check is reported within \(WorkflowDates.checkReportingDays) days of being made, never ahead of now")
+                "checkedAt: a check is reported within \(WorkflowDates.checkReportingDays) days of being made, never ahead of now"
+            )
         }
         guard check.comparedRevision.map({ Int64(exactly: $0) != nil }) ?? true else {
             throw StoreError(.invalidInput, "comparedRevision: larger than any revision can be")

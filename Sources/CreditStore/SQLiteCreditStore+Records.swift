@@ -18,7 +18,10 @@ extension SQLiteCreditStore {
         guard let kind = RecordKind(name: kindName),
             let authorityLevel = UInt8(exactly: level).flatMap(AuthorityLevel.init(rawValue:)),
             let status = RecordStatus(rawValue: status)
-        else { throw StoreError(.database, "credit record \(row["record_number"] as String? ?? ""): a stored value is out of its range") }
+        else {
+            throw StoreError(
+                .database, "credit record \(row["record_number"] as String? ?? ""): a stored value is out of its range")
+        }
         return StoredRecord(
             recordNumber: try RecordNumber(row["record_number"]), uscc: try USCC(row["uscc"], mode: .lenient),
             kind: kind,
@@ -110,7 +113,8 @@ extension SQLiteCreditStore {
     ) throws(StoreError) {
         if kind.isUnfavourable, behaviourCode == nil {
             throw StoreError(
-                .invalidInput, "behaviourCode: a \(kind.chineseName) record needs a behaviour code of the 认定标准, D1-1-03 say")
+                .invalidInput,
+                "behaviourCode: a \(kind.chineseName) record needs a behaviour code of the 认定标准, D1-1-03 say")
         }
         try checkText(decisionNumber, "decisionNumber", maximum: 64)
         try checkText(authority, "authority", maximum: 64)
@@ -219,7 +223,8 @@ extension SQLiteCreditStore {
             if checker, try Self.isMaker(db, number, actor.name) {
                 throw StoreError(
                     .forbidden,
-                    "maker–checker: \(actor.name) recorded or amended record \(number), so another approver must check it")
+                    "maker–checker: \(actor.name) recorded or amended record \(number), so another approver must check it"
+                )
             }
             try body(&record)
             record.version += 1
@@ -359,7 +364,9 @@ extension SQLiteCreditStore {
     /// and nobody decides a request they filed.
     func pendingShortening(_ db: Database, _ requestID: Int64, by actor: Account) throws -> (Row, RecordNumber) {
         let missing = "no shortening request \(requestID)"
-        guard let request = try Row.fetchOne(db, sql: "SELECT * FROM shortening_requests WHERE id = ?", arguments: [requestID])
+        guard
+            let request = try Row.fetchOne(
+                db, sql: "SELECT * FROM shortening_requests WHERE id = ?", arguments: [requestID])
         else { throw StoreError(.notFound, missing) }
         let number = try RecordNumber(request["record_number"])
         try actor.authorise(.decideShortening, toSee: number.region, orNotFound: missing)
@@ -368,7 +375,8 @@ extension SQLiteCreditStore {
         }
         guard request["requested_by"] as String != actor.name else {
             throw StoreError(
-                .forbidden, "maker–checker: \(actor.name) filed shortening request \(requestID), so another approver decides it")
+                .forbidden,
+                "maker–checker: \(actor.name) filed shortening request \(requestID), so another approver decides it")
         }
         return (request, number)
     }

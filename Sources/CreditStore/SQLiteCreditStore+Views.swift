@@ -108,7 +108,8 @@ extension SQLiteCreditStore {
         guard CardProfile.named(profile) != nil else {
             throw StoreError(
                 .invalidInput,
-                "unknown card profile \(LogText.escaped(profile, limit: 40)); known: \(CardProfile.all.map(\.name).joined(separator: ", "))")
+                "unknown card profile \(LogText.escaped(profile, limit: 40)); known: \(CardProfile.all.map(\.name).joined(separator: ", "))"
+            )
         }
         try await write { db in
             try self.requireCurrent(actor, db)
@@ -174,7 +175,7 @@ extension SQLiteCreditStore {
         async throws(StoreError)
     {
         try actor?.authorise(.exportPackage, in: region)
-        let prefix = String(RegionScope.prefix(of: region))
+        let prefix = String(region.coveringPrefix)
         let upper = prefix + "\u{7F}"
         // One read transaction, on one of GRDB's reader threads: the whole package is one snapshot,
         // and a long export holds no thread of the cooperative pool.

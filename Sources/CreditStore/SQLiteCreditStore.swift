@@ -1,8 +1,8 @@
 import CodedErrors
 import Foundation
 import GRDB
-import HandbookConfiguration
 import HandbookCodec
+import HandbookConfiguration
 import HandbookCrypto
 
 /// The embedded credit database: one SQLite file in WAL mode with foreign keys on, created and
@@ -108,12 +108,16 @@ public final class SQLiteCreditStore: CreditStore {
             default:
                 if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                     return StoreError(
-                        .busy, "the credit database stayed busy past \(Int(busyTimeout)) s (another process is writing); try again")
+                        .busy,
+                        "the credit database stayed busy past \(Int(busyTimeout)) s (another process is writing); try again"
+                    )
                 }
                 return StoreError(.database, "SQLite: \(reason(error))")
             }
         }
-        if error is CancellationError { return StoreError(.busy, "the request was cancelled while it waited for the database") }
+        if error is CancellationError {
+            return StoreError(.busy, "the request was cancelled while it waited for the database")
+        }
         return StoreError(.database, "\(error)")
     }
 
@@ -168,7 +172,8 @@ public final class SQLiteCreditStore: CreditStore {
     /// A revision as stored (SQLite integers are signed); a negative one means the file was tampered with.
     static func revision(_ stored: Int64) throws -> UInt64 {
         guard let value = UInt64(exactly: stored) else {
-            throw StoreError(.database, "a revision of \(stored) in the database: the file was altered outside the program")
+            throw StoreError(
+                .database, "a revision of \(stored) in the database: the file was altered outside the program")
         }
         return value
     }
@@ -310,7 +315,8 @@ public final class SQLiteCreditStore: CreditStore {
             try self.change(
                 db, by: actor.name, disabled ? "account.disable" : "account.enable", name,
                 region: account.scope.single, [:])
-            account = Account(id: account.id, name: account.name, role: account.role, scope: account.scope, disabled: disabled)
+            account = Account(
+                id: account.id, name: account.name, role: account.role, scope: account.scope, disabled: disabled)
             return account
         }
     }
@@ -368,7 +374,9 @@ public final class SQLiteCreditStore: CreditStore {
 
     public func enterprise(identifiedBy key: String, by actor: Account) async throws(StoreError) -> Enterprise? {
         try actor.require(.readEnterprise)
-        guard let found = try await enterprise(identifiedBy: key), actor.sees(found.registeredRegion) else { return nil }
+        guard let found = try await enterprise(identifiedBy: key), actor.sees(found.registeredRegion) else {
+            return nil
+        }
         return found
     }
 

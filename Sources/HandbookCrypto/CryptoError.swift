@@ -1,5 +1,5 @@
-import CodedErrors
 import COpenSSL
+import CodedErrors
 
 /// A cryptographic operation that failed, with OpenSSL's own reason when OpenSSL gave one.
 public struct CryptoError: CodedError, Hashable {

@@ -19,6 +19,16 @@ public final class DataPackageWriter {
         guard key.publicKey == certificate.publicKey else {
             throw SigningError.mismatchedSigner("the package key is not the key of \(certificate.subject)")
         }
+        guard certificate.allows(.dataPackageSigning) else {
+            throw SigningError.mismatchedSigner(
+                "\(certificate.subject) is not a certificate for data package signing (extended key usage \(CertificatePurpose.dataPackageSigning.oid))"
+            )
+        }
+        guard DataPackageVerifier.signer(certificate, covers: header.region) else {
+            throw SigningError.mismatchedSigner(
+                "\(certificate.subject) signs packages of \(certificate.regionCode ?? "no region"), not of \(header.region.code)"
+            )
+        }
         signer = try key.streamingSigner()
         self.certificate = certificate
         self.sink = sink
@@ -81,8 +91,14 @@ public struct VerifiedDataPackage: Sendable {
 }
 
 /// Checks data packages: well formed, signed over every byte before the signature line by a
-/// certificate that chains to a pinned root and is not revoked, and not older than allowed.
+/// certificate for data package signing that chains to a pinned root, is not revoked and speaks for
+/// the package's region, holding only that region's enterprises, and not older than allowed.
 public enum DataPackageVerifier {
+    /// Whether `certificate` signs packages of `region`: one of its regions covers it.
+    public static func signer(_ certificate: Certificate, covers region: RegionCode) -> Bool {
+        certificate.regionCodes.contains { code in (try? RegionCode(code))?.covers(region) ?? false }
+    }
+
     /// Verifies `bytes` as a package at `now`; `maximumAge` in seconds.
     public static func verify(
         _ bytes: [UInt8], trustStore: TrustStore, now: Date = Date(), maximumAge: TimeInterval
@@ -114,9 +130,32 @@ public enum DataPackageVerifier {
             throw DataPackageError(.badSignature, "the signature does not match the package's contents")
         }
         let createdAt = Date(timeIntervalSince1970: TimeInterval(contents.header.createdAt.secondsSince1970))
-        let chain = trustStore.verify(signer: signer, validAt: createdAt, revocationAt: now)
+        let chain = trustStore.verify(
+            signer: signer, purpose: .dataPackageSigning, validAt: createdAt, revocationAt: now)
         guard chain.isTrusted else {
             throw DataPackageError(.untrustedSigner, "signer \(signer.subject): \(chain.problem)")
+        }
+        // The signer speaks for the package's region, and the package holds only that region.
+        let region = contents.header.region
+        guard Self.signer(signer, covers: region) else {
+            throw DataPackageError(
+                .untrustedSigner,
+                "signer \(signer.subject) signs packages of \(signer.regionCode ?? "no region"), not of \(region.code)")
+        }
+        if let outside = contents.views.values.first(where: { !region.covers($0.enterprise.registeredRegion) }) {
+            throw DataPackageError(
+                .malformed,
+                "the package of \(region.code) holds the view of \(outside.enterprise.uscc), registered in \(outside.enterprise.registeredRegion.code)"
+            )
+        }
+        if let card = contents.cards.values.first(where: { $0.uscc.map { contents.views[$0] == nil } ?? true }) {
+            throw DataPackageError(
+                .malformed, "the package of \(region.code) holds card \(card.serial) of an enterprise it does not hold")
+        }
+        if let document = contents.documents.values.first(where: { contents.views[$0.uscc] == nil }) {
+            throw DataPackageError(
+                .malformed,
+                "the package of \(region.code) holds document \(document.number) of an enterprise it does not hold")
         }
         let age = now.timeIntervalSince(createdAt)
         guard age >= -300 else {

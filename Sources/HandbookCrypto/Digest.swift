@@ -24,7 +24,8 @@ public enum Digest: String, Sendable, Hashable, CaseIterable {
 /// Cryptographically strong random bytes from OpenSSL's generator.
 public func randomBytes(_ count: Int) throws(CryptoError) -> [UInt8] {
     guard let length = Int32(exactly: count), length >= 0 else {
-        throw CryptoError(.wrongLength, operation: "draw random bytes", reason: "\(count) bytes cannot be drawn at once")
+        throw CryptoError(
+            .wrongLength, operation: "draw random bytes", reason: "\(count) bytes cannot be drawn at once")
     }
     var bytes = [UInt8](repeating: 0, count: count)
     guard count == 0 || RAND_bytes(&bytes, length) == 1 else { throw .openssl("draw random bytes") }

@@ -85,7 +85,12 @@ public enum HandbookSigner {
             throw .mismatchedSigner(
                 "the office key is not the key of the office certificate \(officeCertificate.subject)")
         }
-        guard officeCertificate.regionCode == issue.issuingOffice.region.code else {
+        guard officeCertificate.allows(.handbookDocumentSigning) else {
+            throw .mismatchedSigner(
+                "\(officeCertificate.subject) is not a certificate for handbook document signing (extended key usage \(CertificatePurpose.handbookDocumentSigning.oid))"
+            )
+        }
+        guard officeCertificate.regionCodes.contains(issue.issuingOffice.region.code) else {
             throw .mismatchedSigner(
                 "the certificate is for region \(officeCertificate.regionCode ?? "none"), the document names office region \(issue.issuingOffice.region)"
             )

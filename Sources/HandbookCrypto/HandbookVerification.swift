@@ -113,7 +113,8 @@ public enum HandbookVerifier {
         // Chain, validity period, revocation.
         let issuedAt = Date(timeIntervalSince1970: TimeInterval(header.issuedAt.secondsSince1970))
         if let signer {
-            let chain = trustStore.verify(signer: signer, validAt: issuedAt, revocationAt: time)
+            let chain = trustStore.verify(
+                signer: signer, purpose: .handbookDocumentSigning, validAt: issuedAt, revocationAt: time)
             switch chain.path {
             case .passed: record(.chain, .passed)
             case .failed(let failure): record(.chain, .failed(failure.description))
@@ -134,7 +135,7 @@ public enum HandbookVerifier {
             }
             // Issuer: a Zhejiang office cannot sign a Shanghai document.
             let region = header.issuingOffice.region
-            if signer.regionCode != region.code {
+            if !signer.regionCodes.contains(region.code) {
                 record(
                     .issuer,
                     .failed(

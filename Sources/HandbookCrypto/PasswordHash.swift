@@ -18,6 +18,16 @@ public enum PasswordHash {
             "scrypt$\(cost.n)$\(cost.r)$\(cost.p)$\(Data(salt).base64EncodedString())$\(Data(hash).base64EncodedString())"
     }
 
+    /// The cost a stored hash was made with, as `N$r$p`; nil for a value that is not an scrypt hash.
+    ///
+    /// The service compares this for its decoy hash (run for unknown names) with new hashes, so
+    /// that a refusal for an unknown name costs what a refusal for a wrong password costs.
+    public static func cost(of stored: String) -> String? {
+        let parts = stored.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "scrypt" else { return nil }
+        return parts[1...3].joined(separator: "$")
+    }
+
     /// Whether `password` matches `stored`; a malformed stored value matches nothing.
     public static func verify(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: false)

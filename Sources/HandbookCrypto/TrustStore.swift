@@ -44,8 +44,19 @@ public struct TrustStore: Sendable {
     /// the path and its signatures; every certificate's validity period at `validAt` (the
     /// document's issue time); and revocation of every certificate by the CRLs as of `now`.
     public func verify(
-        signer: Certificate, intermediates: [Certificate] = [], validAt: Date, revocationAt now: Date
+        signer: Certificate, intermediates: [Certificate] = [], purpose: CertificatePurpose? = nil, validAt: Date,
+        revocationAt now: Date
     ) -> ChainVerification {
+        if let purpose, !signer.allows(purpose) {
+            return ChainVerification(
+                chain: [signer],
+                path: .failed(
+                    .init(
+                        code: .wrongPurpose,
+                        reason:
+                            "\(signer.subject) is not a certificate for \(purpose.name): its extended key usages lack \(purpose.oid)"
+                    )), validity: .notChecked, revocation: .notChecked)
+        }
         switch buildPath(signer, intermediates) {
         case .success(let chain):
             return ChainVerification(
@@ -170,6 +181,8 @@ public struct ChainVerification: Sendable {
             case signatureFailure = "CHAIN_SIGNATURE_FAILURE"
             case algorithmMismatch = "CHAIN_ALGORITHM_MISMATCH"
             case notASigningCertificate = "CHAIN_NOT_A_SIGNING_CERTIFICATE"
+            /// The signer certificate is not for what it signed (a package key on a handbook).
+            case wrongPurpose = "CHAIN_WRONG_PURPOSE"
             case invalidChain = "CHAIN_INVALID"
             case openssl = "CHAIN_OPENSSL"
         }

@@ -130,7 +130,9 @@ struct AmendBody: Codable, Sendable {
         RecordAmendment(
             behaviourCode: try behaviourCode.map { code in try field("behaviourCode") { try BehaviourCode(code) } },
             decisionNumber: decisionNumber, authority: authority,
-            authorityLevel: try authorityLevel.map { try choice("authorityLevel", $0, AuthorityLevel.allCases, \.name) },
+            authorityLevel: try authorityLevel.map {
+                try choice("authorityLevel", $0, AuthorityLevel.allCases, \.name)
+            },
             decisionDate: try decisionDate.map { try parseDate($0, "decisionDate") }, summary: summary)
     }
 }
@@ -148,7 +150,8 @@ struct CheckBody: Codable, Sendable {
     func record() throws -> CheckRecord {
         var revision: UInt64?
         if let comparedRevision {
-            guard comparedRevision >= 0, comparedRevision <= 9_007_199_254_740_991, comparedRevision.rounded() == comparedRevision,
+            guard comparedRevision >= 0, comparedRevision <= 9_007_199_254_740_991,
+                comparedRevision.rounded() == comparedRevision,
                 let value = UInt64(exactly: comparedRevision)
             else {
                 throw ServiceError(
@@ -165,5 +168,3 @@ struct CheckBody: Codable, Sendable {
             verdict: verdict, comparedRevision: revision, detail: detail)
     }
 }
-
-

@@ -1,5 +1,5 @@
-import CodedErrors
 import CardReader
+import CodedErrors
 import CreditStore
 import Foundation
 import HTTPTypes
@@ -163,7 +163,9 @@ public final class CardIssuer: Sendable {
                 reached(.personalised)
             }
             let expires = try today.adding(months: credentials.validityMonths)
-            guard let cardKey else { throw StoreError(.internal, "the card has no authentication key after personalisation") }
+            guard let cardKey else {
+                throw StoreError(.internal, "the card has no authentication key after personalisation")
+            }
             let document = try HandbookSigner.sign(
                 view: view.view,
                 issue: DocumentIssue(

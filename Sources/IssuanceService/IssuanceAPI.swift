@@ -1,5 +1,5 @@
-import CodedErrors
 import CardReader
+import CodedErrors
 import CreditStore
 import Foundation
 import HTTPTypes

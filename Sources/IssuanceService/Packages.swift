@@ -1,9 +1,9 @@
 import CodedErrors
 import CreditStore
 import Foundation
-import HandbookConfiguration
 import HTTPTypes
 import HandbookCodec
+import HandbookConfiguration
 import HandbookCrypto
 import Hummingbird
 import Logging
@@ -158,10 +158,17 @@ public struct PackageRefresh: Service {
         self.interval = interval
     }
 
+    /// Runs until the service shuts down (gracefully or not): the wait between refreshes ends then.
     public func run() async throws {
-        while !Task.isCancelled {
-            try await Task.sleep(for: interval)
-            await shelf.refresh()
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: interval)
+                    await shelf.refresh()
+                }
+            }
+        } catch is CancellationError {
+            return
         }
     }
 }

@@ -23,7 +23,8 @@ public final class PasswordChecks: Sendable {
 
     /// A hash of a random password nobody knows, at the cost of new hashes: checked when there is
     /// no account's hash to check, for equal work.
-    static let decoy = "scrypt$32768$8$1$ZwqT1mN+C89NvV1w4912fQ==$Ej5dsP+CBv1e4v7YnJHVZBoZEqCJwmiJy36JKs898Bg="
+    public static let decoyHash =
+        "scrypt$32768$8$1$ZwqT1mN+C89NvV1w4912fQ==$Ej5dsP+CBv1e4v7YnJHVZBoZEqCJwmiJy36JKs898Bg="
 
     public init(threads: Int = 2, queueLimit: Int = 128) {
         self.threads = max(1, threads)
@@ -51,7 +52,7 @@ public final class PasswordChecks: Sendable {
     /// Whether `password` matches `hash`; with no hash (no such account, or disabled), the same work
     /// against the decoy, and false.
     public func verify(_ password: String, against hash: String?) async throws -> Bool {
-        let stored = hash ?? Self.decoy
+        let stored = hash ?? Self.decoyHash
         let matches = try await run { PasswordHash.verify(password, against: stored) }
         return hash != nil && matches
     }

@@ -89,7 +89,8 @@ func choice<T>(_ name: String, _ value: String, _ options: [T], _ optionName: (T
     guard let found = options.first(where: { optionName($0) == value }) else {
         throw ServiceError(
             .invalidInput, "INVALID_FIELD",
-            "\(name): \"\(LogText.escaped(value, limit: 40))\" is not one of \(options.map(optionName).joined(separator: ", "))")
+            "\(name): \"\(LogText.escaped(value, limit: 40))\" is not one of \(options.map(optionName).joined(separator: ", "))"
+        )
     }
     return found
 }

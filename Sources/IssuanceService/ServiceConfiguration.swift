@@ -96,7 +96,9 @@ public struct ServiceConfiguration: Sendable {
     public static func address(_ text: String, setting: String) throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65_535).contains(port), colon > text.startIndex
-        else { throw StoreError(.invalidInput, "\(setting) \"\(LogText.escaped(text, limit: 80))\": host:port expected") }
+        else {
+            throw StoreError(.invalidInput, "\(setting) \"\(LogText.escaped(text, limit: 80))\": host:port expected")
+        }
         return (String(text[..<colon]), port)
     }
 
@@ -124,7 +126,8 @@ public struct ServiceConfiguration: Sendable {
         guard let packageSigner else { return nil }
         return PackageSigning(
             key: try PrivateKey(pemEncoded: try Self.text(packageSigner.key, "package signer key")),
-            certificate: try Certificate(pemEncoded: try Self.text(packageSigner.certificate, "package signer certificate")),
+            certificate: try Certificate(
+                pemEncoded: try Self.text(packageSigner.certificate, "package signer certificate")),
             revocationLists: try packageSigner.crls.map {
                 try CertificateRevocationList(pemEncoded: try Self.text($0, "CRL"))
             },

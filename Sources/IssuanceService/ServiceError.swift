@@ -59,7 +59,8 @@ public struct ServiceError: CodedError {
                 return ServiceError(.notFound, "NOT_FOUND", "no such route")
             }
             return ServiceError(
-                status: error.status, code: "HTTP_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
+                status: error.status, code: "HTTP_\(error.status.code)",
+                message: error.body ?? error.status.reasonPhrase)
         default:
             return ServiceError(.internal, "INTERNAL", "an internal error; the service log has the details")
         }

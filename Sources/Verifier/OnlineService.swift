@@ -59,7 +59,8 @@ struct OnlineService: Sendable {
 
     /// Logs in (or, with `token`, uses a token the inspector already has) and keeps the session.
     static func connect(
-        _ base: String, account: String, password: String, token: String? = nil, timeout: Double, insecure: Bool = false,
+        _ base: String, account: String, password: String, token: String? = nil, timeout: Double,
+        insecure: Bool = false,
         pinnedCA: String? = nil
     ) async throws -> OnlineService {
         let (_, overTLS) = try check(base, insecure: insecure)
@@ -105,7 +106,8 @@ struct OnlineService: Sendable {
         guard (200..<300).contains(response.status.code) else {
             throw Failure(
                 description:
-                    "\(method.rawValue) \(path) answered \(response.status.code): \(String(decoding: data.prefix(300), as: UTF8.self))")
+                    "\(method.rawValue) \(path) answered \(response.status.code): \(String(decoding: data.prefix(300), as: UTF8.self))"
+            )
         }
         return data
     }

@@ -1,6 +1,6 @@
 import CodedErrors
-import HandbookConfiguration
 import Foundation
+import HandbookConfiguration
 import HandbookCrypto
 
 /// What the verifier trusts and compares with: pinned roots, CRLs, the service or the package, and
@@ -81,7 +81,8 @@ public struct VerifierSettings: Sendable, Equatable, Codable {
             if let age = try file.number("packageMaxAgeHours", in: 0.01...87_600) { settings.packageMaxAgeHours = age }
             if let log = try file.path("checkLog") { settings.checkLog = log }
             guard !settings.roots.isEmpty else {
-                throw VerifierError(.configuration, "\(path): \"roots\" is empty; a verifier must pin at least one root")
+                throw VerifierError(
+                    .configuration, "\(path): \"roots\" is empty; a verifier must pin at least one root")
             }
             return settings
         } catch let error as VerifierError {

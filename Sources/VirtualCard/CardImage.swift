@@ -1,6 +1,6 @@
 import Foundation
-import HandbookConfiguration
 import HandbookCodec
+import HandbookConfiguration
 import HandbookCrypto
 
 /// Everything a virtual card remembers, as it is kept on disk between insertions: a card can be

@@ -77,7 +77,8 @@ func runCardDemo(
             try CertificateRevocationList(pemEncoded: try load("sm2/crl.pem")),
         ])
     let result = HandbookVerifier.verify(
-        readout.document ?? [], trustStore: store, at: try require(ISO8601DateFormatter().date(from: "2026-12-01T00:00:00Z"), "2026-12-01T00:00:00Z"),
+        readout.document ?? [], trustStore: store,
+        at: try require(ISO8601DateFormatter().date(from: "2026-12-01T00:00:00Z"), "2026-12-01T00:00:00Z"),
         cardSerial: readout.info.serial)
     let genuine = try card.internalAuthenticate(publicKey: cardKey, serial: readout.info.serial)
     print(

@@ -50,7 +50,8 @@ func runDatabaseDemo(database: String, package packagePath: String) async throws
     section("Its handbook issued to a card through pcscd (vpcd virtual reader)")
     guard
         let content = try runCardDemo(
-            profile: try require(CardProfile.named("handbook-32k"), "the 32 KB profile"), algorithm: .ecdsaP256SHA256, keepImagesIn: nil, view: view,
+            profile: try require(CardProfile.named("handbook-32k"), "the 32 KB profile"), algorithm: .ecdsaP256SHA256,
+            keepImagesIn: nil, view: view,
             revision: current.revision)
     else {
         print("  the card's document did not decode")

@@ -3,8 +3,9 @@ import HandbookCodec
 import HandbookCrypto
 
 /// Prints the worked example of `Cards/FORMAT.md`: a small real document signed with the TEST
-/// Shanghai P-256 office key, as a hex dump and as an annotated tree. Run from the repository root.
-func printFormatExample() throws {
+/// Shanghai P-256 office key, as a hex dump and as an annotated tree; with `binary`, also writes
+/// the document's bytes there (`Cards/samples/format-example.bin`). Run from the repository root.
+func printFormatExample(binary: URL?) throws {
     func load(_ path: String) throws -> String { try String(contentsOfFile: "Keys/" + path, encoding: .utf8) }
     let region = try RegionCode("310000")
     let enterprise = Enterprise(
@@ -40,12 +41,14 @@ func printFormatExample() throws {
     let issue = DocumentIssue(
         documentNumber: try DocumentNumber(region: region, serial: 1),
         cardSerial: try CardSerial(hex: "8656000000000001"),
-        cardPublicKey: cardKey.publicKey, issuedAt: try require(ISO8601DateFormatter().date(from: "2026-06-01T08:30:00Z"), "2026-06-01T08:30:00Z"),
+        cardPublicKey: cardKey.publicKey,
+        issuedAt: try require(ISO8601DateFormatter().date(from: "2026-06-01T08:30:00Z"), "2026-06-01T08:30:00Z"),
         expiresOn: try CardDate(yyyymmdd: "20270531"), issuingOffice: IssuingOffice(region: region, name: "上海市发证窗口"),
         databaseRevision: 1024, slotSize: 3584)
     let bytes = try HandbookSigner.sign(
         view: view, issue: issue, officeKey: try PrivateKey(pemEncoded: try load("p256/office-310000.key.pem")),
         officeCertificate: try Certificate(pemEncoded: try load("p256/office-310000.pem")))
+    if let binary { try Data(bytes).write(to: binary) }
     print("\(bytes.count) bytes")
     for offset in stride(from: 0, to: bytes.count, by: 16) {
         let line = bytes[offset..<min(offset + 16, bytes.count)]

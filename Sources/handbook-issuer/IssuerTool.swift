@@ -2,8 +2,8 @@ import ArgumentParser
 import CodedErrors
 import CreditStore
 import Foundation
-import HandbookConfiguration
 import HandbookCodec
+import HandbookConfiguration
 import HandbookCrypto
 import IssuanceService
 

@@ -1,8 +1,8 @@
 import ArgumentParser
 import CardReader
 import Foundation
-import HandbookConfiguration
 import HandbookCodec
+import HandbookConfiguration
 import HandbookCrypto
 import Verifier
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import HandbookConfiguration
 import HandbookCodec
+import HandbookConfiguration
 import HandbookCrypto
 import VirtualCard
 

@@ -92,9 +92,11 @@ struct MigrationTests {
         let store = try SQLiteCreditStore(path: scratch.path("new.sqlite"))
         let versions = try store.schemaVersions()
         #expect(versions.applied == versions.known)
-        #expect(versions.known == ["v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents",
-            "v4-regions-of-cards-and-audit",
-        ])
+        #expect(
+            versions.known == [
+                "v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents",
+                "v4-regions-of-cards-and-audit",
+            ])
         #expect(try await store.revision() == 0)
         let (mode, foreignKeys) = try await store.pool.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))

@@ -133,20 +133,26 @@ struct DataPackageTests {
         #expect(refusal(extended)?.reason.contains("follows the signature") == true)
 
         // Signed by a certificate of a hierarchy nobody trusts.
-        let foreign = try Signer("foreign", key: "office-310000")
+        let foreign = try Signer("foreign", key: "package-signer")
         let foreignURL = t.scratch.url.appendingPathComponent("foreign.jsonl")
         _ = try await PackageExport.export(
             from: t.store, region: region("320000"), on: testToday, at: testNow, by: t.admin, key: foreign.key,
             certificate: foreign.certificate, revocationLists: [], to: foreignURL)
         #expect(refusal([UInt8](try Data(contentsOf: foreignURL)))?.code == .untrustedSigner)
 
-        // A revoked office certificate cannot sign packages either.
-        let revoked = try Signer("p256", key: "office-revoked")
-        let revokedURL = t.scratch.url.appendingPathComponent("revoked.jsonl")
-        _ = try await PackageExport.export(
-            from: t.store, region: region("320000"), on: testToday, at: testNow, by: t.admin, key: revoked.key,
-            certificate: revoked.certificate, revocationLists: [], to: revokedURL)
-        #expect(refusal([UInt8](try Data(contentsOf: revokedURL)))?.reason.contains("revoked") == true)
+        // An office certificate, trusted but for signing documents, does not sign packages: the writer
+        // refuses it and writes nothing.
+        let office = try Signer("p256", key: "office-320000")
+        let officeURL = t.scratch.url.appendingPathComponent("office.jsonl")
+        do {
+            _ = try await PackageExport.export(
+                from: t.store, region: region("320000"), on: testToday, at: testNow, by: t.admin, key: office.key,
+                certificate: office.certificate, revocationLists: [], to: officeURL)
+            Issue.record("an office certificate signed a package")
+        } catch {
+            #expect("\(error)".contains("data package signing"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: officeURL.path))
 
         // Too old for the verifier's setting, or dated in the future.
         let old = refusal(bytes, now: testNow.addingTimeInterval(8 * 86_400), maximumAge: 7 * 86_400)

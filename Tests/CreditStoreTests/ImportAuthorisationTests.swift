@@ -48,7 +48,8 @@ struct ImportAuthorisationTests {
                 header("enterprises"),
                 #"{"uscc":"\#(jiangsu.uscc.value)","name":"改名公司","legalRepresentative":"王强","registeredRegion":"310115"}"#,
             ], by: account)
-        #expect(moved.contains { $0.line == 2 && $0.field == "uscc" && $0.message.contains("outside this file's region") })
+        #expect(
+            moved.contains { $0.line == 2 && $0.field == "uscc" && $0.message.contains("outside this file's region") })
         let inPlace = try await refused(
             t, "e2.jsonl",
             [
@@ -81,7 +82,8 @@ struct ImportAuthorisationTests {
         let t = try await TestStore()
         defer { t.remove() }
         // An imported bad record, then a shortening approved through the workflow.
-        let record = #"{"recordNumber":"3200000000099101","uscc":"\#(t.suzhouEnterprise.enterprise.uscc.value)","kind":"bad","behaviourCode":"D1-3-01","decisionNumber":"苏建罚〔2026〕101号","authority":"江苏省住房和城乡建设厅","authorityLevel":"province","decisionDate":"2026-06-01","publishedFrom":"2026-06-08","publishedUntil":"2027-06-08","summary":"偷工减料"}"#
+        let record =
+            #"{"recordNumber":"3200000000099101","uscc":"\#(t.suzhouEnterprise.enterprise.uscc.value)","kind":"bad","behaviourCode":"D1-3-01","decisionNumber":"苏建罚〔2026〕101号","authority":"江苏省住房和城乡建设厅","authorityLevel":"province","decisionDate":"2026-06-01","publishedFrom":"2026-06-08","publishedUntil":"2027-06-08","summary":"偷工减料"}"#
         let first = try t.scratch.write("r1.jsonl", ImportTests.file([header("records", "320000"), record]))
         _ = try await t.store.importFile(at: first, by: t.admin, progress: nil)
         let number = try RecordNumber("3200000000099101")
@@ -91,7 +93,8 @@ struct ImportAuthorisationTests {
             number, until: day("2026-10-01"), reason: "整改到位", by: t.jiangsuApprover)
         let shortened = try await t.store.approveShortening(request.id, by: second)
         // The same record as good behaviour, its window reset: refused, and the record stays as the workflow left it.
-        let rewritten = record.replacingOccurrences(of: #""kind":"bad","behaviourCode":"D1-3-01""#, with: #""kind":"good""#)
+        let rewritten = record.replacingOccurrences(
+            of: #""kind":"bad","behaviourCode":"D1-3-01""#, with: #""kind":"good""#)
         let issues = try await refused(t, "r2.jsonl", [header("records", "320000"), rewritten], by: t.admin)
         #expect(
             issues.contains { $0.line == 2 && $0.field == "recordNumber" && $0.message.contains("does not overwrite") })
@@ -119,9 +122,12 @@ struct ImportAuthorisationTests {
             #expect(issues.contains { $0.message.contains(fragment) }, "\(name): \(issues)")
         }
         for index in 20..<30 {
-            #expect(try await t.store.enterprise(identifiedBy: try ImportTests.enterpriseLine(index).0.value, by: t.admin) == nil)
+            #expect(
+                try await t.store.enterprise(identifiedBy: try ImportTests.enterpriseLine(index).0.value, by: t.admin)
+                    == nil)
         }
-        let applied = try await t.store.importFile(at: try t.scratch.write("whole.jsonl", whole), by: t.admin, progress: nil)
+        let applied = try await t.store.importFile(
+            at: try t.scratch.write("whole.jsonl", whole), by: t.admin, progress: nil)
         #expect(applied.inserted == 10)
     }
 
@@ -151,8 +157,10 @@ struct ImportAuthorisationTests {
         let t = try await TestStore()
         defer { t.remove() }
         let uscc = t.suzhouEnterprise.enterprise.uscc.value
-        let record = #"{"recordNumber":"3200000000099201","uscc":"\#(uscc)","kind":"bad","behaviourCode":"D1-3-01","decisionNumber":"苏建罚〔2026〕201号","authority":"江苏省住房和城乡建设厅","authorityLevel":"province","decisionDate":"9999-06-01","publishedFrom":"9999-06-08","publishedUntil":"9999-12-31","summary":"偷工减料"}"#
-        let qualification = #"{"uscc":"\#(uscc)","category":"建筑工程施工总承包","grade":"壹级","certificateNumber":"D232009999","validFrom":"0001-01-01","validUntil":"9999-12-31","issuingAuthority":"江苏省住房和城乡建设厅"}"#
+        let record =
+            #"{"recordNumber":"3200000000099201","uscc":"\#(uscc)","kind":"bad","behaviourCode":"D1-3-01","decisionNumber":"苏建罚〔2026〕201号","authority":"江苏省住房和城乡建设厅","authorityLevel":"province","decisionDate":"9999-06-01","publishedFrom":"9999-06-08","publishedUntil":"9999-12-31","summary":"偷工减料"}"#
+        let qualification =
+            #"{"uscc":"\#(uscc)","category":"建筑工程施工总承包","grade":"壹级","certificateNumber":"D232009999","validFrom":"0001-01-01","validUntil":"9999-12-31","issuingAuthority":"江苏省住房和城乡建设厅"}"#
         let recordIssues = try await refused(t, "r.jsonl", [header("records", "320000"), record], by: t.admin)
         #expect(recordIssues.contains { $0.field == "decisionDate" })
         #expect(recordIssues.contains { $0.field == "publishedFrom" })
@@ -200,7 +208,9 @@ struct ImportLockTests {
         }
         #expect(outcomes.all.filter { !$0.finishedReading }.count == 2)
         #expect(writes.all == [true, true], "a write during the check had to wait for the import")
-        #expect(try await t.store.enterprise(identifiedBy: try dataset.enterprise(4_499).enterprise.uscc.value, by: t.admin) != nil)
+        #expect(
+            try await t.store.enterprise(identifiedBy: try dataset.enterprise(4_499).enterprise.uscc.value, by: t.admin)
+                != nil)
     }
 }
 

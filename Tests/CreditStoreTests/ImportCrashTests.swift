@@ -71,12 +71,14 @@ struct ImportCrashTests {
         let admin = try #require(try await store.account(named: "admin"))
         #expect(try await store.verifyAuditChain(by: admin).isIntact)
         #expect(
-            try await store.enterprise(identifiedBy: try DemoDataset.uscc(index: 1_000, region: "320583").0.value, by: admin) == nil)
+            try await store.enterprise(
+                identifiedBy: try DemoDataset.uscc(index: 1_000, region: "320583").0.value, by: admin) == nil)
 
         // The same file imports completely afterwards.
         let output = try run([tool.path, "import", "--database", database, file.path])
         #expect(output.contains("30000 enterprises rows — 30000 new"))
         #expect(
-            try await store.enterprise(identifiedBy: try DemoDataset.uscc(index: 30_999, region: "320583").0.value, by: admin) != nil)
+            try await store.enterprise(
+                identifiedBy: try DemoDataset.uscc(index: 30_999, region: "320583").0.value, by: admin) != nil)
     }
 }

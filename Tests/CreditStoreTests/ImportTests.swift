@@ -35,7 +35,8 @@ struct ImportTests {
         #expect(summary.rows == 2)
         #expect(summary.inserted == 2)
         #expect(try await t.store.enterprise(identifiedBy: first.value, by: t.admin)?.name == "苏州恒远建设工程有限公司")
-        #expect(try await t.store.enterprise(identifiedBy: second.value, by: t.admin)?.registeredRegion.code == "320500")
+        #expect(
+            try await t.store.enterprise(identifiedBy: second.value, by: t.admin)?.registeredRegion.code == "320500")
 
         let revision = try await t.store.revision()
         let auditCount = try await t.store.auditEntries(after: 0, limit: 1000, by: t.admin).count
@@ -126,7 +127,8 @@ struct ImportTests {
         #expect(error?.issues.first?.field == "registeredRegion")
         #expect(try await t.store.revision() == revision)
         for index in 10..<60 {
-            #expect(try await t.store.enterprise(identifiedBy: try Self.enterpriseLine(index).0.value, by: t.admin) == nil)
+            #expect(
+                try await t.store.enterprise(identifiedBy: try Self.enterpriseLine(index).0.value, by: t.admin) == nil)
         }
     }
 
@@ -246,7 +248,10 @@ struct ImportTests {
         for item in demo.records {
             let stored = try await imported.store.creditRecord(item.record.recordNumber, by: imported.admin)
             #expect(stored?.status == (item.withdrawn ? .withdrawn : .published))
-            #expect(try await imported.store.history(of: item.record.recordNumber, by: imported.admin).map(\.action) == ["imported"])
+            #expect(
+                try await imported.store.history(of: item.record.recordNumber, by: imported.admin).map(\.action) == [
+                    "imported"
+                ])
         }
     }
 

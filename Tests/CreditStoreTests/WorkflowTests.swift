@@ -208,7 +208,9 @@ struct WorkflowTests {
         let history = try await t.store.history(of: number, by: t.admin)
         #expect(history.last?.action == "shortened")
         #expect(history.last?.snapshot.publishedUntil == day("2027-02-27"))
-        let actions = try await t.store.auditEntries(after: 0, limit: 1000, by: t.admin).filter { $0.subject == number.value }.map(
+        let actions = try await t.store.auditEntries(after: 0, limit: 1000, by: t.admin).filter {
+            $0.subject == number.value
+        }.map(
             \.action)
         #expect(actions.suffix(2) == ["record.shortening-requested", "record.shortened"])
     }
@@ -242,7 +244,8 @@ struct ViewRuleTests {
         let bad = try #require(demo.records.first { $0.record.kind.isUnfavourable && !$0.withdrawn })
         let last = try await t.store.currentView(of: uscc, on: bad.record.publishedUntil, by: t.admin)
         #expect(last?.view.creditRecords.contains { $0.recordNumber == bad.record.recordNumber } == true)
-        let after = try await t.store.currentView(of: uscc, on: try bad.record.publishedUntil.adding(days: 1), by: t.admin)
+        let after = try await t.store.currentView(
+            of: uscc, on: try bad.record.publishedUntil.adding(days: 1), by: t.admin)
         #expect(after?.view.creditRecords.contains { $0.recordNumber == bad.record.recordNumber } == false)
     }
 
@@ -251,12 +254,17 @@ struct ViewRuleTests {
         let t = try await TestStore()
         defer { t.remove() }
         let demo = try t.dataset.enterprise(3)  // index 3 carries a registration number
-        #expect(try await t.store.currentView(of: try USCC("91320500MA1MXXXX0X", mode: .lenient), on: testToday, by: t.admin) == nil)
-        let byCode = try await t.store.enterprise(identifiedBy: demo.enterprise.organizationCode!.description, by: t.admin)
+        #expect(
+            try await t.store.currentView(
+                of: try USCC("91320500MA1MXXXX0X", mode: .lenient), on: testToday, by: t.admin) == nil)
+        let byCode = try await t.store.enterprise(
+            identifiedBy: demo.enterprise.organizationCode!.description, by: t.admin)
         #expect(byCode?.uscc == demo.enterprise.uscc)
-        let byNumber = try await t.store.enterprise(identifiedBy: demo.enterprise.registrationNumber!.value, by: t.admin)
+        let byNumber = try await t.store.enterprise(
+            identifiedBy: demo.enterprise.registrationNumber!.value, by: t.admin)
         #expect(byNumber?.uscc == demo.enterprise.uscc)
-        let byName = try await t.store.enterprises(namePrefix: String(demo.enterprise.name.prefix(4)), limit: 50, by: t.admin)
+        let byName = try await t.store.enterprises(
+            namePrefix: String(demo.enterprise.name.prefix(4)), limit: 50, by: t.admin)
         #expect(byName.contains { $0.uscc == demo.enterprise.uscc })
     }
 

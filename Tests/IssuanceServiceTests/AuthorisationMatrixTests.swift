@@ -62,7 +62,8 @@ struct AuthorisationMatrixTests {
             Route(
                 method: .get, path: "/v1/records/\(record)", body: nil,
                 roles: [.recorder, .approver, .auditor, .admin], outside: .hidden),
-            Route(method: .post, path: "/v1/records/\(record)/approve", body: nil, roles: [.approver], outside: .hidden),
+            Route(
+                method: .post, path: "/v1/records/\(record)/approve", body: nil, roles: [.approver], outside: .hidden),
             Route(
                 method: .post, path: "/v1/records/\(record)/reject", body: json(["reason": "重复"]), roles: [.approver],
                 outside: .hidden),
@@ -87,7 +88,8 @@ struct AuthorisationMatrixTests {
                 method: .post, path: "/v1/issuances", body: json(["uscc": uscc, "reader": "No Such Reader"]),
                 roles: [.issuer], outside: .refused),
             Route(
-                method: .get, path: "/v1/issuances/999", body: nil, roles: [.issuer, .admin, .auditor], outside: .allowed),
+                method: .get, path: "/v1/issuances/999", body: nil, roles: [.issuer, .admin, .auditor],
+                outside: .allowed),
             Route(
                 method: .get, path: "/v1/cards/\(card)", body: nil, roles: [.inspector, .issuer, .admin, .auditor],
                 outside: .hidden),

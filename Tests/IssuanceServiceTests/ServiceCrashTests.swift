@@ -104,7 +104,9 @@ struct ServiceCrashTests {
         } else {
             #expect(status?.document == nil, "\(label): the database names a document the card does not hold")
         }
-        let committed = try await store.auditEntries(after: 0, limit: 10_000, by: try await admin(store)).filter { $0.action == "issuance.commit" }
+        let committed = try await store.auditEntries(after: 0, limit: 10_000, by: try await admin(store)).filter {
+            $0.action == "issuance.commit"
+        }
         #expect(Set(committed.map { $0.detail }).count == committed.count, "\(label): a commit twice")
     }
 

@@ -28,6 +28,21 @@ enum Repository {
     }
 }
 
+/// A clock a test moves by hand.
+final class TestClock: @unchecked Sendable {
+    // @unchecked: guarded by the lock.
+    private let lock = NSLock()
+    private var current: Date
+
+    init(_ start: Date) { current = start }
+
+    var now: Date { lock.withLock { current } }
+
+    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+
+    var function: @Sendable () -> Date { { [self] in now } }
+}
+
 /// Test accounts' password, and a cheap scrypt cost so that making a dozen accounts stays quick.
 let testPassword = "correct horse battery staple"
 let cheapCost = (n: UInt64(1) << 10, r: UInt64(8), p: UInt64(1))
@@ -61,12 +76,14 @@ struct TestService {
     let api: IssuanceAPI
     let dataset = DemoDataset(seed: 11, count: 12)
 
-    init(readers: [String] = []) async throws {
+    /// With `clock`, the store, the sessions and the API all read time from it (tests that move time).
+    init(readers: [String] = [], clock: (@Sendable () -> Date)? = nil) async throws {
+        let clock = clock ?? { Date() }
         jiangsu = try dataset.enterprise(6)
         zhejiang = try dataset.enterprise(10)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("issuance-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try SQLiteCreditStore(path: directory.appendingPathComponent("credit.sqlite").path)
+        store = try SQLiteCreditStore(path: directory.appendingPathComponent("credit.sqlite").path, clock: clock)
         let hash = try PasswordHash.make(testPassword, cost: cheapCost)
         root = try await store.createAccount(
             name: "root", role: .admin,
@@ -83,14 +100,14 @@ struct TestService {
         for office in regionalOffices { try store.ensureOffice(office) }
         try store.loadDemo(dataset, range: 0..<12, by: root)
         api = IssuanceAPI(
-            store: store, sessions: Sessions(lifetime: 3_600),
-            issuer: CardIssuer(store: store, credentials: try jiangsuCredentials()),
+            store: store, sessions: Sessions(lifetime: 3_600, clock: clock), throttle: LoginThrottle(clock: clock),
+            issuer: CardIssuer(store: store, credentials: try jiangsuCredentials(), clock: clock),
             packages: PackageSigning(
                 key: try PrivateKey(pemEncoded: try Repository.text("Keys/p256/package-signer.key.pem")),
                 certificate: try Certificate(pemEncoded: try Repository.text("Keys/p256/package-signer.pem")),
                 revocationLists: [try CertificateRevocationList(pemEncoded: try Repository.text("Keys/p256/crl.pem"))],
                 directory: directory.appendingPathComponent("packages")),
-            readers: readers)
+            readers: readers, clock: clock)
     }
 
     /// The admin of all three provinces.

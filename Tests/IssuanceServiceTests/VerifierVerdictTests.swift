@@ -345,7 +345,10 @@ struct VerifierVerdictTests {
             (#"{"roots": ["p256-root.pem"], "rots": []}"#, "unknown setting \"rots\""),
             (#"{"roots": "p256-root.pem"}"#, #""roots" must be a list"#),
             (#"{"roots": ["missing.pem"]}"#, "cannot read the root certificate"),
-            (#"{"roots": ["p256-root.pem"], "timeoutSeconds": -1}"#, #""timeoutSeconds" must be a positive number"#),
+            (
+                #"{"roots": ["p256-root.pem"], "timeoutSeconds": -1}"#,
+                #""timeoutSeconds" must be a number from 0.1 to 600.0"#
+            ),
             ("not json", "is not JSON"),
         ] {
             let path = try write("bad.json", json)

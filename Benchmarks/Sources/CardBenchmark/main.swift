@@ -12,8 +12,6 @@ import VirtualCard
 
 func load(_ path: String) throws -> String { try String(contentsOfFile: "Keys/" + path, encoding: .utf8) }
 
-
-
 let masterKey = try SymmetricKey(hex: try load("issuer-master-key.hex"))
 let context = try PCSCContext()
 let reader = "Virtual PCD 00 00"

@@ -20,7 +20,6 @@ import VirtualCard
     import FoundationNetworking
 #endif
 
-
 let path = option("--database") ?? ".build-bench/credit-1000000.sqlite"
 let duration = Int(option("--seconds") ?? "") ?? 10
 let connections = Int(option("--connections") ?? "") ?? 16
@@ -64,7 +63,6 @@ let server = Task { try await app.runService() }
 while portBox.port == 0 { try await Task.sleep(for: .milliseconds(20)) }
 let port = portBox.port
 
-
 var login = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/login")!)
 login.httpMethod = "POST"
 login.httpBody = try JSONSerialization.data(withJSONObject: ["name": "bench-inspector", "password": password])
@@ -73,7 +71,8 @@ let token = (try JSONSerialization.jsonObject(with: loginData) as! [String: Any]
 
 // The same random enterprises for both sides.
 var rng = SeededGenerator(seed: 77)
-let picks = (0..<5_000).map { _ in try dataset.enterprise(Int.random(in: 0..<min(enterprises, 1_000_000), using: &rng)) }
+let picks = (0..<5_000).map { _ in try dataset.enterprise(Int.random(in: 0..<min(enterprises, 1_000_000), using: &rng))
+}
 let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
 
 struct Figures {

@@ -25,7 +25,6 @@ let dataset = DemoDataset(seed: seed, count: DemoDataset.maximumCount)
 let today = try CardDate(year: 2026, month: 11, day: 29)
 let clock = ContinuousClock()
 
-
 func fileSize(_ path: String) -> Int64 {
     ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int64) ?? 0
 }

@@ -188,7 +188,8 @@ struct RowValidator {
         guard let choice = options[value] else {
             issue(
                 field,
-                "\"\(LogText.escaped(value, limit: 40))\" is not one of \(options.keys.sorted().joined(separator: ", "))")
+                "\"\(LogText.escaped(value, limit: 40))\" is not one of \(options.keys.sorted().joined(separator: ", "))"
+            )
             return nil
         }
         return choice

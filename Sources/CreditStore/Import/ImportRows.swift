@@ -28,7 +28,8 @@ extension ImportSession {
         }
         if let region, !fileScope.covers(region) {
             check.issue(
-                "registeredRegion", "\(region.code) is outside this file's region \(fileRegion): not this file's to add or move")
+                "registeredRegion",
+                "\(region.code) is outside this file's region \(fileRegion): not this file's to add or move")
         }
         issues += check.issues
         guard check.issues.isEmpty, let uscc, let name, let representative, let region else { return }
@@ -99,7 +100,9 @@ extension ImportSession {
                     WHERE q.certificate_number = ? AND q.category = ?
                     """), arguments: [certificate, category]), !fileScope.covers(try RegionCode(owner))
         {
-            issue(line, "certificateNumber", "\(certificate) belongs to an enterprise of region \(owner): this file may not change it")
+            issue(
+                line, "certificateNumber",
+                "\(certificate) belongs to an enterprise of region \(owner): this file may not change it")
             return
         }
         count([
@@ -164,14 +167,16 @@ extension ImportSession {
             {
                 issue(
                     line, "\(field).registrationNumber",
-                    "\(registration.0) is a registration with an enterprise of region \(owner): this file may not change it")
+                    "\(registration.0) is a registration with an enterprise of region \(owner): this file may not change it"
+                )
                 return
             }
         }
         // The person's name is changed only by a file whose region holds every enterprise the
         // person is registered with: it shows on all their cards.
         let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, name FROM main.practitioners WHERE identity_type = ? AND identity_number = ?"),
+            db.cachedStatement(
+                sql: "SELECT id, name FROM main.practitioners WHERE identity_type = ? AND identity_number = ?"),
             arguments: [identity.type.rawValue, identity.number])
         if let existing, existing["name"] as String != name {
             let regions = try String.fetchAll(
@@ -183,7 +188,8 @@ extension ImportSession {
             if let outside = try regions.first(where: { !fileScope.covers(try RegionCode($0)) }) {
                 issue(
                     line, "name",
-                    "the practitioner \(identity) is registered with an enterprise of region \(outside): this file may not rename them")
+                    "the practitioner \(identity) is registered with an enterprise of region \(outside): this file may not rename them"
+                )
                 return
             }
         }
@@ -297,7 +303,8 @@ extension ImportSession {
                 "\(number) is a record of region \(number.region.code), outside this file's region \(fileRegion)")
         }
         let uscc = check.identifier(row.uscc, "uscc", Self.uscc)
-        let kind = check.choice(row.kind, "kind", Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0.name, $0) }))
+        let kind = check.choice(
+            row.kind, "kind", Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0.name, $0) }))
         let code = check.identifier(row.behaviourCode, "behaviourCode", optional: true) { t throws(IdentifierError) in
             try BehaviourCode(t)
         }
@@ -346,7 +353,8 @@ extension ImportSession {
         else { return }
         if let project,
             try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT 1 FROM main.projects WHERE project_number = ?"), arguments: [project.value])
+                db.cachedStatement(sql: "SELECT 1 FROM main.projects WHERE project_number = ?"),
+                arguments: [project.value])
                 == nil
         {
             issue(line, "projectNumber", "project \(project) is not in the database: import its projects file first")
@@ -359,7 +367,8 @@ extension ImportSession {
             decisionDate: decided, publicationMonths: months, publishedFrom: from, publishedUntil: until,
             summary: summary, status: status, version: 1)
         let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM main.credit_records WHERE record_number = ?"), arguments: [number.value]
+            db.cachedStatement(sql: "SELECT * FROM main.credit_records WHERE record_number = ?"),
+            arguments: [number.value]
         ).map(SQLiteCreditStore.record)
         if let existing {
             var comparable = existing
@@ -402,7 +411,9 @@ extension ImportSession {
     static func workflowTouch(_ db: Database, _ number: RecordNumber) throws -> String? {
         if let action = try String.fetchOne(
             db.cachedStatement(
-                sql: "SELECT action FROM main.credit_record_history WHERE record_number = ? AND action <> 'imported' LIMIT 1"),
+                sql:
+                    "SELECT action FROM main.credit_record_history WHERE record_number = ? AND action <> 'imported' LIMIT 1"
+            ),
             arguments: [number.value])
         {
             return action

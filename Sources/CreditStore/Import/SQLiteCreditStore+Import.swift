@@ -54,7 +54,8 @@ extension SQLiteCreditStore {
         }
         throw StoreError(
             .conflict,
-            "\(url.lastPathComponent): the database changed twice where the file applies while it was being checked; import it again")
+            "\(url.lastPathComponent): the database changed twice where the file applies while it was being checked; import it again"
+        )
     }
 
     /// Step 1: reads and checks the whole file into the staging tables, at one snapshot.
@@ -78,7 +79,8 @@ extension SQLiteCreditStore {
                 do {
                     // The staged rows are committed with the read transaction: they live in the
                     // connection's temporary database, so the commit writes nothing else.
-                    let plan = try self.stageFile(db, reader: handle, size: size, name: name, by: actor, progress: progress)
+                    let plan = try self.stageFile(
+                        db, reader: handle, size: size, name: name, by: actor, progress: progress)
                     try db.execute(sql: "COMMIT")
                     return plan
                 } catch {
@@ -96,49 +98,49 @@ extension SQLiteCreditStore {
         _ db: Database, reader handle: FileHandle, size: Int, name: String, by actor: Account,
         progress: (@Sendable (ImportProgress) -> Void)?
     ) throws -> ImportPlan {
-                try self.requireCurrent(actor, db)
-                let snapshot = try Self.currentRevision(db)
-                var session = ImportSession(db: db, file: name, actor: actor, now: self.now)
-                let digest = DigestStream(.sha256)
-                var reader = LineReader(
-                    handle: handle, maximumLineLength: ImportLimits.maximumLineLength,
-                    onChunk: { digest.update($0) })
-                var lastReport = 0
-                while !session.stopReading, session.issues.count < ImportLimits.maximumIssues,
-                    let line = try reader.next()
-                {
-                    switch line {
-                    case .tooLong(let number):
-                        session.issue(number, "", "the line is longer than \(ImportLimits.maximumLineLength) bytes")
-                    case .line(let number, let bytes):
-                        try session.handle(line: number, bytes: bytes)
-                    }
-                    if let progress, session.rows - lastReport >= 2_000 {
-                        lastReport = session.rows
-                        progress(
-                            ImportProgress(
-                                file: name, bytesRead: reader.bytesRead, totalBytes: size, rows: session.rows,
-                                finishedReading: false))
-                    }
-                }
-                session.finish(lines: reader.lineNumber)
-                guard session.issues.isEmpty, let entity = session.entity, let region = session.region else {
-                    let shown =
-                        session.issues.count >= ImportLimits.maximumIssues
-                        ? " (the first \(ImportLimits.maximumIssues))" : ""
-                    throw StoreError(
-                        .importRejected,
-                        "\(name): \(session.issues.count) problem(s)\(shown); nothing of the file was applied — correct it and import it again",
-                        issues: session.issues)
-                }
-                progress?(
+        try self.requireCurrent(actor, db)
+        let snapshot = try Self.currentRevision(db)
+        var session = ImportSession(db: db, file: name, actor: actor, now: self.now)
+        let digest = DigestStream(.sha256)
+        var reader = LineReader(
+            handle: handle, maximumLineLength: ImportLimits.maximumLineLength,
+            onChunk: { digest.update($0) })
+        var lastReport = 0
+        while !session.stopReading, session.issues.count < ImportLimits.maximumIssues,
+            let line = try reader.next()
+        {
+            switch line {
+            case .tooLong(let number):
+                session.issue(number, "", "the line is longer than \(ImportLimits.maximumLineLength) bytes")
+            case .line(let number, let bytes):
+                try session.handle(line: number, bytes: bytes)
+            }
+            if let progress, session.rows - lastReport >= 2_000 {
+                lastReport = session.rows
+                progress(
                     ImportProgress(
                         file: name, bytesRead: reader.bytesRead, totalBytes: size, rows: session.rows,
-                        finishedReading: true))
-                return ImportPlan(
-                    file: name, entity: entity, region: region, snapshot: snapshot, rows: session.rows,
-                    inserted: session.inserted, updated: session.updated, unchanged: session.unchanged,
-                    sha256: AuditChain.hex(digest.finish()))
+                        finishedReading: false))
+            }
+        }
+        session.finish(lines: reader.lineNumber)
+        guard session.issues.isEmpty, let entity = session.entity, let region = session.region else {
+            let shown =
+                session.issues.count >= ImportLimits.maximumIssues
+                ? " (the first \(ImportLimits.maximumIssues))" : ""
+            throw StoreError(
+                .importRejected,
+                "\(name): \(session.issues.count) problem(s)\(shown); nothing of the file was applied — correct it and import it again",
+                issues: session.issues)
+        }
+        progress?(
+            ImportProgress(
+                file: name, bytesRead: reader.bytesRead, totalBytes: size, rows: session.rows,
+                finishedReading: true))
+        return ImportPlan(
+            file: name, entity: entity, region: region, snapshot: snapshot, rows: session.rows,
+            inserted: session.inserted, updated: session.updated, unchanged: session.unchanged,
+            sha256: AuditChain.hex(digest.finish()))
     }
 
     /// Step 2: one write transaction copying the staged rows in; nil when something the file
@@ -302,7 +304,8 @@ struct ImportSession {
         guard let declaredRows else {
             issue(
                 lines, "",
-                "the file has no end line {\"end\":true,\"rows\":\(rows)}: it may have been cut short, so nothing of it is applied")
+                "the file has no end line {\"end\":true,\"rows\":\(rows)}: it may have been cut short, so nothing of it is applied"
+            )
             return
         }
         if declaredRows != rows {
@@ -331,7 +334,8 @@ struct ImportSession {
         if header.version == 1 {
             validator.issue(
                 "version",
-                "version 1 files have no end line, so a file cut short cannot be told from a whole one: write it as version \(ImportHeader.version)")
+                "version 1 files have no end line, so a file cut short cannot be told from a whole one: write it as version \(ImportHeader.version)"
+            )
         } else if header.version != ImportHeader.version {
             validator.issue(
                 "version",
@@ -415,7 +419,8 @@ struct ImportSession {
         if ofThisFile, !fileScope.covers(try RegionCode(registered)) {
             issue(
                 line, field,
-                "enterprise \(uscc) is registered in region \(registered), outside this file's region \(fileRegion): this file may not add to it")
+                "enterprise \(uscc) is registered in region \(registered), outside this file's region \(fileRegion): this file may not add to it"
+            )
             return false
         }
         return true

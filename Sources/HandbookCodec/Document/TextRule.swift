@@ -17,7 +17,8 @@ public enum TextRule {
             return "white space at the start or the end"
         }
         if let hidden = text.unicodeScalars.first(where: isHidden) {
-            return "contains the invisible character U+\(hex(hidden.value)) (controls, bidirectional and zero-width characters are refused)"
+            return
+                "contains the invisible character U+\(hex(hidden.value)) (controls, bidirectional and zero-width characters are refused)"
         }
         return nil
     }

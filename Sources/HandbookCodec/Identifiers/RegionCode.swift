@@ -74,6 +74,18 @@ public struct RegionCode: Sendable, Hashable, Comparable, CustomStringConvertibl
                 validFrom: 0, validUntil: nil)
     }
 
+    /// The prefix this code shares with every code it covers: 32 for 320000, 3205 for 320500, the
+    /// whole code for a county.
+    public var coveringPrefix: Substring {
+        var prefix = Substring(code)
+        while prefix.count > 2, prefix.hasSuffix("00") { prefix = prefix.dropLast(2) }
+        return prefix
+    }
+
+    /// Whether `other` lies inside this region: a province covers its prefectures and counties, a
+    /// prefecture its counties, a county itself.
+    public func covers(_ other: RegionCode) -> Bool { other.code.hasPrefix(coveringPrefix) }
+
     /// The code of the province: 320000 for 320583.
     public var provinceCode: RegionCode { RegionCode(validated: String(code.prefix(2)) + "0000") }
 

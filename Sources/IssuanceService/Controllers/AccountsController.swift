@@ -44,7 +44,9 @@ struct AccountsController: Sendable {
             return JSONBody(AccountView(disabled))
         }
         api.route(.post, "/accounts/:name/enable", .manageAccounts) { _, context, account in
-            JSONBody(AccountView(try await store.setDisabled(false, account: try context.parameters.require("name"), by: account)))
+            JSONBody(
+                AccountView(
+                    try await store.setDisabled(false, account: try context.parameters.require("name"), by: account)))
         }
         api.route(.post, "/accounts/:name", .manageAccounts, body: AccountChangeBody.self) { body, context, account in
             let name = try context.parameters.require("name")
@@ -53,7 +55,8 @@ struct AccountsController: Sendable {
             await sessions.closeAll(of: changed.name)
             return JSONBody(AccountView(changed))
         }
-        api.route(.post, "/accounts/:name/password", .manageAccounts, body: PasswordBody.self) { body, context, account in
+        api.route(.post, "/accounts/:name/password", .manageAccounts, body: PasswordBody.self) {
+            body, context, account in
             let name = try context.parameters.require("name")
             try field("password") { try Credentials.validate(password: body.password) }
             try await store.setPasswordHash(try await passwords.hash(body.password), account: name, by: account)

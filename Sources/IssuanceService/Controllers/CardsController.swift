@@ -1,5 +1,5 @@
-import CodedErrors
 import CardReader
+import CodedErrors
 import CreditStore
 import Foundation
 import HandbookCodec
@@ -22,7 +22,8 @@ struct CardsController: Sendable {
             guard readers.isEmpty || readers.contains(body.reader) else {
                 throw ServiceError(
                     .invalidInput, "UNKNOWN_READER",
-                    "reader: \"\(body.reader.prefix(80))\" is not one of this service's readers: \(readers.joined(separator: ", "))")
+                    "reader: \"\(body.reader.prefix(80))\" is not one of this service's readers: \(readers.joined(separator: ", "))"
+                )
             }
             guard let issuer else {
                 throw ServiceError(

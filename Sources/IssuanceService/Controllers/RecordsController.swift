@@ -35,12 +35,14 @@ struct RecordsController: Sendable {
             let day = try body.on.map { try parseDate($0, "on") } ?? CardDate(clock())
             return JSONBody(try await store.publish(try recordNumber(context), on: day, by: account))
         }
-        api.route(.post, "/records/:number/withdraw", .withdrawRecord, body: ReasonBody.self) { body, context, account in
+        api.route(.post, "/records/:number/withdraw", .withdrawRecord, body: ReasonBody.self) {
+            body, context, account in
             JSONBody(try await store.withdraw(try recordNumber(context), reason: body.reason, by: account))
         }
         api.route(.post, "/records/:number/amend", .amendRecord, body: AmendBody.self) { body, context, account in
             JSONBody(
-                try await store.amend(try recordNumber(context), try body.amendment(), reason: body.reason, by: account))
+                try await store.amend(try recordNumber(context), try body.amendment(), reason: body.reason, by: account)
+            )
         }
         api.route(.post, "/records/:number/shortenings", .requestShortening, body: ShorteningBody.self) {
             body, context, account in
@@ -53,7 +55,8 @@ struct RecordsController: Sendable {
         api.route(.post, "/shortenings/:id/approve", .decideShortening) { _, context, account in
             JSONBody(try await store.approveShortening(try shorteningID(context), by: account))
         }
-        api.route(.post, "/shortenings/:id/reject", .decideShortening, body: ReasonBody.self) { body, context, account in
+        api.route(.post, "/shortenings/:id/reject", .decideShortening, body: ReasonBody.self) {
+            body, context, account in
             JSONBody(try await store.rejectShortening(try shorteningID(context), reason: body.reason, by: account))
         }
     }
