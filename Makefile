@@ -1,5 +1,5 @@
 # The two quick-start commands are `make demo` and `make test`; see README.md.
-.PHONY: all build test demo fuzz bench deps format clean
+.PHONY: all build test demo fuzz bench mutants deps format clean
 
 FUZZ_SECONDS ?= 60
 
@@ -22,6 +22,10 @@ demo:
 ## Fuzzes the BER-TLV decoder for FUZZ_SECONDS (default 60) from the committed seed corpus.
 fuzz:
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+## Puts each deliberate bug of Tests/TRUST-CHECKS.md into the code in turn; fails if a test misses one.
+mutants:
+	@scripts/mutants.py
 
 ## Release-mode benchmarks, each side by side with its baseline.
 bench:

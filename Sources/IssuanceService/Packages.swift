@@ -51,6 +51,8 @@ public actor PackageShelf {
     private var latest: [RegionCode: Built] = [:]
     private var older: [RegionCode: Built] = [:]
     private var building: [RegionCode: Task<Built, any Error>] = [:]
+    /// How many builds have started since the service started (tests and the log read it).
+    public private(set) var buildsStarted = 0
 
     public init(
         store: any CreditStore, signing: PackageSigning, clock: @escaping @Sendable () -> Date,
@@ -77,6 +79,7 @@ public actor PackageShelf {
     @discardableResult
     func startBuild(_ region: RegionCode) -> Task<Built, any Error> {
         if let running = building[region] { return running }
+        buildsStarted += 1
         let task = Task { [store, signing, clock] () async throws -> Built in
             try PrivateFile.folder(signing.directory)
             let now = clock()

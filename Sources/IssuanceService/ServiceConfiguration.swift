@@ -26,6 +26,23 @@ public struct ServiceConfiguration: Sendable {
     public struct TLS: Sendable {
         public var certificate: String
         public var key: String
+
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
+    }
+
+    /// How long a connection may stay idle or take to send a body, and how many may be open.
+    public struct Limits: Sendable {
+        /// An idle connection is closed after this many seconds (also the wait for a request's head).
+        public var idleSeconds: Int = 30
+        /// A request's body must arrive within this many seconds of its head.
+        public var bodySeconds: Int = 30
+        /// Connections beyond this many wait in the kernel's backlog.
+        public var maximumConnections: Int = 1_000
+
+        public init() {}
     }
 
     public var database: String = "credit.sqlite"
@@ -41,13 +58,14 @@ public struct ServiceConfiguration: Sendable {
     public var readers: [String] = []
     public var tokenLifetimeMinutes: Int = 480
     public var documentValidityMonths: Int = 12
+    public var limits = Limits()
 
     public init() {}
 
     /// The settings a file may hold.
     static let keys: Set<String> = [
         "database", "listen", "tls", "office", "masterKey", "packageSigner", "readers", "tokenLifetimeMinutes",
-        "documentValidityMonths",
+        "documentValidityMonths", "limits",
     ]
 
     /// Reads a configuration file (every key optional; unknown keys, wrong types and values out of
@@ -83,6 +101,13 @@ public struct ServiceConfiguration: Sendable {
         }
         if let value = try file.integer("documentValidityMonths", in: 1...120) {
             configuration.documentValidityMonths = value
+        }
+        if let limits = try file.section("limits", known: ["idleSeconds", "bodySeconds", "maximumConnections"]) {
+            if let value = try limits.integer("idleSeconds", in: 1...3_600) { configuration.limits.idleSeconds = value }
+            if let value = try limits.integer("bodySeconds", in: 1...3_600) { configuration.limits.bodySeconds = value }
+            if let value = try limits.integer("maximumConnections", in: 1...100_000) {
+                configuration.limits.maximumConnections = value
+            }
         }
         return configuration
     }

@@ -7,6 +7,7 @@ import HandbookCodec
 import HandbookCrypto
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// An error of the service, as the API answers it: a stable code, a message that says what to do
 /// next and the kind, from which the HTTP status follows. `{"error":{"code":"…","message":"…","issues":[…]}}`.
@@ -52,6 +53,9 @@ public struct ServiceError: CodedError {
         case let error as StoreError:
             return ServiceError(error.kind, error.errorCode, error.message, issues: error.issues)
         case let error as any CodedError: return ServiceError(error.kind, error.errorCode, error.message)
+        case let error as HTTPParserError:
+            // Broken framing in the body (a chunk size that is not hexadecimal, …): the client's fault.
+            return ServiceError(.malformed, "BAD_FRAMING", "the request's HTTP framing is malformed: \(error)")
         case is NIOTooManyBytesError:
             return ServiceError(.tooLarge, "BODY_TOO_LARGE", "the request body is larger than the service accepts")
         case let error as HTTPError:

@@ -10,28 +10,29 @@ import NIOSSL
 
 /// How the service's listeners take connections: HTTP/1.1, TLS when configured (required off
 /// loopback), and limits that keep a slow or idle client from holding the service — an idle
-/// connection closed after ``idleTimeout`` (which also bounds the wait for a request's head), a
-/// request's body that must arrive within ``bodyTimeout`` of its head, and at most
-/// ``maximumConnections`` connections at once.
+/// connection closed after the idle limit (which also bounds the wait for a request's head), a
+/// request's body that must arrive within the body limit of its head, and a bound on the
+/// connections open at once (``ServiceConfiguration/Limits``).
 public enum ServiceServer {
-    public static let idleTimeout: TimeAmount = .seconds(30)
-    public static let bodyTimeout: TimeAmount = .seconds(30)
-    public static let maximumConnections = 1_000
-
     /// The server for a listener.
-    public static func builder(tls: ServiceConfiguration.TLS?) throws -> HTTPServerBuilder {
+    public static func builder(tls: ServiceConfiguration.TLS?, limits: ServiceConfiguration.Limits) throws
+        -> HTTPServerBuilder
+    {
         let http = HTTPServerBuilder.http1(
             configuration: .init(
-                additionalChannelHandlers: [RequestBodyDeadline(timeout: bodyTimeout)], idleTimeout: idleTimeout))
+                additionalChannelHandlers: [RequestBodyDeadline(timeout: .seconds(Int64(limits.bodySeconds)))],
+                idleTimeout: .seconds(Int64(limits.idleSeconds))))
         guard let tls else { return http }
         return try .tls(http, tlsConfiguration: try tlsConfiguration(tls))
     }
 
     /// The application configuration of a listener on `host:port`.
-    public static func configuration(host: String, port: Int, name: String) -> ApplicationConfiguration {
+    public static func configuration(host: String, port: Int, name: String, limits: ServiceConfiguration.Limits)
+        -> ApplicationConfiguration
+    {
         ApplicationConfiguration(
             address: .hostname(host, port: port), serverName: name,
-            availableConnectionsDelegate: MaximumAvailableConnections(maximumConnections))
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections))
     }
 
     /// A server TLS configuration from PEM files (TLS 1.2 and later).

@@ -53,6 +53,14 @@ public actor Checker {
         self.settings = settings
         self.password = password
         self.token = token
+        if let service = settings.service {
+            // A plain-HTTP service off loopback is refused before anything is read or sent.
+            do {
+                _ = try OnlineService.check(service, insecure: settings.insecure)
+            } catch {
+                throw VerifierError(.configuration, "\(error)")
+            }
+        }
         trustStore = try settings.trustStore()
         log = logChecks ? CheckLog(path: settings.checkLogPath) : nil
         if let path = settings.package {

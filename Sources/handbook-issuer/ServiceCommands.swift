@@ -213,8 +213,10 @@ struct Serve: AsyncParsableCommand {
                 readers: configuration.readers)
             let scheme = configuration.tls == nil ? "http" : "https"
             let app = Application(
-                router: api.router(), server: try ServiceServer.builder(tls: configuration.tls),
-                configuration: ServiceServer.configuration(host: host, port: port, name: "handbook-issuer"),
+                router: api.router(),
+                server: try ServiceServer.builder(tls: configuration.tls, limits: configuration.limits),
+                configuration: ServiceServer.configuration(
+                    host: host, port: port, name: "handbook-issuer", limits: configuration.limits),
                 services: api.packages.map { [PackageRefresh(shelf: $0)] } ?? [],
                 onServerRunning: { channel in
                     let address =

@@ -77,6 +77,36 @@ struct AuditTests {
         }
         #expect(try await t.store.verifyAuditChain(by: t.admin).firstBrokenEntry == 3)
     }
+
+    @Test("changing an entry's time, account, action, subject or region is found: each is in the hash")
+    func everyColumn() async throws {
+        let t = try await TestStore()
+        defer { t.remove() }
+        let raw = try t.rawQueue()
+        let target = try #require(
+            try await raw.read { db in
+                try Int64.fetchOne(db, sql: "SELECT id FROM audit_log WHERE region IS NOT NULL ORDER BY id LIMIT 1")
+            })
+        try await raw.write { db in try db.execute(sql: "DROP TRIGGER audit_log_no_update") }
+        #expect(try await t.store.verifyAuditChain(by: t.admin).firstBrokenEntry == nil)
+        for (column, change) in [
+            ("at", "at + 1"), ("account", "account || 'x'"), ("action", "'record.approve'"),
+            ("subject", "subject || '0'"), ("region", "'330000'"),
+        ] {
+            let before = try await raw.read { db in
+                try DatabaseValue.fetchOne(db, sql: "SELECT \(column) FROM audit_log WHERE id = ?", arguments: [target])
+            }
+            try await raw.write { db in
+                try db.execute(sql: "UPDATE audit_log SET \(column) = \(change) WHERE id = ?", arguments: [target])
+            }
+            #expect(try await t.store.verifyAuditChain(by: t.admin).firstBrokenEntry == target, "\(column)")
+            try await raw.write { db in
+                try db.execute(
+                    sql: "UPDATE audit_log SET \(column) = ? WHERE id = ?", arguments: [before ?? .null, target])
+            }
+            #expect(try await t.store.verifyAuditChain(by: t.admin).firstBrokenEntry == nil, "\(column) restored")
+        }
+    }
 }
 
 enum HandbookCryptoDigest {

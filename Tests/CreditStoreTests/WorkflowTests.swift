@@ -91,6 +91,38 @@ struct WorkflowTests {
         #expect(try await t.store.creditRecord(recorded.recordNumber, by: t.admin)?.status == .recorded)
     }
 
+    @Test("a city account covers its city: not the province's own records, not another city's")
+    func cityScope() async throws {
+        let t = try await TestStore()
+        defer { t.remove() }
+        let suzhouApprover = try await t.store.createAccount(
+            name: "suzhou-approver", role: .approver, scope: RegionScope([region("320500")]), passwordHash: nil,
+            by: t.admin)
+        let jiangsuRecorder = try await t.store.createAccount(
+            name: "jiangsu-recorder", role: .recorder, scope: RegionScope([region("320000")]), passwordHash: nil,
+            by: t.admin)
+        // Suzhou records for Suzhou only: neither Nanjing (320100) nor the province level (320000).
+        for elsewhere in ["320100", "320000"] {
+            var draft = t.badDraft()
+            draft.region = region(elsewhere)
+            await expectCode(.forbidden) { _ = try await t.store.record(draft, by: t.suzhouRecorder) }
+        }
+        // A Nanjing record and a province-level one, recorded by the province: Suzhou's approver
+        // finds neither; its own city's record it approves.
+        var nanjing = t.badDraft()
+        nanjing.region = region("320100")
+        var province = t.badDraft()
+        province.region = region("320000")
+        for draft in [nanjing, province] {
+            let recorded = try await t.store.record(draft, by: jiangsuRecorder)
+            await expectCode(.notFound) { _ = try await t.store.approve(recorded.recordNumber, by: suzhouApprover) }
+            #expect(try await t.store.creditRecord(recorded.recordNumber, by: suzhouApprover) == nil)
+            #expect(try await t.store.creditRecord(recorded.recordNumber, by: t.jiangsuApprover) != nil)
+        }
+        let own = try await t.store.record(t.badDraft(), by: t.suzhouRecorder)
+        #expect(try await t.store.approve(own.recordNumber, by: suzhouApprover).status == .approved)
+    }
+
     @Test("steps out of order are refused and change nothing")
     func stateConflicts() async throws {
         let t = try await TestStore()

@@ -88,6 +88,8 @@ struct TLVDecodingTests {
             ("70 03 80 05 01", .lengthPastEnd, 3),
             ("70 80 0000", .indefiniteLength, 1),
             ("80 81 05 0102030405", .nonMinimalLength, 1),
+            // The boundaries: 127 fits the short form, 255 fits one long-form byte.
+            ("80 81 7F" + String(repeating: "00", count: 127), .nonMinimalLength, 1),
             ("80 82 00FF" + String(repeating: "00", count: 255), .nonMinimalLength, 1),
             ("80 83 010000", .lengthTooLong, 1),
             ("80 00 00", .trailingBytes, 2),

@@ -326,6 +326,65 @@ struct SecurityTests {
         for index in 0..<20 { await throttle.failed(name: "user\(index)", address: "10.0.0.9") }
         #expect(await throttle.retryAfter(name: "anyone", address: "10.0.0.9") != nil)
     }
+
+    @Test("concurrent downloads share one build and each get a complete signed package; a new revision is built once")
+    func concurrentPackages() async throws {
+        let t = try await TestService()
+        defer { t.remove() }
+        let shelf = try #require(t.api.packages)
+        let trust = try trustStore()
+        try await t.application.test(.router) { client in
+            let token = try await client.login("inspector-in")
+            func downloads(_ count: Int) async throws -> [(
+                status: HTTPResponse.Status, revision: String?, body: [UInt8]
+            )] {
+                try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?, [UInt8]).self) { group in
+                    for _ in 0..<count {
+                        group.addTask {
+                            let response = try await client.send(.get, "/v1/packages/320000", token: token)
+                            let revision = HTTPField.Name("Package-Revision").flatMap { response.headers[$0] }
+                            return (response.status, revision, Array(response.body.readableBytesView))
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            func expectSigned(_ answers: [(status: HTTPResponse.Status, revision: String?, body: [UInt8])]) {
+                for answer in answers {
+                    #expect(answer.status == .ok)
+                    do {
+                        let package = try DataPackageVerifier.verify(
+                            answer.body, trustStore: trust, now: Date(), maximumAge: 86_400)
+                        #expect(answer.revision == String(package.contents.header.databaseRevision))
+                    } catch {
+                        Issue.record("an answer is not a complete signed package: \(error)")
+                    }
+                }
+            }
+            // The first requests of a region wait for its one build.
+            let first = try await downloads(24)
+            expectSigned(first)
+            #expect(Set(first.map(\.revision)).count == 1)
+            #expect(await shelf.buildsStarted == 1)
+
+            // The database moves on: the last complete package is served meanwhile, one build runs.
+            let recorder = try #require(try await t.store.account(named: "recorder-in"))
+            _ = try await t.store.record(
+                RecordDraft(
+                    region: try RegionCode("320500"), uscc: t.jiangsu.enterprise.uscc, kind: .bad,
+                    behaviourCode: try BehaviourCode("D1-3-01"), decisionNumber: "苏住建罚〔2026〕5号",
+                    authority: "苏州市住房和城乡建设局", authorityLevel: .city, decisionDate: CardDate(Date()),
+                    publicationMonths: 12, summary: "偷工减料"), by: recorder)
+            let second = try await downloads(24)
+            expectSigned(second)
+            #expect(await shelf.buildsStarted == 2)
+            await shelf.settle()
+            let after = try await downloads(1)
+            expectSigned(after)
+            #expect(after.first?.revision == String(try await t.store.revision()))
+            #expect(await shelf.buildsStarted == 2)
+        }
+    }
 }
 
 extension CardDate {

@@ -17,72 +17,8 @@ import VirtualCard
 /// and the journal is closed.
 @Suite("the service killed with SIGKILL during an issuance, then restarted", .serialized)
 struct ServiceCrashTests {
-    final class Server: @unchecked Sendable {
-        let process = Process()
-        let port: Int
-
-        init(config: URL, crashAt: String?) throws {
-            process.executableURL = Repository.executable("handbook-issuer")
-            process.arguments = ["serve", "--config", config.path, "--listen", "127.0.0.1:0"]
-            var environment = ProcessInfo.processInfo.environment
-            environment["HANDBOOK_CRASH_AT"] = crashAt
-            environment["LOG_LEVEL"] = "warning"
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var seen = ""
-            while !seen.contains("\n") {
-                let chunk = output.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { break }
-                seen += String(decoding: chunk, as: UTF8.self)
-            }
-            guard let range = seen.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-                let port = Int(seen[range].split(separator: ":").last!)
-            else { throw StoreError(.database, "the service did not start: \(seen)") }
-            self.port = port
-        }
-
-        func request(_ method: String, _ path: String, token: String? = nil, body: [String: String]? = nil) async
-            -> (Int, String)?
-        {
-            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-            request.httpMethod = method
-            request.timeoutInterval = 30
-            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-            if let body {
-                request.httpBody = try? JSONSerialization.data(withJSONObject: body)
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            }
-            guard let (data, response) = try? await URLSession.shared.data(for: request) else { return nil }
-            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
-        }
-
-        func login() async throws -> String {
-            let (status, text) = try #require(
-                await request("POST", "/v1/login", body: ["name": "issuer", "password": testPassword]))
-            #expect(status == 200, "\(text)")
-            return try JSONDecoder().decode(LoginAnswer.self, from: Data(text.utf8)).token
-        }
-
-        func stop() {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-        }
-    }
-
-    func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = Repository.executable("handbook-issuer")
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["HANDBOOK_PASSWORD"] = testPassword
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "handbook-issuer \(arguments.joined(separator: " "))")
+    func start(_ folder: ServiceFolder, crashAt: String?) throws -> ServiceProcess {
+        try ServiceProcess(config: folder.config, environment: crashAt.map { ["HANDBOOK_CRASH_AT": $0] } ?? [:])
     }
 
     func admin(_ store: SQLiteCreditStore) async throws -> Account {
@@ -112,29 +48,10 @@ struct ServiceCrashTests {
 
     @Test("killed after each step, and mid-write; restarted, every issuance is resolved from the card")
     func crashAtEachStep() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("credit.sqlite").path
-        let config = folder.appendingPathComponent("issuer.json")
-        let keys = Repository.root.appendingPathComponent("Keys").path
-        try JSONSerialization.data(withJSONObject: [
-            "database": database,
-            "office": [
-                "region": "320000", "name": "江苏省住房和城乡建设厅", "key": "\(keys)/p256/office-320000.key.pem",
-                "certificate": "\(keys)/p256/office-320000.pem",
-            ],
-            "masterKey": "\(keys)/issuer-master-key.hex",
-            "packageSigner": [
-                "key": "\(keys)/p256/package-signer.key.pem", "certificate": "\(keys)/p256/package-signer.pem",
-                "crls": ["\(keys)/p256/crl.pem"],
-            ],
-            "readers": ["Virtual PCD 00 00"],
-        ]).write(to: config)
-        try run(["init", "--config", config.path])
-        try run(["accounts", "add", "issuer", "--role", "issuer", "--regions", "320000", "--config", config.path])
-        try run(["seed-demo", "--enterprises", "12", "--config", config.path])
-        let store = try SQLiteCreditStore(path: database)
+        let service = try await ServiceFolder()
+        defer { service.remove() }
+        let folder = service.url
+        let store = try SQLiteCreditStore(path: service.database)
         let uscc = try DemoDataset(seed: 2007, count: 12).enterprise(6).enterprise.uscc.value
 
         let card = try await TestSlot(slot: 0, profile: "handbook-32k", serial: "8656C00000000001", in: folder)
@@ -147,8 +64,8 @@ struct ServiceCrashTests {
         ]
         var lastJournal: Int64 = 0
         for (point, expected) in expectations {
-            let server = try Server(config: config, crashAt: point.rawValue)
-            let token = try await server.login()
+            let server = try start(service, crashAt: point.rawValue)
+            let token = try await server.login("issuer")
             let answer = await server.request(
                 "POST", "/v1/issuances", token: token, body: ["uscc": uscc, "reader": card.reader])
             #expect(answer == nil, "\(point): the service answered \(String(describing: answer)) instead of dying")
@@ -162,7 +79,7 @@ struct ServiceCrashTests {
                     == (point == .personalised ? "personalising" : point == .written ? "writing" : point.rawValue))
 
             // Restarted: start-up resolves the entry from the card.
-            let restarted = try Server(config: config, crashAt: nil)
+            let restarted = try start(service, crashAt: nil)
             let journal = try #require(open.first?.id)
             #expect(try await store.journalEntry(journal)?.state == expected, "\(point)")
             try await expectAgreement(store, card, serial: serial, "\(point)")
@@ -176,8 +93,8 @@ struct ServiceCrashTests {
         // Killed from outside in the middle of the write (slow card): either document, never neither.
         try await card.remove()
         try card.insert(faults: FaultPlan(delay: .milliseconds(25)))
-        let server = try Server(config: config, crashAt: nil)
-        let token = try await server.login()
+        let server = try start(service, crashAt: nil)
+        let token = try await server.login("issuer")
         async let answer = server.request(
             "POST", "/v1/issuances", token: token, body: ["uscc": uscc, "reader": card.reader])
         var step: IssuanceStep?
@@ -192,25 +109,29 @@ struct ServiceCrashTests {
         server.process.waitUntilExit()
         _ = await answer
         let interrupted = try #require(try await store.openIssuances().first)
-        let restarted = try Server(config: config, crashAt: nil)
+        let restarted = try start(service, crashAt: nil)
         let state = try await store.journalEntry(interrupted.id)?.state
         #expect(state == .committed || state == .abandoned)
         try await expectAgreement(store, card, serial: serial, "mid-write")
         // And the service issues normally afterwards.
         let again = try #require(
             await restarted.request(
-                "POST", "/v1/issuances", token: try await restarted.login(),
+                "POST", "/v1/issuances", token: try await restarted.login("issuer"),
                 body: ["uscc": uscc, "reader": card.reader]))
         #expect(again.0 == 201, "\(again.1)")
         try await expectAgreement(store, card, serial: serial, "after")
         restarted.stop()
 
         // The same without HTTP: `issue` on the command line, then `revoke`.
-        try run(["issue", "--as", "issuer", "--enterprise", uscc, "--reader", card.reader, "--config", config.path])
+        try await service.issuer([
+            "issue", "--as", "issuer", "--enterprise", uscc, "--reader", card.reader, "--config", service.config.path,
+        ])
         try await expectAgreement(store, card, serial: serial, "issue")
         let issued = try #require(try await store.cardStatus(serial, by: try await admin(store))?.document)
         #expect(try card.read().document?.content.header.documentNumber == issued)
-        try run(["revoke", "--card", serial.description, "--reason", "遗失", "--config", config.path])
+        try await service.issuer([
+            "revoke", "--card", serial.description, "--reason", "遗失", "--config", service.config.path,
+        ])
         #expect(try await store.cardStatus(serial, by: try await admin(store))?.state == .revoked)
         #expect(try await store.cardStatus(serial, by: try await admin(store))?.documentState == .revoked)
         try await card.remove()

@@ -7,6 +7,7 @@ import HandbookCrypto
 import Hummingbird
 import HummingbirdTesting
 import IssuanceService
+import Logging
 import Testing
 import VirtualCard
 
@@ -59,6 +60,7 @@ struct VerifierVerdictTests {
             #expect(current.report["verdict"] as? String == "current")
             #expect(current.report["cardAuthentication"] as? String == "passed")
             #expect(current.report["sentToService"] as? Bool == true)
+            #expect(current.report["onlineTransport"] as? String == "plain")
             #expect((current.report["differences"] as? [Any])?.isEmpty == true)
 
             // A bad record recorded, approved and published: the card no longer says everything.
@@ -117,6 +119,29 @@ struct VerifierVerdictTests {
             #expect(logged.allSatisfy { $0["documentNumber"] as? String == issued.document.value })
             #expect(logged.allSatisfy { $0["sentToService"] as? Bool == true })
             #expect(logged.allSatisfy { ($0["comparedRevision"] as? Int ?? 0) > 0 })
+        }
+
+        // The same service over TLS, its CA pinned: the answer is used and said to come over TLS.
+        let keys = Repository.path("Keys/tls")
+        var logger = Logger(label: "issuance-test")
+        logger.logLevel = .warning
+        let secure = Application(
+            router: t.api.router(),
+            server: try ServiceServer.builder(
+                tls: .init(certificate: "\(keys)/server.pem", key: "\(keys)/server.key.pem"), limits: .init()),
+            logger: logger)
+        try await secure.test(.live) { client in
+            let service = "https://localhost:\(try #require(client.port))"
+            let overTLS = try await verify(
+                card,
+                [
+                    "--service", service, "--service-ca", "\(keys)/ca.pem", "--account", "inspector-in", "--log",
+                    log.path,
+                ],
+                environment: ["HANDBOOK_PASSWORD": testPassword])
+            #expect(overTLS.code == 3, "\(overTLS.report)")
+            #expect(overTLS.report["onlineTransport"] as? String == "tls", "\(overTLS.report)")
+            #expect(overTLS.report["sentToService"] as? Bool == true)
         }
         try await card.remove()
     }
