@@ -13,6 +13,7 @@
 #   office-revoked    a Jiangsu signing certificate revoked for key compromise
 #   office-nopurpose  a Shanghai signing certificate without the document-signing purpose
 #   package-signer    the regional key that signs data packages of all three provinces
+#   package-signer-310000  a key that signs Shanghai's data packages only
 #   feed-signer-3x0000  each province's key that signs its change feed
 #   report-signer     the regional key that signs public credit reports
 #   crl.pem           the root's CRL, listing office-revoked
@@ -83,6 +84,7 @@ build_hierarchy() {  # algorithm, output folder, label
   issue feed-signer-320000 320000 江苏省 江苏省住房和城乡建设厅 "Jiangsu Feed Signer $label (TEST)" 20250101000000Z 20351231235959Z v3_feed
   issue feed-signer-330000 330000 浙江省 浙江省住房和城乡建设厅 "Zhejiang Feed Signer $label (TEST)" 20250101000000Z 20351231235959Z v3_feed
   issue report-signer 310000,320000,330000 上海市 长三角区域建筑市场信用信息平台 "Regional Credit Report Signer $label (TEST)" 20250101000000Z 20351231235959Z v3_report
+  issue package-signer-310000 310000 上海市 上海市住房和城乡建设管理委员会 "Shanghai Data Package Signer $label (TEST)" 20250101000000Z 20351231235959Z v3_package
 
   openssl ca -batch -config "$config" -cert "$out/root-ca.pem" -keyfile "$out/root-ca.key.pem" \
     -revoke "$out/office-revoked.pem" -crl_reason keyCompromise 2>/dev/null

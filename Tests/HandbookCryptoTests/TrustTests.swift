@@ -155,6 +155,42 @@ struct TrustTests {
                 stray, trustStore: try TestKeys.trustStore(), now: SampleDocument.checkTime, maximumAge: 86_400)
         }
         #expect(strayError?.reason.contains("does not hold") == true)
+
+        // A Shanghai package signer: its own region's packages verify; the writer will not sign
+        // Jiangsu's, and a Jiangsu package it signed anyway is refused for its region.
+        let shanghai = try package(
+            key: "p256/package-signer-310000.key.pem", certificate: "p256/package-signer-310000.pem", region: "310000")
+        _ = try DataPackageVerifier.verify(
+            shanghai, trustStore: try TestKeys.trustStore(), now: SampleDocument.checkTime, maximumAge: 86_400)
+        #expect(throws: SigningError.self) {
+            _ = try package(
+                key: "p256/package-signer-310000.key.pem", certificate: "p256/package-signer-310000.pem",
+                region: "320000")
+        }
+        let text = String(decoding: shanghai, as: UTF8.self)
+        let relabelled = try #require(text.range(of: #""region":"310000""#))
+        let jiangsu = try resignedPackage(
+            Array(text.replacingCharacters(in: relabelled, with: #""region":"320000""#).utf8),
+            key: try TestKeys.privateKey("p256/package-signer-310000.key.pem"),
+            certificate: try TestKeys.certificate("p256/package-signer-310000.pem"))
+        let regionError = #expect(throws: DataPackageError.self) {
+            _ = try DataPackageVerifier.verify(
+                jiangsu, trustStore: try TestKeys.trustStore(), now: SampleDocument.checkTime, maximumAge: 86_400)
+        }
+        #expect(regionError?.reason.contains("signs packages of 310000") == true, "\(String(describing: regionError))")
+
+        // A Jiangsu package holding the view of a Zhejiang enterprise.
+        var rng = SeededGenerator(seed: 12)
+        var view = try SyntheticData.view(
+            qualifications: 1, practitioners: 1, projects: 0, goodRecords: 0, badRecords: 0, using: &rng)
+        view.enterprise.registeredRegion = try RegionCode("330200")
+        let foreignView = try package(
+            key: "p256/package-signer.key.pem", certificate: "p256/package-signer.pem", extra: [.view(view)])
+        let viewError = #expect(throws: DataPackageError.self) {
+            _ = try DataPackageVerifier.verify(
+                foreignView, trustStore: try TestKeys.trustStore(), now: SampleDocument.checkTime, maximumAge: 86_400)
+        }
+        #expect(viewError?.reason.contains("registered in 330200") == true, "\(String(describing: viewError))")
     }
 
     /// `bytes` (a package) with its signature line replaced by one made with `key`.

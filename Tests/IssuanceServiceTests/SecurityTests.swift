@@ -218,7 +218,7 @@ struct SecurityTests {
         }
     }
 
-    @Test("nobody approves a shortening they filed, even holding the approver role")
+    @Test("nobody approves or publishes a record they amended, or decides a shortening they filed")
     func makerChecker() async throws {
         let t = try await TestService()
         defer { t.remove() }
@@ -233,6 +233,33 @@ struct SecurityTests {
         }
         #expect(refused?.code == .forbidden)
         #expect(refused?.message.contains("maker–checker") == true)
+
+        // An approver who amended a record neither approves nor publishes it; another approver does.
+        let recorder = try #require(try await t.store.account(named: "recorder-in"))
+        let second = try await t.store.createAccount(
+            name: "approver-in-2", role: .approver, scope: RegionScope([try RegionCode("320000")]), passwordHash: nil,
+            by: t.root)
+        let recorded = try await t.store.record(
+            RecordDraft(
+                region: try RegionCode("320500"), uscc: t.jiangsu.enterprise.uscc, kind: .bad,
+                behaviourCode: try BehaviourCode("D1-3-01"), decisionNumber: "苏住建罚〔2026〕6号",
+                authority: "苏州市住房和城乡建设局", authorityLevel: .city, decisionDate: CardDate(Date()).shiftedBack(3),
+                publicationMonths: 12, summary: "偷工减料"), by: recorder)
+        var amendment = RecordAmendment()
+        amendment.summary = "偷工减料，降低工程质量"
+        _ = try await t.store.amend(recorded.recordNumber, amendment, reason: "更正", by: approver)
+        for step in ["approve", "publish"] {
+            if step == "publish" { _ = try await t.store.approve(recorded.recordNumber, by: second) }
+            let own = await #expect(throws: StoreError.self, "\(step)") {
+                if step == "approve" {
+                    _ = try await t.store.approve(recorded.recordNumber, by: approver)
+                } else {
+                    _ = try await t.store.publish(recorded.recordNumber, on: CardDate(Date()), by: approver)
+                }
+            }
+            #expect(own?.message.contains("maker–checker") == true, "\(step)")
+        }
+        #expect(try await t.store.publish(recorded.recordNumber, on: CardDate(Date()), by: second).status == .published)
     }
 
     @Test("a token expires with time; a disabled account's session ends at its next request, however it was disabled")
