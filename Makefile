@@ -19,7 +19,7 @@ test:
 demo:
 	@scripts/demo.sh
 
-## Fuzzes the BER-TLV decoder for FUZZ_SECONDS (default 60) from the committed seed corpus.
+## Runs every fuzz target (Fuzz/) for FUZZ_SECONDS each (default 60) from its committed seed corpus.
 fuzz:
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 

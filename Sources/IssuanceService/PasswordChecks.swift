@@ -10,7 +10,7 @@ import Synchronization
 /// not `/v1/health` or card status.
 ///
 /// At most ``threads`` checks run at once; at most ``queueLimit`` more wait, and beyond that a login
-/// is refused at once (`503 AUTH_BUSY`) rather than queued without bound. A login for a name that
+/// is refused at once (`429 AUTH_BUSY`) rather than queued without bound. A login for a name that
 /// does not exist, or a disabled one, runs the same scrypt against a decoy hash, so that the time of
 /// an answer says nothing about which names exist.
 public final class PasswordChecks: Sendable {
@@ -21,14 +21,23 @@ public final class PasswordChecks: Sendable {
     private let pool: NIOThreadPool
     private let waiting = Mutex(0)
 
+    /// The scrypt cost of new hashes (``PasswordHash/defaultCost`` unless told otherwise).
+    public let cost: (n: UInt64, r: UInt64, p: UInt64)
     /// A hash of a random password nobody knows, at the cost of new hashes: checked when there is
     /// no account's hash to check, for equal work.
-    public static let decoyHash =
+    public let decoyHash: String
+
+    /// A decoy made in advance at the default cost, for the unlikely case that OpenSSL cannot make one.
+    static let defaultDecoy =
         "scrypt$32768$8$1$ZwqT1mN+C89NvV1w4912fQ==$Ej5dsP+CBv1e4v7YnJHVZBoZEqCJwmiJy36JKs898Bg="
 
-    public init(threads: Int = 2, queueLimit: Int = 128) {
+    public init(
+        threads: Int = 2, queueLimit: Int = 128, cost: (n: UInt64, r: UInt64, p: UInt64) = PasswordHash.defaultCost
+    ) {
         self.threads = max(1, threads)
         self.queueLimit = max(0, queueLimit)
+        self.cost = cost
+        decoyHash = (try? PasswordHash.make(UUID().uuidString, cost: cost)) ?? Self.defaultDecoy
         pool = NIOThreadPool(numberOfThreads: self.threads)
         pool.start()
     }
@@ -52,7 +61,7 @@ public final class PasswordChecks: Sendable {
     /// Whether `password` matches `hash`; with no hash (no such account, or disabled), the same work
     /// against the decoy, and false.
     public func verify(_ password: String, against hash: String?) async throws -> Bool {
-        let stored = hash ?? Self.decoyHash
+        let stored = hash ?? decoyHash
         let matches = try await run { PasswordHash.verify(password, against: stored) }
         return hash != nil && matches
     }

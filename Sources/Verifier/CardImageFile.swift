@@ -16,18 +16,34 @@ public enum CardImageFile {
     /// Two 64 KB slots in base64 and the rest come to about 180 KB; nothing larger is an image.
     static let sizeLimit = 4 << 20
 
+    /// Reads the card image file at `path`.
     public static func read(_ path: String) throws -> CardReadout {
-        let files: Files
+        let contents: Data
         do {
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             guard size <= sizeLimit else {
                 throw VerifierError(.cardImage, "\(path) is \(size) bytes: larger than any card image")
             }
-            files = try JSONDecoder().decode(Files.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            contents = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch let error as VerifierError {
             throw error
         } catch {
-            throw VerifierError(.cardImage, "\(path) is not a card image: \(error)")
+            throw VerifierError(.cardImage, "\(path) cannot be read: \(error.localizedDescription)")
+        }
+        return try read(contents: contents, name: path)
+    }
+
+    /// Reads a card image from its bytes (`name` is what messages call it): the card's files as a
+    /// reader would find them.
+    public static func read(contents: Data, name: String) throws -> CardReadout {
+        guard contents.count <= sizeLimit else {
+            throw VerifierError(.cardImage, "\(name) is \(contents.count) bytes: larger than any card image")
+        }
+        let files: Files
+        do {
+            files = try JSONDecoder().decode(Files.self, from: contents)
+        } catch {
+            throw VerifierError(.cardImage, "\(name) is not a card image: \(error)")
         }
         let info: CardInfo
         do {

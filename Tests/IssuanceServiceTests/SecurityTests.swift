@@ -336,7 +336,8 @@ struct SecurityTests {
         #expect(try await checks.verify("a long enough password", against: hash))
         #expect(try await !checks.verify("wrong", against: hash))
         #expect(try await !checks.verify("a long enough password", against: nil))
-        #expect(PasswordHash.cost(of: PasswordChecks.decoyHash) == PasswordHash.cost(of: hash))
+        #expect(PasswordHash.cost(of: checks.decoyHash) == PasswordHash.cost(of: hash))
+        #expect(PasswordHash.cost(of: PasswordChecks(cost: cheapCost).decoyHash) == "1024$8$1")
 
         let clock = TestClock(Date())
         let throttle = LoginThrottle(clock: clock.function)

@@ -107,6 +107,6 @@ struct AccountsController: Sendable {
 extension PasswordChecks {
     /// A new password's hash, made on the password threads.
     func hash(_ password: String) async throws -> String {
-        try await run { try PasswordHash.make(password) }
+        try await run { [cost] in try PasswordHash.make(password, cost: cost) }
     }
 }
