@@ -73,7 +73,7 @@ let token = (try JSONSerialization.jsonObject(with: loginData) as! [String: Any]
 var rng = SeededGenerator(seed: 77)
 let picks = (0..<5_000).map { _ in try dataset.enterprise(Int.random(in: 0..<min(enterprises, 1_000_000), using: &rng))
 }
-let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
+let today = CardDate(Date())
 
 struct Figures {
     var p50: Double

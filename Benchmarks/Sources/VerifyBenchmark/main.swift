@@ -104,7 +104,7 @@ for (index, (profileName, algorithm)) in cards.enumerated() {
 
 // The package of Jiangsu, signed now that it knows every card, and read once as `watch` does.
 let packageURL = folder.appendingPathComponent("320000.package.jsonl")
-let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
+let today = CardDate(Date())
 let packageClock = ContinuousClock.now
 _ = try await PackageExport.export(
     from: store, region: try RegionCode("320000"), on: today, at: Date(), by: admin,
