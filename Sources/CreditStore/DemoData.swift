@@ -155,7 +155,7 @@ extension SQLiteCreditStore {
         ).execute(
             arguments: [
                 document.value, demo.card.description, uscc, demo.province.code, revision, now,
-                try CardTimestamp(secondsSince1970: now).date.adding(months: 12).description,
+                try CardDate(Date(timeIntervalSince1970: TimeInterval(now))).adding(months: 12).description,
                 Data(Digest.sha256.hash(Array(document.value.utf8))),
             ])
         return demo.records.count

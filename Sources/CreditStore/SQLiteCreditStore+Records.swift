@@ -116,6 +116,12 @@ extension SQLiteCreditStore {
                 .invalidInput,
                 "behaviourCode: a \(kind.chineseName) record needs a behaviour code of the 认定标准, D1-1-03 say")
         }
+        if !kind.isUnfavourable, behaviourCode != nil {
+            throw StoreError(
+                .invalidInput,
+                "behaviourCode: a \(kind.chineseName) record carries no behaviour code (the codes are of bad behaviour)"
+            )
+        }
         try checkText(decisionNumber, "decisionNumber", maximum: 64)
         try checkText(authority, "authority", maximum: 64)
         try checkText(summary, "summary", maximum: 200)
@@ -124,7 +130,7 @@ extension SQLiteCreditStore {
     // MARK: Dates the workflow accepts
 
     /// The day of the store's clock (UTC).
-    var today: CardDate { CardTimestamp(secondsSince1970: now).date }
+    var today: CardDate { CardDate(Date(timeIntervalSince1970: TimeInterval(now))) }
 
     /// A decision date: not after today, and not before the platform's records begin (2005-01-01).
     func checkDecisionDate(_ date: CardDate, _ field: String = "decisionDate") throws(StoreError) {

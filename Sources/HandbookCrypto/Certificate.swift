@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import HandbookCodec
 
 /// An X.509 certificate, held by OpenSSL.
 ///
@@ -102,6 +103,11 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     /// The end of the validity period.
     public var notAfter: Date { Self.date(X509_get0_notAfter(x509)) }
+
+    /// The last day (China Standard Time, as document dates are) that ends within the certificate's
+    /// validity: a document signed with it may be valid until this day at the latest
+    /// (Cards/FORMAT.md §2.4). For a notAfter of 2024-12-31T23:59:59Z: 2024-12-31.
+    public var lastDocumentDay: CardDate { CardDate(notAfter.addingTimeInterval(1 - 86_400)) }
 
     /// The algorithm the issuer signed this certificate with, if it is one of the handbook's two.
     public var signatureAlgorithm: SignatureAlgorithm? {

@@ -95,6 +95,13 @@ public enum HandbookSigner {
                 "the certificate is for region \(officeCertificate.regionCode ?? "none"), the document names office region \(issue.issuingOffice.region)"
             )
         }
+        // A document may not outlive the key that signs it (Cards/FORMAT.md §2.4, validity period).
+        let certificateEnd = officeCertificate.lastDocumentDay
+        guard issue.expiresOn <= certificateEnd else {
+            throw .mismatchedSigner(
+                "the document would be valid until \(issue.expiresOn), past the end of its signer certificate (\(certificateEnd))"
+            )
+        }
         guard issue.documentNumber.region == issue.issuingOffice.region else {
             throw .mismatchedSigner(
                 "document number \(issue.documentNumber) is not of the issuing office's region \(issue.issuingOffice.region)"

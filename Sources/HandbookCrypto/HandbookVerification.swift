@@ -61,6 +61,10 @@ public struct DocumentVerification: Sendable {
 
 /// Verifies handbook documents.
 public enum HandbookVerifier {
+    /// How far a document's "issued at" may lie ahead of the verifier's clock: the clocks of an
+    /// office and a reader never agree to the second.
+    public static let clockSkew: TimeInterval = 300
+
     /// Verifies `bytes` against `trustStore` at `time`; when `cardSerial` is given, also that the
     /// document belongs on that card.
     ///
@@ -73,8 +77,17 @@ public enum HandbookVerifier {
             checks.append(.init(name: name, outcome: outcome))
         }
         let document: HandbookDocument
-        do {
+        do throws(HandbookFormatError) {
             document = try HandbookDocument(decoding: bytes)
+            // The card key's encoding was checked by the decoder; that its point lies on its curve
+            // takes the curve arithmetic (a document naming no usable key is malformed, not a copy).
+            do {
+                _ = try PublicKey(spkiDER: document.content.header.cardPublicKey)
+            } catch {
+                throw HandbookFormatError(
+                    .invalidField, offset: 0, field: "content.cardPublicKey",
+                    detail: "the card authentication key is not a point of its curve")
+            }
             record(.format, .passed)
         } catch {
             record(.format, .failed(error.description))
@@ -119,7 +132,16 @@ public enum HandbookVerifier {
             case .passed: record(.chain, .passed)
             case .failed(let failure): record(.chain, .failed(failure.description))
             }
+            let signerEnd = signer.lastDocumentDay
             switch chain.validity {
+            case .valid where header.expiresOn > signerEnd:
+                // Against back-dating: a document signed with a key that has since expired is
+                // already expired itself, whatever "issued at" it claims.
+                record(
+                    .validityPeriod,
+                    .failed(
+                        "the document is valid until \(header.expiresOn), past the end of its signer certificate (\(signerEnd))"
+                    ))
             case .valid: record(.validityPeriod, .passed)
             case .expired(let subject, let end):
                 record(.validityPeriod, .failed("\(subject) expired on \(end), before the document was issued"))
@@ -152,12 +174,14 @@ public enum HandbookVerifier {
             }
         }
 
-        // The document's own period.
-        let today = CardTimestamp(time)
-        if today < header.issuedAt {
+        // The document's own period: issued no later than now (five minutes of clock skew allowed),
+        // and today — in China Standard Time — not past its last day.
+        let now = CardTimestamp(time)
+        let today = CardDate(time)
+        if CardTimestamp(time.addingTimeInterval(HandbookVerifier.clockSkew)) < header.issuedAt {
             record(
-                .documentExpiry, .failed("issued at \(header.issuedAt), which is after the time of checking \(today)"))
-        } else if today.date > header.expiresOn {
+                .documentExpiry, .failed("issued at \(header.issuedAt), which is after the time of checking \(now)"))
+        } else if today > header.expiresOn {
             record(.documentExpiry, .failed("expired on \(header.expiresOn)"))
         } else {
             record(.documentExpiry, .passed)

@@ -169,10 +169,10 @@ public final class PublicKey: @unchecked Sendable, Hashable {
         // The two encodings a handbook card produces, byte for byte: built from the point directly,
         // a quarter of the time of OpenSSL's DER decoder (the verifier parses a card key per tap).
         for (prefix, algorithm, type, group) in Self.knownEncodings
-        where der.count == prefix.count + 65
+        where der.count == prefix.count + 64
             && der.starts(with: prefix)
         {
-            let point = der[prefix.count...]
+            let point = der[(prefix.count - 1)...]
             let made = point.withUnsafeBufferPointer { copenssl_ec_public_key(type, group, $0.baseAddress, $0.count) }
             guard let made else {
                 throw CryptoError(.malformedInput, operation: operation, reason: "not a point of the curve")
@@ -203,21 +203,11 @@ public final class PublicKey: @unchecked Sendable, Hashable {
         spkiDER = der
     }
 
-    /// SubjectPublicKeyInfo headers of uncompressed P-256 and SM2 points (id-ecPublicKey with the
-    /// named curve, a BIT STRING of 66 bytes, 0x04): what follows is the 64-byte X‖Y.
+    /// SubjectPublicKeyInfo headers of uncompressed P-256 and SM2 points (the card-key encoding of
+    /// the format): what follows is the 64-byte X‖Y.
     static let knownEncodings: [(prefix: [UInt8], algorithm: SignatureAlgorithm, type: String, group: String)] = [
-        (
-            [
-                0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A, 0x86,
-                0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-            ], .ecdsaP256SHA256, "EC", "prime256v1"
-        ),
-        (
-            [
-                0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A, 0x81,
-                0x1C, 0xCF, 0x55, 0x01, 0x82, 0x2D, 0x03, 0x42, 0x00,
-            ], .sm2SM3, "SM2", "SM2"
-        ),
+        (CardKeyEncoding.Curve.p256.prefix + [0x04], .ecdsaP256SHA256, "EC", "prime256v1"),
+        (CardKeyEncoding.Curve.sm2.prefix + [0x04], .sm2SM3, "SM2", "SM2"),
     ]
 
     /// Shares a key that OpenSSL already decoded (a certificate's), with its SubjectPublicKeyInfo.

@@ -162,7 +162,9 @@ public final class CardIssuer: Sendable {
                 log.info("card personalised")
                 reached(.personalised)
             }
-            let expires = try today.adding(months: credentials.validityMonths)
+            // Valid for the configured months, but never past the office certificate's end.
+            let expires = min(
+                try today.adding(months: credentials.validityMonths), credentials.certificate.lastDocumentDay)
             guard let cardKey else {
                 throw StoreError(.internal, "the card has no authentication key after personalisation")
             }

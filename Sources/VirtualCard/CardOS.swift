@@ -233,8 +233,8 @@ public final class CardOS: @unchecked Sendable {
         image.externalAuthenticateTriesLeft -= 1
         authenticated = false
         onChange(image)
-        return image.externalAuthenticateTriesLeft == 0
-            ? ([], .blocked) : ([], SW(0x63C0 | UInt16(clamping: min(image.externalAuthenticateTriesLeft, 15))))
+        // The failure that uses the last try still says "wrong, 0 left" (63C0); later ones: blocked.
+        return ([], SW(0x63C0 | UInt16(clamping: min(image.externalAuthenticateTriesLeft, 15))))
     }
 
     private func generateKeyPair(_ command: ParsedCommand, tear: TearMode?) -> ([UInt8], SW) {
@@ -261,7 +261,8 @@ public final class CardOS: @unchecked Sendable {
 
     private func internalAuthenticate(_ command: ParsedCommand) -> ([UInt8], SW) {
         guard command.p1 == 0, command.p2 == CardLayout.cardAuthenticationKey else { return ([], .wrongP1P2) }
-        guard (8...64).contains(command.data.count) else { return ([], .wrongLength) }
+        // Cards/FORMAT.md §1.5: the challenge is 16 bytes, no more, no fewer.
+        guard command.data.count == 16 else { return ([], .wrongLength) }
         guard let pem = image.authenticationKeyPEM else { return ([], .referenceNotFound) }
         let key: PrivateKey
         if let parsedKey, parsedKey.pem == pem {

@@ -6,7 +6,27 @@ import HandbookCrypto
 /// Shanghai P-256 office key, as a hex dump and as an annotated tree; with `binary`, also writes
 /// the document's bytes there (`Cards/samples/format-example.bin`). Run from the repository root.
 func printFormatExample(binary: URL?) throws {
-    func load(_ path: String) throws -> String { try String(contentsOfFile: "Keys/" + path, encoding: .utf8) }
+    let cardKey = try PrivateKey.generate(.ecdsaP256SHA256)
+    let (view, issue) = try exampleDocument(cardKey: cardKey.publicKey)
+    let bytes = try HandbookSigner.sign(
+        view: view, issue: issue, officeKey: try PrivateKey(pemEncoded: try loadKeyFile("p256/office-310000.key.pem")),
+        officeCertificate: try Certificate(pemEncoded: try loadKeyFile("p256/office-310000.pem")))
+    if let binary { try Data(bytes).write(to: binary) }
+    print("\(bytes.count) bytes")
+    for offset in stride(from: 0, to: bytes.count, by: 16) {
+        let line = bytes[offset..<min(offset + 16, bytes.count)]
+        print(String(format: "%04X  ", offset) + line.map { String(format: "%02X", $0) }.joined(separator: " "))
+    }
+    print()
+    let tree = try TLVTree(decodingSequence: bytes)
+    for element in tree.elements { annotate(element, path: [], indent: "") }
+}
+
+/// A file of the TEST PKI (run from the repository root).
+func loadKeyFile(_ path: String) throws -> String { try String(contentsOfFile: "Keys/" + path, encoding: .utf8) }
+
+/// The worked example's view and issue: a Shanghai enterprise, one item of each kind.
+func exampleDocument(cardKey: PublicKey) throws -> (HandbookView, DocumentIssue) {
     let region = try RegionCode("310000")
     let enterprise = Enterprise(
         uscc: try USCC("91310000132209009U"), name: "上海示例建设有限公司", legalRepresentative: "王伟",
@@ -37,26 +57,14 @@ func printFormatExample(binary: URL?) throws {
                 decisionDate: try CardDate(yyyymmdd: "20260301"), publishedFrom: try CardDate(yyyymmdd: "20260305"),
                 publishedUntil: try CardDate(yyyymmdd: "20270304"), summary: "允许其他单位以本单位名义承揽工程")
         ])
-    let cardKey = try PrivateKey.generate(.ecdsaP256SHA256)
     let issue = DocumentIssue(
         documentNumber: try DocumentNumber(region: region, serial: 1),
         cardSerial: try CardSerial(hex: "8656000000000001"),
-        cardPublicKey: cardKey.publicKey,
+        cardPublicKey: cardKey,
         issuedAt: try require(ISO8601DateFormatter().date(from: "2026-06-01T08:30:00Z"), "2026-06-01T08:30:00Z"),
         expiresOn: try CardDate(yyyymmdd: "20270531"), issuingOffice: IssuingOffice(region: region, name: "上海市发证窗口"),
         databaseRevision: 1024, slotSize: 3584)
-    let bytes = try HandbookSigner.sign(
-        view: view, issue: issue, officeKey: try PrivateKey(pemEncoded: try load("p256/office-310000.key.pem")),
-        officeCertificate: try Certificate(pemEncoded: try load("p256/office-310000.pem")))
-    if let binary { try Data(bytes).write(to: binary) }
-    print("\(bytes.count) bytes")
-    for offset in stride(from: 0, to: bytes.count, by: 16) {
-        let line = bytes[offset..<min(offset + 16, bytes.count)]
-        print(String(format: "%04X  ", offset) + line.map { String(format: "%02X", $0) }.joined(separator: " "))
-    }
-    print()
-    let tree = try TLVTree(decodingSequence: bytes)
-    for element in tree.elements { annotate(element, path: [], indent: "") }
+    return (view, issue)
 }
 
 private let fieldNames: [String: String] = [

@@ -18,6 +18,11 @@ func demoMain() async throws {
         exit(0)
     }
 
+    if let index = CommandLine.arguments.firstIndex(of: "--vectors"), index + 1 < CommandLine.arguments.count {
+        try writeVectors(to: URL(fileURLWithPath: CommandLine.arguments[index + 1]))
+        exit(0)
+    }
+
     if let index = CommandLine.arguments.firstIndex(of: "--make-sample-cards"), index + 1 < CommandLine.arguments.count
     {
         let folder = URL(fileURLWithPath: CommandLine.arguments[index + 1])

@@ -80,7 +80,8 @@ struct CardStackTests {
                 words.append(error.statusWord ?? 0)
             }
         }
-        #expect(words == [0x63C4, 0x63C3, 0x63C2, 0x63C1, 0x6983])
+        // Cards/FORMAT.md §1.5: the fifth failure says "wrong, 0 tries left"; then the key is blocked.
+        #expect(words == [0x63C4, 0x63C3, 0x63C2, 0x63C1, 0x63C0])
         #expect {
             try card.authenticate(masterKey: try Repository.masterKey(), serial: info.serial)
         } throws: { ($0 as? CardError)?.statusWord == 0x6983 }
@@ -155,6 +156,32 @@ struct CardStackTests {
         let external = try #require(trace.entries.first { $0.command.hasPrefix("00820001") })
         #expect(external.command.contains("withheld"))
         #expect(external.command.count < 40)
+        try await reader.remove()
+    }
+
+    @Test("the card answers as Cards/FORMAT.md §1.5 says: READ BINARY past the end, INTERNAL AUTHENTICATE lengths")
+    func commandsAsSpecified() async throws {
+        // Extended-length profile: the bytes left, with 6282.
+        let reader = try await VirtualReader(profile: "handbook-32k")
+        try await reader.insert()
+        let trace = APDUTrace()
+        let card = HandbookCard(connection: try reader.connect(trace: trace))
+        _ = try card.selectAndReadInfo()
+        try card.channel.selectFile(CardLayout.File.cardInfo.bytes)
+        trace.clear()
+        let response = try card.channel.transmit(CommandAPDU(ins: 0xB0, p1: 0, p2: 0, ne: 100))
+        #expect(response.data.count == 64)
+        #expect(trace.entries.map(\.sw) == [0x6282])
+        // INTERNAL AUTHENTICATE takes a challenge of exactly 16 bytes: other lengths are 6700 (before
+        // the card even looks for its key, which this blank card has not: 6A88).
+        for length in [8, 15, 17, 32] {
+            let answer = try card.channel.transmit(
+                CommandAPDU(ins: 0x88, p1: 0, p2: 2, data: [UInt8](repeating: 7, count: length), ne: 256))
+            #expect(answer.sw == 0x6700, "\(length) bytes")
+        }
+        let sixteen = try card.channel.transmit(
+            CommandAPDU(ins: 0x88, p1: 0, p2: 2, data: [UInt8](repeating: 7, count: 16), ne: 256))
+        #expect(sixteen.sw == 0x6A88)
         try await reader.remove()
     }
 

@@ -16,7 +16,7 @@ private func sampleDocument(seed: UInt64 = 5, counts: (Int, Int, Int, Int, Int) 
         cardSerial: try CardSerial(hex: "0011223344556677"),
         issuedAt: try CardTimestamp(digits: "20260601083000"), expiresOn: try CardDate(year: 2027, month: 5, day: 31),
         issuingOffice: IssuingOffice(region: region, name: "江苏省信用手册发证窗口"), databaseRevision: 99,
-        cardPublicKey: [UInt8](repeating: 0x30, count: 91))
+        cardPublicKey: CardKeyEncoding.Curve.p256.prefix + [0x04] + [UInt8](repeating: 0x11, count: 64))
     let content = try CapacityPlanner.plan(view: view, header: header, slotSize: 15360, signatureLength: 800)
     let signature = HandbookSignature(
         algorithm: try OID(dotted: "1.2.840.10045.4.3.2"), certificate: [UInt8](repeating: 0x30, count: 500),
@@ -152,7 +152,7 @@ struct CapacityPlannerTests {
             issuedAt: try CardTimestamp(digits: "20260601000000"),
             expiresOn: try CardDate(year: 2027, month: 1, day: 1),
             issuingOffice: IssuingOffice(region: try RegionCode("310000"), name: "上海市发证窗口"), databaseRevision: 1,
-            cardPublicKey: [UInt8](repeating: 0x30, count: 91))
+            cardPublicKey: CardKeyEncoding.Curve.p256.prefix + [0x04] + [UInt8](repeating: 0x11, count: 64))
     }
 
     @Test(

@@ -239,10 +239,27 @@ struct RegionCodeTests {
         #expect(table.contains { $0.code == "310100" })
     }
 
+    @Test("in the three provinces a whole code must be listed; elsewhere the province decides")
+    func wholeCodes() throws {
+        // Codes in no edition of GB/T 2260 (the conformance review's cases): refused at their digits.
+        for code in ["310150", "310198", "310199", "320599", "330199", "321301"] {
+            let error = #expect(throws: IdentifierError.self, "\(code)") { try RegionCode(code) }
+            #expect(error?.code == .unknownRegion, "\(code)")
+        }
+        // Abolished codes stay readable: records keep the code of their time.
+        for code in ["310108", "310230", "320584", "330185", "330204"] { _ = try RegionCode(code) }
+        // Newer codes are there too.
+        for code in ["310151", "320509", "320614", "330113", "330114", "330383"] { _ = try RegionCode(code) }
+        // Outside the three provinces only the province is checked.
+        _ = try RegionCode("440305")
+        #expect(throws: IdentifierError.self) { try RegionCode("990101") }
+    }
+
     @Test("codes resolve to their most specific listed name")
     func names() throws {
         #expect(try RegionCode("320500").name == "苏州市")
-        #expect(try RegionCode("320581").name == "苏州市")  // 常熟市, not listed: its prefecture
+        #expect(try RegionCode("320581").name == "常熟市")
+        #expect(try RegionCode("320584").entry?.validUntil == 2012)  // 吴江市, now 吴江区 320509
         #expect(try RegionCode("310115").name == "浦东新区")
         #expect(try RegionCode("440305").name == "广东省")
         #expect(try RegionCode("310200").entry?.validUntil == 2016)

@@ -122,7 +122,8 @@ struct DocumentTests {
             documentNumber: try DocumentNumber(region: region, serial: 9),
             cardSerial: try CardSerial(hex: "0102030405060708"),
             cardPublicKey: try PrivateKey.generate(algorithm).publicKey, issuedAt: SampleDocument.issueTime,
-            expiresOn: try CardDate(year: 2027, month: 1, day: 1),
+            // Never past the certificate's end (the signer refuses that).
+            expiresOn: min(try CardDate(year: 2027, month: 1, day: 1), certificate.lastDocumentDay),
             issuingOffice: IssuingOffice(region: region, name: "发证窗口"),
             databaseRevision: 1, slotSize: 15360)
         let bytes = try HandbookSigner.sign(

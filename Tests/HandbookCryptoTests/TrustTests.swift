@@ -193,6 +193,33 @@ struct TrustTests {
         #expect(viewError?.reason.contains("registered in 330200") == true, "\(String(describing: viewError))")
     }
 
+    @Test("the SM2 openssl recipe of Cards/FORMAT.md §2.3 works: the chain with the signer ID, the CRL in two steps")
+    func sm2OpensslRecipe() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        let keys = TestKeys.folder.path
+        let chain = try openssl([
+            "verify", "-vfyopt", "distid:1234567812345678", "-CAfile", "\(keys)/sm2/root-ca.pem",
+            "\(keys)/sm2/office-310000.pem",
+        ])
+        #expect(chain.status == 0 && chain.output.contains("OK"), "\(chain.output)")
+        // The CRL's signature over its tbsCertList, as the text says to check it.
+        #expect(
+            try openssl(["crl", "-in", "\(keys)/sm2/crl.pem", "-outform", "DER", "-out", path("crl.der")]).status == 0)
+        let der = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("crl.der"))))
+        let tree = try TLVTree(decoding: der, options: TLVDecodingOptions(requireMinimalLength: false))
+        let parts = Array(tree.root.children)
+        try Data(Array(parts[0].encoded)).write(to: URL(fileURLWithPath: path("tbs.der")))
+        try Data(Array(parts[2].value.dropFirst())).write(to: URL(fileURLWithPath: path("crl-signature.der")))
+        _ = try openssl(["x509", "-in", "\(keys)/sm2/root-ca.pem", "-pubkey", "-noout", "-out", path("root.pub.pem")])
+        let signature = try openssl([
+            "dgst", "-sm3", "-verify", path("root.pub.pem"), "-sigopt", "distid:1234567812345678", "-signature",
+            path("crl-signature.der"), path("tbs.der"),
+        ])
+        #expect(signature.output.contains("Verified OK"), "\(signature.output)")
+    }
+
     /// `bytes` (a package) with its signature line replaced by one made with `key`.
     func resignedPackage(_ bytes: [UInt8], key: PrivateKey, certificate: Certificate) throws -> [UInt8] {
         let lines = bytes.split(separator: 0x0A)

@@ -238,7 +238,7 @@ struct CardIssuanceTests {
         #expect(current.report["documentNumber"] as? String == issued.document.value)
 
         // A new bad record is published for the enterprise: the card is outdated, the record named.
-        let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
+        let today = CardDate(Date())
         let recorder = try #require(try await t.store.account(named: "recorder-in"))
         let approver = try #require(try await t.store.account(named: "approver-in"))
         let record = try await t.store.record(
@@ -300,7 +300,7 @@ struct CardIssuanceTests {
             #expect((current.report["comparedWith"] as? String)?.hasPrefix("online") == true)
             #expect(current.report["cardAuthentication"] as? String == "passed")
 
-            let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
+            let today = CardDate(Date())
             let recorder = try #require(try await t.store.account(named: "recorder-in"))
             let approver = try #require(try await t.store.account(named: "approver-in"))
             let record = try await t.store.record(

@@ -64,7 +64,7 @@ struct VerifierVerdictTests {
             #expect((current.report["differences"] as? [Any])?.isEmpty == true)
 
             // A bad record recorded, approved and published: the card no longer says everything.
-            let today = CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date
+            let today = CardDate(Date())
             let recorder = try #require(try await t.store.account(named: "recorder-in"))
             let approver = try #require(try await t.store.account(named: "approver-in"))
             let stored = try await t.store.record(
@@ -392,7 +392,7 @@ extension TestService {
         try? FileManager.default.removeItem(at: url)
         _ = try await PackageExport.export(
             from: store, region: try RegionCode("320000"),
-            on: CardTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)).date, at: madeAt,
+            on: CardDate(Date()), at: madeAt,
             by: try #require(try await store.account(named: "root")),
             key: try PrivateKey(pemEncoded: try Repository.text("Keys/p256/package-signer.key.pem")),
             certificate: try Certificate(pemEncoded: try Repository.text("Keys/p256/package-signer.pem")),

@@ -308,6 +308,9 @@ extension ImportSession {
         let code = check.identifier(row.behaviourCode, "behaviourCode", optional: true) { t throws(IdentifierError) in
             try BehaviourCode(t)
         }
+        if let kind, !kind.isUnfavourable, row.behaviourCode != nil {
+            check.issue("behaviourCode", "a \(kind.chineseName) record carries no behaviour code")
+        }
         if let kind, kind.isUnfavourable, row.behaviourCode == nil {
             check.issue("behaviourCode", "missing: a \(kind.chineseName) record needs one")
         }
@@ -319,7 +322,7 @@ extension ImportSession {
         let level = check.choice(
             row.authorityLevel, "authorityLevel",
             Dictionary(uniqueKeysWithValues: AuthorityLevel.allCases.map { ($0.name, $0) }))
-        let today = CardTimestamp(secondsSince1970: now).date
+        let today = CardDate(Date(timeIntervalSince1970: TimeInterval(now)))
         let decided = check.date(row.decisionDate, "decisionDate", in: ImportDates.earliest...today)
         let latestPublication = (try? today.adding(days: WorkflowDates.publicationForwardDays)) ?? today
         let from = check.date(row.publishedFrom, "publishedFrom", in: ImportDates.earliest...latestPublication)

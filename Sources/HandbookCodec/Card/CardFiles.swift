@@ -223,7 +223,8 @@ public struct CommitRecord: Sendable, Hashable, Codable {
 }
 
 enum CardFileDecoding {
-    /// The one element at the start of a file whose remaining bytes are padding.
+    /// The one element at the start of a file (or of an EF.Status record) whose remaining bytes are
+    /// `00` padding: a non-zero byte after the element is refused (Cards/FORMAT.md §1.2, §1.3).
     static func element(_ bytes: [UInt8], tag: TLVTag, file: String) throws(HandbookFormatError) -> TLVElement {
         let header: TLVHeader
         do {
@@ -236,6 +237,11 @@ enum CardFileDecoding {
             throw HandbookFormatError(
                 .wrongStructure, offset: 0, field: file,
                 detail: "an element tagged \(tag) expected, found \(header.tag)")
+        }
+        if let stray = bytes[header.elementLength...].firstIndex(where: { $0 != 0 }) {
+            throw HandbookFormatError(
+                .wrongStructure, offset: stray, field: file,
+                detail: "00 padding after the element expected, found \(hexByte(bytes[stray]))")
         }
         do {
             return try TLVTree(decoding: Array(bytes.prefix(header.elementLength))).root

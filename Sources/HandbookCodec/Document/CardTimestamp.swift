@@ -125,8 +125,15 @@ extension CardDate {
     /// Days since 1970-01-01.
     public var daysSince1970: Int { CardTimestamp.days(fromCivil: year, month, day) }
 
-    /// The day `date` falls on in UTC.
-    public init(_ date: Date) { self = CardTimestamp(date).date }
+    /// The platform's time zone for calendar dates: China Standard Time, UTC+8, no daylight saving.
+    /// Decision, publication and expiry dates are days of the offices that set them.
+    public static let platformUTCOffset: Int64 = 8 * 3_600
+
+    /// The day `date` falls on in China Standard Time (UTC+8): "today" wherever the platform
+    /// compares a day (Cards/FORMAT.md §2.4).
+    public init(_ date: Date) {
+        self = CardTimestamp(date.addingTimeInterval(TimeInterval(Self.platformUTCOffset))).date
+    }
 
     /// Parses `YYYY-MM-DD`, the form dates take in JSON, import files and forms.
     public init(iso text: some StringProtocol) throws(CardDateError) {

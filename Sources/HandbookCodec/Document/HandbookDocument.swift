@@ -179,10 +179,8 @@ enum HandbookDecoding {
             try fields.required(Tag.databaseRevision, "databaseRevision"), "content.databaseRevision")
         let office = try issuingOffice(try fields.required(Tag.issuingOffice, "issuingOffice"))
         let keyElement = try fields.required(Tag.cardPublicKey, "cardPublicKey")
-        guard (32...256).contains(keyElement.value.count) else {
-            throw invalid(
-                keyElement, "content.cardPublicKey",
-                "a DER SubjectPublicKeyInfo of 32–256 bytes expected, found \(keyElement.value.count)")
+        if case .failure(let problem) = CardKeyEncoding.curve(of: keyElement.value) {
+            throw invalid(keyElement, "content.cardPublicKey", problem.detail)
         }
         let enterprise = try enterprise(try fields.required(Tag.enterprise, "enterprise"))
 
@@ -246,6 +244,17 @@ enum HandbookDecoding {
             throw HandbookFormatError(
                 .invalidField, offset: element.offset, field: "content.performance.projectCount",
                 detail: "\(projects.count) projects listed but the total says \(projectCount)")
+        }
+        // The total covers every project, listed or not: never less than the listed ones' sum.
+        var listed: UInt64 = 0
+        for project in projects {
+            let (sum, overflow) = listed.addingReportingOverflow(project.contractAmount)
+            listed = overflow ? .max : sum
+        }
+        guard listed <= totalAmount else {
+            throw HandbookFormatError(
+                .invalidField, offset: element.offset, field: "content.performance.totalContractAmount",
+                detail: "the listed projects' contract amounts add up to \(listed), more than the total \(totalAmount)")
         }
         let header = DocumentHeader(
             formatVersion: UInt8(version), documentNumber: documentNumber, cardSerial: cardSerial, issuedAt: issuedAt,
@@ -355,10 +364,8 @@ enum HandbookDecoding {
         }
         let maskedElement = try fields.required(Tag.field(4), "maskedIdentityNumber")
         let masked = try text(maskedElement, "\(path()).maskedIdentityNumber", max: 32)
-        guard masked.contains("*"), masked.count >= 2 else {
-            throw invalid(
-                maskedElement, "\(path()).maskedIdentityNumber",
-                "a masked identity number (with *) expected: full numbers never go on a card")
+        if let problem = PersonIdentifier.maskProblem(masked, type: identityType) {
+            throw invalid(maskedElement, "\(path()).maskedIdentityNumber", problem)
         }
         try fields.finish()
         return Practitioner(
@@ -428,6 +435,11 @@ enum HandbookDecoding {
                 .missingField, offset: kindElement.offset, field: "\(path()).behaviourCode",
                 detail: "a bad or blacklist record needs its behaviour code")
         }
+        if !kind.isUnfavourable && code != nil {
+            throw HandbookFormatError(
+                .unexpectedField, offset: kindElement.offset, field: "\(path()).behaviourCode",
+                detail: "a good record carries no behaviour code (the national codes are of bad behaviour)")
+        }
         let decision = try text(
             try fields.required(Tag.field(3), "decisionNumber"), "\(path()).decisionNumber",
             max: HandbookFormat.shortText)
@@ -449,6 +461,9 @@ enum HandbookDecoding {
         try fields.finish()
         guard from <= until else {
             throw invalid(fromElement, "\(path()).publishedFrom", "the publication window starts after it ends")
+        }
+        guard decisionDate <= from else {
+            throw invalid(fromElement, "\(path()).publishedFrom", "published before the decision was made")
         }
         return CreditRecord(
             recordNumber: number, kind: kind, behaviourCode: code, decisionNumber: decision, authority: authority,
@@ -488,14 +503,9 @@ enum HandbookDecoding {
         -> String
     {
         let value = try tlv(element, path()) { () throws(TLVError) in try element.utf8Value(maximumBytes: max) }
-        // Leading or trailing spaces, ASCII or ideographic (U+3000, E3 80 80), make two texts that
-        // look alike compare unequal; they are refused. Control characters are already refused.
-        let bytes = element.value
-        let ideographicSpace: [UInt8] = [0xE3, 0x80, 0x80]
-        guard let first = bytes.first, let last = bytes.last, first != 0x20, last != 0x20,
-            !bytes.starts(with: ideographicSpace), !bytes.reversed().starts(with: ideographicSpace.reversed())
-        else {
-            throw invalid(element, path(), "non-empty text without leading or trailing spaces expected")
+        // §2.1: not empty, no Unicode White_Space at either end, nothing that does not show as itself.
+        if let problem = TextRule.problem(value) {
+            throw invalid(element, path(), "text: \(problem)")
         }
         return value
     }

@@ -83,6 +83,49 @@ public struct PersonIdentifier: Sendable, Hashable, CustomStringConvertible {
             + String(characters.suffix(keep))
     }
 
+    /// Whether a number of `type` can have `count` characters.
+    static func hasLength(_ count: Int, _ type: IdentityDocumentType) -> Bool {
+        switch type {
+        case .residentIdentityCard: return count == 15 || count == 18
+        case .residencePermit: return count == 18
+        case .passport: return (8...9).contains(count)
+        case .homeReturnPermit: return (9...11).contains(count)
+        case .taiwanCompatriotPermit: return (8...13).contains(count)
+        case .officerCard: return (7...13).contains(count)
+        }
+    }
+
+    /// Why `masked` is not the mask of a number of `type` (``mask(_:)``: the first and last four
+    /// characters of a number of 12 or more shown, of a shorter one the first and last quarter, every
+    /// other character `*`), or nil when it is one. A full number, or one with too few characters
+    /// hidden, is refused: a card never carries more of a number than the mask shows.
+    public static func maskProblem(_ masked: String, type: IdentityDocumentType) -> String? {
+        let characters = Array(masked)
+        let shape = "the mask of a \(type.rawValue) number (its first and last characters shown, the rest *)"
+        guard hasLength(characters.count, type) else {
+            return "\(shape) expected: \(characters.count) characters is no such number's length"
+        }
+        let keep = characters.count >= 12 ? 4 : characters.count / 4
+        let shown = characters.prefix(keep) + characters.suffix(keep)
+        let hidden = characters.dropFirst(keep).dropLast(keep)
+        guard hidden.allSatisfy({ $0 == "*" }), !shown.contains("*") else {
+            return "\(shape) expected: exactly the characters \(keep + 1)–\(characters.count - keep) are *"
+        }
+        let allowed: (Character) -> Bool
+        switch type {
+        case .residentIdentityCard, .residencePermit:
+            allowed = { $0.isASCII && ($0.isNumber || $0 == "X") }
+        case .passport, .homeReturnPermit, .taiwanCompatriotPermit:
+            allowed = { $0.isASCII && ($0.isNumber || $0.isUppercase || $0 == "(" || $0 == ")") }
+        case .officerCard:
+            allowed = { !$0.isWhitespace && $0 != "*" }
+        }
+        guard shown.allSatisfy(allowed) else {
+            return "\(shape) expected: a shown character is not one such numbers have"
+        }
+        return nil
+    }
+
     /// The type and the masked number; never the full number.
     public var description: String { "\(type.rawValue):\(masked)" }
 

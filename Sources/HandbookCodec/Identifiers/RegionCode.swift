@@ -21,9 +21,10 @@ public struct RegionEntry: Sendable, Hashable {
 
 /// A GB/T 2260 administrative division code: six digits whose first two name a province.
 ///
-/// A code is valid when its province exists and, in Shanghai, Jiangsu and Zhejiang (whose every
-/// prefecture the table lists), when its prefecture exists. County-level codes need not be listed;
-/// ``entry`` is `nil` for those.
+/// A code is valid when its province exists and, in Shanghai, Jiangsu and Zhejiang — whose every
+/// prefecture and county-level division in use since 2005 the table lists, abolished ones included —
+/// when the table lists the whole code. Elsewhere only the province is checked (``entry`` is `nil`
+/// for such a code below the province).
 public struct RegionCode: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The six digits.
     public let code: String
@@ -49,13 +50,16 @@ public struct RegionCode: Sendable, Hashable, Comparable, CustomStringConvertibl
                 .regionCode, .unknownRegion, position: 1, rule: "GB/T 2260 province",
                 detail: "no province has the code \(text.prefix(2))0000")
         }
-        let prefecture = number / 100 * 100
-        if RegionTable.listsEveryPrefecture(ofNumber: number), number % 10_000 != 0,
-            RegionTable.byNumber[prefecture] == nil
-        {
+        if RegionTable.listsEveryDivision(ofNumber: number), RegionTable.byNumber[number] == nil {
+            let prefecture = number / 100 * 100
+            guard RegionTable.byNumber[prefecture] != nil else {
+                throw IdentifierError(
+                    .regionCode, .unknownRegion, position: 3, rule: "GB/T 2260 prefecture",
+                    detail: "\(province.name) has no prefecture with the code \(prefecture)")
+            }
             throw IdentifierError(
-                .regionCode, .unknownRegion, position: 3, rule: "GB/T 2260 prefecture",
-                detail: "\(province.name) has no prefecture with the code \(prefecture)")
+                .regionCode, .unknownRegion, position: 5, rule: "GB/T 2260 county",
+                detail: "\(province.name) has no division with the code \(text) in the table (GB/T 2260, 2023 edition)")
         }
         code = text
     }
@@ -128,7 +132,8 @@ enum RegionTable {
         byNumber[number / 10_000 * 10_000].flatMap { $0.level == .province ? $0 : nil }
     }
 
-    static func listsEveryPrefecture(ofNumber number: Int) -> Bool {
+    /// Whether the table lists every division of the province of `number` (Shanghai, Jiangsu, Zhejiang).
+    static func listsEveryDivision(ofNumber number: Int) -> Bool {
         (31...33).contains(number / 10_000)
     }
 
