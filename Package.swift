@@ -13,7 +13,9 @@ let package = Package(
     products: [
         .library(name: "HandbookCodec", targets: ["HandbookCodec"]),
         .library(name: "HandbookCrypto", targets: ["HandbookCrypto"]),
+        .library(name: "ISO7816", targets: ["ISO7816"]),
         .library(name: "CardReader", targets: ["CardReader"]),
+        .library(name: "HandbookApplication", targets: ["HandbookApplication"]),
         .library(name: "VirtualCard", targets: ["VirtualCard"]),
         .library(name: "CreditStore", targets: ["CreditStore"]),
         .library(name: "IssuanceService", targets: ["IssuanceService"]),
@@ -21,7 +23,7 @@ let package = Package(
         .executable(name: "virtual-card", targets: ["virtual-card"]),
         .executable(name: "handbook-card", targets: ["handbook-card"]),
         .executable(name: "handbook-issuer", targets: ["handbook-issuer"]),
-        .executable(name: "handbook-verify", targets: ["handbook-verify"]),
+        .executable(name: "handbook-verify", targets: ["VerifierCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -75,14 +77,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The card stack in layers (Docs/ARCHITECTURE.md): ISO/IEC 7816-4 without I/O; the reader
+        // side (PC/SC); the handbook application over any transport; the virtual card.
+        .target(name: "ISO7816", dependencies: ["CodedErrors"], swiftSettings: swiftSettings),
         .target(
             name: "CardReader",
-            dependencies: ["CPCSC", "HandbookCodec", "HandbookCrypto", "CodedErrors"],
+            dependencies: ["CPCSC", "ISO7816", "CodedErrors"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HandbookApplication",
+            dependencies: ["ISO7816", "HandbookCodec", "HandbookCrypto", "CodedErrors"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "VirtualCard",
-            dependencies: ["HandbookCodec", "HandbookCrypto", "HandbookConfiguration"],
+            dependencies: ["ISO7816", "HandbookCodec", "HandbookCrypto", "HandbookConfiguration"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -96,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "handbook-card",
             dependencies: [
-                "CardReader", "HandbookCodec", "HandbookCrypto",
+                "CardReader", "HandbookApplication", "ISO7816", "HandbookCodec", "HandbookCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -113,7 +123,8 @@ let package = Package(
         .target(
             name: "IssuanceService",
             dependencies: [
-                "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
+                "CreditStore", "CardReader", "HandbookApplication", "ISO7816", "HandbookCodec", "HandbookCrypto",
+                "CodedErrors", "HandbookConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -130,20 +141,22 @@ let package = Package(
         .executableTarget(
             name: "handbook-issuer",
             dependencies: [
-                "IssuanceService", "CreditStore", "CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors",
-                "HandbookConfiguration", .product(name: "Hummingbird", package: "hummingbird"),
+                "IssuanceService", "CreditStore", "CardReader", "HandbookApplication", "ISO7816", "HandbookCodec",
+                "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
 
-        // The VerifierCLI module of DESIGN.md §2: the checks as a library (the benchmark drives it
-        // too), and the command line over it.
+        // The verifier: the checks and the verdict policy as a library (the benchmark drives it too),
+        // and the command line over it (VerifierCLI, the executable handbook-verify).
         .target(
             name: "Verifier",
             dependencies: [
-                "CardReader", "HandbookCodec", "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
+                "CardReader", "HandbookApplication", "ISO7816", "HandbookCodec", "HandbookCrypto", "CodedErrors",
+                "HandbookConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -153,9 +166,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
-            name: "handbook-verify",
+            name: "VerifierCLI",
             dependencies: [
-                "Verifier", "CardReader", "HandbookCodec", "HandbookCrypto", "HandbookConfiguration",
+                "Verifier", "CardReader", "HandbookApplication", "ISO7816", "HandbookCodec", "HandbookCrypto",
+                "HandbookConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -164,7 +178,10 @@ let package = Package(
         // The building blocks one by one, and the maker of Cards/samples.
         .executableTarget(
             name: "handbook-demo",
-            dependencies: ["CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto", "CreditStore"],
+            dependencies: [
+                "CardReader", "HandbookApplication", "ISO7816", "VirtualCard", "HandbookCodec", "HandbookCrypto",
+                "CreditStore",
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -180,28 +197,42 @@ let package = Package(
         ),
         .testTarget(
             name: "HandbookCryptoTests",
-            dependencies: ["HandbookCrypto", "HandbookCodec"],
+            dependencies: ["HandbookCrypto", "HandbookCodec", "TestSupport"],
             swiftSettings: swiftSettings
         ),
-        // What the test targets that put cards into vpcd slots share.
-        .target(name: "CardTestSupport", path: "Tests/CardTestSupport", swiftSettings: swiftSettings),
+        // What the test targets share: the repository's files and tools, signed test documents, and
+        // the locks of the vpcd reader slots.
+        .target(
+            name: "TestSupport", dependencies: ["HandbookCodec", "HandbookCrypto"], path: "Tests/TestSupport",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CardReaderTests",
-            dependencies: ["CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto", "CardTestSupport"],
+            dependencies: [
+                "CardReader", "HandbookApplication", "ISO7816", "VirtualCard", "HandbookCodec", "HandbookCrypto",
+                "TestSupport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HandbookApplicationTests",
+            dependencies: [
+                "HandbookApplication", "ISO7816", "VirtualCard", "HandbookCodec", "HandbookCrypto", "TestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CreditStoreTests",
             dependencies: [
-                "CreditStore", "HandbookCodec", "HandbookCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+                "CreditStore", "HandbookCodec", "HandbookCrypto", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IssuanceServiceTests",
             dependencies: [
-                "IssuanceService", "CreditStore", "CardReader", "VirtualCard", "HandbookCodec", "HandbookCrypto",
-                "CardTestSupport",
+                "IssuanceService", "CreditStore", "CardReader", "HandbookApplication", "ISO7816", "VirtualCard",
+                "HandbookCodec", "HandbookCrypto", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -28,3 +28,16 @@ echo
 echo
 # Tap to verdict, offline and online, on the same database.
 .build-bench/release/VerifyBenchmark --database ".build-bench/credit-$enterprises.sqlite"
+echo
+# The service's availability under a burst of logins and a large import, beside the build before the
+# security review (commit e9861d5), built once from `git archive` and kept in .build-bench.
+baseline=e9861d5
+base=.build-bench/baseline-$baseline
+if [ ! -x "$base/release/handbook-issuer" ]; then
+  rm -rf "$base-src" && mkdir -p "$base-src"
+  git archive "$baseline" | tar -x -C "$base-src"
+  swift build --package-path "$base-src" --scratch-path "$base" -c release --product handbook-issuer
+fi
+swift build -c release --product handbook-issuer --scratch-path .build-release
+.build-bench/release/AvailabilityBenchmark --issuer .build-release/release/handbook-issuer \
+  --baseline "$base/release/handbook-issuer" --baseline-label "$baseline (before the review)"

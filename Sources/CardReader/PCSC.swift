@@ -1,4 +1,5 @@
 import CPCSC
+import ISO7816
 
 #if canImport(Glibc)
     import Glibc
@@ -143,8 +144,8 @@ public final class PCSCContext: @unchecked Sendable {
     }
 }
 
-/// A connection to the card in one reader.
-public final class CardConnection: @unchecked Sendable {
+/// A connection to the card in one reader: the PC/SC ``CardTransport``.
+public final class CardConnection: CardTransport, @unchecked Sendable {
     // @unchecked: a connection is used by one task at a time (each operation runs inside a PC/SC
     // transaction); pcsc-lite itself serialises calls on a handle.
     let context: PCSCContext
@@ -194,6 +195,11 @@ public final class CardConnection: @unchecked Sendable {
             DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), DWORD(reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD), &active)
         guard result == SCARD_S_SUCCESS else { throw CardError.pcsc(result, "reconnect", reader: reader) }
         activeProtocol = active
+    }
+
+    /// Resets the card (a warm reset through the reader) and keeps the connection.
+    public func reset() throws(CardError) {
+        try reconnect(reset: true)
     }
 
     /// Runs `body` inside a PC/SC transaction: no other application talks to the card meanwhile.

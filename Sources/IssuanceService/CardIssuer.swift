@@ -3,8 +3,10 @@ import CodedErrors
 import CreditStore
 import Foundation
 import HTTPTypes
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
 import Logging
 
 /// What a licensing office signs and authenticates with.
@@ -116,7 +118,7 @@ public final class CardIssuer: Sendable {
             () throws -> (CardConnection, HandbookCard, CardInfo, PublicKey?) in
             // Exclusive for the whole issuance: no other application reaches the card meanwhile.
             let connection = try PCSCContext().connect(reader: reader, exclusive: true)
-            let card = HandbookCard(connection: connection)
+            let card = HandbookCard(transport: connection)
             let info = try card.selectAndReadInfo()
             // A card whose current document names a key the card proves keeps that key: regenerating
             // it would leave the current document unauthenticatable until the new one is committed.
@@ -266,7 +268,7 @@ public final class CardIssuer: Sendable {
                     let context = try PCSCContext()
                     let connection = try context.connect(reader: entry.reader ?? "", exclusive: true)
                     defer { connection.disconnect() }
-                    outcome = try await resolve(entry, using: HandbookCard(connection: connection))
+                    outcome = try await resolve(entry, using: HandbookCard(transport: connection))
                 } catch let error as CardError {
                     let note =
                         "card \(entry.cardSerial) could not be read in \(entry.reader ?? "no reader") (\(error.code.rawValue)): put it back and run `handbook-issuer recover`"

@@ -3,9 +3,11 @@ import CodedErrors
 import CreditStore
 import Foundation
 import HTTPTypes
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
 import Hummingbird
+import ISO7816
 import Logging
 import NIOCore
 

@@ -1,7 +1,9 @@
 import CardReader
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
 
 /// A card image file: the files of a card as the virtual card keeps them (JSON with base64
 /// `cardInfo`, `status`, `slot0`, `slot1`). Read as a verifier reads a card, without its keys.

@@ -1,7 +1,9 @@
 import CardReader
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
 
 /// Where the card comes from.
 public enum CardSource: Sendable, Equatable {
@@ -135,7 +137,7 @@ public actor Checker {
                 let opened = try connect(name)
                 readerName = opened.reader
                 do {
-                    readout = try HandbookCard(connection: opened).read()
+                    readout = try HandbookCard(transport: opened).read()
                 } catch {
                     opened.disconnect()
                     throw error
@@ -179,7 +181,7 @@ public actor Checker {
                 mark = clock.now
                 let signature: [UInt8]?
                 do {
-                    signature = try HandbookCard(connection: connection).sign(challenge: challenge)
+                    signature = try HandbookCard(transport: connection).sign(challenge: challenge)
                 } catch {
                     // Pulled out, or the reader failed: not an answer, so no judgement on the card.
                     timings.cardMilliseconds += milliseconds(clock.now - mark)

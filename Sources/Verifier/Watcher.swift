@@ -1,5 +1,7 @@
 import CardReader
 import Foundation
+import HandbookApplication
+import ISO7816
 
 /// The inspector's mode: waits for cards on every reader and checks each card once per insertion,
 /// surviving cards pulled early, readers coming and going, and pcscd stopping and starting again.

@@ -1,6 +1,7 @@
 import Foundation
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
 
 /// How a command in progress is applied when the card loses power during it.
 public enum TearMode: String, Sendable, CaseIterable, Codable {
@@ -72,291 +73,215 @@ public final class CardOS: @unchecked Sendable {
     }
 
     private func process(_ apdu: [UInt8], tear: TearMode?) -> [UInt8] {
-        let command: ParsedCommand
-        switch ParsedCommand.parse(apdu, extendedAllowed: profile.extendedLength) {
-        case .success(let parsed): command = parsed
-        case .failure(let sw): return sw.bytes
+        guard let command = CommandAPDU(parsing: apdu, extendedAllowed: profile.extendedLength) else {
+            return StatusWord.bytes(StatusWord.wrongLength)
         }
-        guard command.cla & 0xEF == 0x00 else { return SW.claNotSupported.bytes }
+        guard command.cla & 0xEF == 0x00 else { return StatusWord.bytes(StatusWord.classNotSupported) }
         // A command other than GET RESPONSE drops any response still waiting.
-        if command.ins != 0xC0 { pendingResponse = [] }
-        guard command.data.count <= profile.maxCommandData else { return SW.wrongLength.bytes }
+        if command.ins != Instruction.getResponse { pendingResponse = [] }
+        guard command.data.count <= profile.maxCommandData else { return StatusWord.bytes(StatusWord.wrongLength) }
         if command.cla & 0x10 != 0 {
             chainedData += command.data
             guard chainedData.count <= profile.slotSize + 64 else {
                 chainedData = []
-                return SW.wrongLength.bytes
+                return StatusWord.bytes(StatusWord.wrongLength)
             }
-            return SW.success.bytes
+            return StatusWord.bytes(StatusWord.success)
         }
         var full = command
         if !chainedData.isEmpty {
             full.data = chainedData + command.data
             chainedData = []
         }
-        if full.ne > profile.maxResponseData && !(profile.isT0 && full.ne == 256) { return SW.wrongLength.bytes }
+        if full.ne > profile.maxResponseData && !(profile.isT0 && full.ne == 256) {
+            return StatusWord.bytes(StatusWord.wrongLength)
+        }
         let (data, sw) = execute(full, tear: tear)
         return respond(data: data, sw: sw, command: full)
     }
 
     /// Shapes an answer the way the profile's protocol does.
-    private func respond(data: [UInt8], sw: SW, command: ParsedCommand) -> [UInt8] {
-        guard sw == .success || sw == .endOfFile, !data.isEmpty else { return sw.bytes }
+    private func respond(data: [UInt8], sw: UInt16, command: CommandAPDU) -> [UInt8] {
+        guard sw == StatusWord.success || sw == StatusWord.endOfFile, !data.isEmpty else { return StatusWord.bytes(sw) }
         if profile.isT0 {
             // Case 4 (data in and out): the answer waits, announced with 61xx.
-            if !command.data.isEmpty || command.ins == 0xC0 {
-                if command.ins != 0xC0 { pendingResponse = data }
+            if !command.data.isEmpty || command.ins == Instruction.getResponse {
+                if command.ins != Instruction.getResponse { pendingResponse = data }
                 return announceOrSend(command: command)
             }
             // Case 2 with the wrong Le: 6Cxx tells the right one.
             if data.count != command.ne && data.count < 256 {
-                return SW(0x6C00 | UInt16(data.count)).bytes
+                return StatusWord.bytes(StatusWord.wrongLe(available: data.count))
             }
         }
-        return Array(data.prefix(command.ne)) + sw.bytes
+        return Array(data.prefix(command.ne)) + StatusWord.bytes(sw)
     }
 
-    private func announceOrSend(command: ParsedCommand) -> [UInt8] {
-        if command.ins != 0xC0 {
-            return SW(0x6100 | UInt16(min(pendingResponse.count, 256) & 0xFF)).bytes
+    private func announceOrSend(command: CommandAPDU) -> [UInt8] {
+        if command.ins != Instruction.getResponse {
+            return StatusWord.bytes(StatusWord.moreData(pendingResponse.count))
         }
         let count = min(command.ne, pendingResponse.count)
         let part = Array(pendingResponse.prefix(count))
         pendingResponse.removeFirst(count)
-        if pendingResponse.isEmpty { return part + SW.success.bytes }
-        return part + SW(0x6100 | UInt16(min(pendingResponse.count, 256) & 0xFF)).bytes
+        if pendingResponse.isEmpty { return part + StatusWord.bytes(StatusWord.success) }
+        return part + StatusWord.bytes(StatusWord.moreData(pendingResponse.count))
     }
 
-    private func execute(_ command: ParsedCommand, tear: TearMode?) -> ([UInt8], SW) {
+    private func execute(_ command: CommandAPDU, tear: TearMode?) -> ([UInt8], UInt16) {
         switch command.ins {
-        case 0xA4: return select(command)
-        case 0xB0: return readBinary(command)
-        case 0xD6: return updateBinary(command, tear: tear)
-        case 0x84: return getChallenge(command)
-        case 0x82: return externalAuthenticate(command)
-        case 0x46: return generateKeyPair(command, tear: tear)
-        case 0x88: return internalAuthenticate(command)
-        case 0xC0:
-            guard profile.isT0, !pendingResponse.isEmpty else { return ([], .conditionsNotSatisfied) }
-            return (pendingResponse, .success)
-        default: return ([], .insNotSupported)
+        case Instruction.select: return select(command)
+        case Instruction.readBinary: return readBinary(command)
+        case Instruction.updateBinary: return updateBinary(command, tear: tear)
+        case Instruction.getChallenge: return getChallenge(command)
+        case Instruction.externalAuthenticate: return externalAuthenticate(command)
+        case Instruction.generateAsymmetricKeyPair: return generateKeyPair(command, tear: tear)
+        case Instruction.internalAuthenticate: return internalAuthenticate(command)
+        case Instruction.getResponse:
+            guard profile.isT0, !pendingResponse.isEmpty else { return ([], StatusWord.conditionsNotSatisfied) }
+            return (pendingResponse, StatusWord.success)
+        default: return ([], StatusWord.instructionNotSupported)
         }
     }
 
-    private func select(_ command: ParsedCommand) -> ([UInt8], SW) {
+    private func select(_ command: CommandAPDU) -> ([UInt8], UInt16) {
         switch (command.p1, command.p2) {
         case (0x04, 0x00), (0x04, 0x0C):
-            guard command.data == CardLayout.aid else { return ([], .notFound) }
+            guard command.data == CardLayout.aid else { return ([], StatusWord.notFound) }
             applicationSelected = true
             selectedFile = nil
             // P2 = 00 asks for the FCI, which carries EF.CardInfo's element.
             guard command.p2 == 0x00, let info = try? CardInfo(decodingFile: Array(image.cardInfo)) else {
-                return ([], .success)
+                return ([], StatusWord.success)
             }
-            return (info.fileControlInformation, .success)
+            return (info.fileControlInformation, StatusWord.success)
         case (0x00, 0x0C), (0x02, 0x0C), (0x00, 0x00):
-            guard applicationSelected else { return ([], .notFound) }
+            guard applicationSelected else { return ([], StatusWord.notFound) }
             guard command.data.count == 2,
                 let file = CardLayout.File(rawValue: UInt16(command.data[0]) << 8 | UInt16(command.data[1]))
-            else { return ([], .notFound) }
+            else { return ([], StatusWord.notFound) }
             selectedFile = file
-            return ([], .success)
+            return ([], StatusWord.success)
         default:
-            return ([], .wrongP1P2)
+            return ([], StatusWord.wrongP1P2)
         }
     }
 
-    private func readBinary(_ command: ParsedCommand) -> ([UInt8], SW) {
+    private func readBinary(_ command: CommandAPDU) -> ([UInt8], UInt16) {
         let offset: Int
         if command.p1 & 0x80 != 0 {
             // Short file identifier: select the file and read from an 8-bit offset.
             guard applicationSelected, command.p1 & 0x60 == 0,
                 let file = CardLayout.File(shortIdentifier: command.p1 & 0x1F)
             else {
-                return ([], .notFound)
+                return ([], StatusWord.notFound)
             }
             selectedFile = file
             offset = Int(command.p2)
         } else {
             offset = Int(command.p1) << 8 | Int(command.p2)
         }
-        guard let file = selectedFile else { return ([], .conditionsNotSatisfied) }
+        guard let file = selectedFile else { return ([], StatusWord.conditionsNotSatisfied) }
         let content = image.file(file)
-        guard offset < content.count else { return ([], .offsetOutside) }
+        guard offset < content.count else { return ([], StatusWord.offsetOutside) }
         let wanted = command.ne == 0 ? 256 : command.ne
         let available = min(wanted, content.count - offset)
         let bytes = Array(content[offset..<(offset + available)])
-        return (bytes, available < wanted ? .endOfFile : .success)
+        return (bytes, available < wanted ? StatusWord.endOfFile : StatusWord.success)
     }
 
-    private func updateBinary(_ command: ParsedCommand, tear: TearMode?) -> ([UInt8], SW) {
-        guard command.p1 & 0x80 == 0 else { return ([], .wrongP1P2) }
-        guard let file = selectedFile else { return ([], .conditionsNotSatisfied) }
-        guard file != .cardInfo, authenticated else { return ([], .securityNotSatisfied) }
+    private func updateBinary(_ command: CommandAPDU, tear: TearMode?) -> ([UInt8], UInt16) {
+        guard command.p1 & 0x80 == 0 else { return ([], StatusWord.wrongP1P2) }
+        guard let file = selectedFile else { return ([], StatusWord.conditionsNotSatisfied) }
+        guard file != .cardInfo, authenticated else { return ([], StatusWord.securityNotSatisfied) }
         let offset = Int(command.p1) << 8 | Int(command.p2)
         var content = image.file(file)
-        guard offset + command.data.count <= content.count else { return ([], .offsetOutside) }
+        guard offset + command.data.count <= content.count else { return ([], StatusWord.offsetOutside) }
         var data = command.data
         switch tear {
-        case .none?: return ([], .success)
+        case .none?: return ([], StatusWord.success)
         case .partial?: data = Array(data.prefix(data.count / 2))
         case .full?, nil: break
         }
         content.replaceSubrange(offset..<(offset + data.count), with: data)
         image.setFile(file, content)
         onChange(image)
-        return ([], .success)
+        return ([], StatusWord.success)
     }
 
-    private func getChallenge(_ command: ParsedCommand) -> ([UInt8], SW) {
-        guard command.p1 == 0, command.p2 == 0 else { return ([], .wrongP1P2) }
-        guard command.ne == 8 else { return ([], .wrongLength) }
-        guard let random = try? randomBytes(8) else { return ([], .unknownError) }
+    private func getChallenge(_ command: CommandAPDU) -> ([UInt8], UInt16) {
+        guard command.p1 == 0, command.p2 == 0 else { return ([], StatusWord.wrongP1P2) }
+        guard command.ne == 8 else { return ([], StatusWord.wrongLength) }
+        guard let random = try? randomBytes(8) else { return ([], StatusWord.unknownError) }
         challenge = random
-        return (random, .success)
+        return (random, StatusWord.success)
     }
 
-    private func externalAuthenticate(_ command: ParsedCommand) -> ([UInt8], SW) {
-        guard command.p1 == 0, command.p2 == CardLayout.cardManagementKey else { return ([], .referenceNotFound) }
-        guard image.externalAuthenticateTriesLeft > 0 else { return ([], .blocked) }
-        guard let challenge else { return ([], .conditionsNotSatisfied) }
+    private func externalAuthenticate(_ command: CommandAPDU) -> ([UInt8], UInt16) {
+        guard command.p1 == 0, command.p2 == CardLayout.cardManagementKey else {
+            return ([], StatusWord.referenceNotFound)
+        }
+        guard image.externalAuthenticateTriesLeft > 0 else { return ([], StatusWord.blocked) }
+        guard let challenge else { return ([], StatusWord.conditionsNotSatisfied) }
         self.challenge = nil  // used once
-        guard command.data.count == 16 else { return ([], .wrongLength) }
+        guard command.data.count == 16 else { return ([], StatusWord.wrongLength) }
         let expected =
             (try? CardKeys.externalAuthenticateCryptogram(cardKey: managementKey, challenge: challenge)) ?? []
         if !expected.isEmpty && constantTimeEqual(expected, command.data) {
             image.externalAuthenticateTriesLeft = CardLayout.externalAuthenticateTries
             authenticated = true
             onChange(image)
-            return ([], .success)
+            return ([], StatusWord.success)
         }
         image.externalAuthenticateTriesLeft -= 1
         authenticated = false
         onChange(image)
         // The failure that uses the last try still says "wrong, 0 left" (63C0); later ones: blocked.
-        return ([], SW(0x63C0 | UInt16(clamping: min(image.externalAuthenticateTriesLeft, 15))))
+        return ([], StatusWord.triesLeft(image.externalAuthenticateTriesLeft))
     }
 
-    private func generateKeyPair(_ command: ParsedCommand, tear: TearMode?) -> ([UInt8], SW) {
-        guard command.p1 == 0, command.p2 == CardLayout.cardAuthenticationKey else { return ([], .wrongP1P2) }
-        guard authenticated else { return ([], .securityNotSatisfied) }
+    private func generateKeyPair(_ command: CommandAPDU, tear: TearMode?) -> ([UInt8], UInt16) {
+        guard command.p1 == 0, command.p2 == CardLayout.cardAuthenticationKey else { return ([], StatusWord.wrongP1P2) }
+        guard authenticated else { return ([], StatusWord.securityNotSatisfied) }
         guard command.data.count == 3, command.data[0] == 0x80, command.data[1] == 0x01 else {
-            return ([], .incorrectData)
+            return ([], StatusWord.incorrectData)
         }
         let algorithm: SignatureAlgorithm
         switch command.data[2] {
         case 0x01: algorithm = .ecdsaP256SHA256
         case 0x02: algorithm = .sm2SM3
-        default: return ([], .incorrectData)
+        default: return ([], StatusWord.incorrectData)
         }
         guard let key = try? PrivateKey.generate(algorithm), let pem = try? key.pemEncoded() else {
-            return ([], .unknownError)
+            return ([], StatusWord.unknownError)
         }
-        if tear == TearMode.none { return ([], .success) }
+        if tear == TearMode.none { return ([], StatusWord.success) }
         image.authenticationKeyAlgorithm = algorithm
         image.authenticationKeyPEM = pem
         onChange(image)
-        return (key.publicKey.spkiDER, .success)
+        return (key.publicKey.spkiDER, StatusWord.success)
     }
 
-    private func internalAuthenticate(_ command: ParsedCommand) -> ([UInt8], SW) {
-        guard command.p1 == 0, command.p2 == CardLayout.cardAuthenticationKey else { return ([], .wrongP1P2) }
+    private func internalAuthenticate(_ command: CommandAPDU) -> ([UInt8], UInt16) {
+        guard command.p1 == 0, command.p2 == CardLayout.cardAuthenticationKey else { return ([], StatusWord.wrongP1P2) }
         // Cards/FORMAT.md §1.5: the challenge is 16 bytes, no more, no fewer.
-        guard command.data.count == 16 else { return ([], .wrongLength) }
-        guard let pem = image.authenticationKeyPEM else { return ([], .referenceNotFound) }
+        guard command.data.count == 16 else { return ([], StatusWord.wrongLength) }
+        guard let pem = image.authenticationKeyPEM else { return ([], StatusWord.referenceNotFound) }
         let key: PrivateKey
         if let parsedKey, parsedKey.pem == pem {
             key = parsedKey.key
         } else {
-            guard let parsed = try? PrivateKey(pemEncoded: pem) else { return ([], .referenceNotFound) }
+            guard let parsed = try? PrivateKey(pemEncoded: pem) else { return ([], StatusWord.referenceNotFound) }
             parsedKey = (pem, parsed)
             key = parsed
         }
-        guard let signature = try? key.sign(command.data + serial.bytes) else { return ([], .unknownError) }
-        return (signature, .success)
+        guard let signature = try? key.sign(command.data + serial.bytes) else { return ([], StatusWord.unknownError) }
+        return (signature, StatusWord.success)
     }
 
     private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-}
-
-/// A status word.
-struct SW: Error, Equatable, Sendable {
-    let value: UInt16
-    init(_ value: UInt16) { self.value = value }
-    var bytes: [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
-
-    static let success = SW(0x9000)
-    static let endOfFile = SW(0x6282)
-    static let wrongLength = SW(0x6700)
-    static let securityNotSatisfied = SW(0x6982)
-    static let blocked = SW(0x6983)
-    static let conditionsNotSatisfied = SW(0x6985)
-    static let incorrectData = SW(0x6A80)
-    static let notFound = SW(0x6A82)
-    static let wrongP1P2 = SW(0x6A86)
-    static let referenceNotFound = SW(0x6A88)
-    static let offsetOutside = SW(0x6B00)
-    static let insNotSupported = SW(0x6D00)
-    static let claNotSupported = SW(0x6E00)
-    static let unknownError = SW(0x6F00)
-}
-
-/// A command APDU as the card parses it.
-struct ParsedCommand {
-    var cla: UInt8
-    var ins: UInt8
-    var p1: UInt8
-    var p2: UInt8
-    var data: [UInt8]
-    /// Ne: 0 when no Le field.
-    var ne: Int
-
-    /// Parses the four ISO/IEC 7816-3 cases in short and (if allowed) extended form.
-    static func parse(_ apdu: [UInt8], extendedAllowed: Bool) -> Result<ParsedCommand, SW> {
-        guard apdu.count >= 4 else { return .failure(.wrongLength) }
-        var command = ParsedCommand(cla: apdu[0], ins: apdu[1], p1: apdu[2], p2: apdu[3], data: [], ne: 0)
-        let body = Array(apdu[4...])
-        if body.isEmpty { return .success(command) }
-        if body.count == 1 {
-            command.ne = body[0] == 0 ? 256 : Int(body[0])
-            return .success(command)
-        }
-        if body[0] != 0 {
-            let lc = Int(body[0])
-            if body.count == 1 + lc {
-                command.data = Array(body[1...])
-                return .success(command)
-            }
-            if body.count == 2 + lc {
-                command.data = Array(body[1...lc])
-                command.ne = body[lc + 1] == 0 ? 256 : Int(body[lc + 1])
-                return .success(command)
-            }
-            return .failure(.wrongLength)
-        }
-        // Extended: 00 then two bytes.
-        guard extendedAllowed else { return .failure(.wrongLength) }
-        guard body.count >= 3 else { return .failure(.wrongLength) }
-        let first = Int(body[1]) << 8 | Int(body[2])
-        if body.count == 3 {
-            command.ne = first == 0 ? 65_536 : first
-            return .success(command)
-        }
-        guard first > 0 else { return .failure(.wrongLength) }
-        if body.count == 3 + first {
-            command.data = Array(body[3...])
-            return .success(command)
-        }
-        if body.count == 5 + first {
-            command.data = Array(body[3..<(3 + first)])
-            let le = Int(body[3 + first]) << 8 | Int(body[4 + first])
-            command.ne = le == 0 ? 65_536 : le
-            return .success(command)
-        }
-        return .failure(.wrongLength)
     }
 }
 

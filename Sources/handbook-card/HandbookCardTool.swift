@@ -1,8 +1,10 @@
 import ArgumentParser
 import CardReader
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
 
 /// The low-level card tool of a licensing office's technician: list readers, read, personalise and
 /// write handbook cards through PC/SC.
@@ -95,7 +97,7 @@ struct Read: ParsableCommand {
 
     func run() throws {
         try options.withCard { connection in
-            let card = HandbookCard(connection: connection)
+            let card = HandbookCard(transport: connection)
             let readout = try card.read()
             print("card \(readout.info.serial), \(readout.info.profileName), slot \(readout.info.slotSize) bytes")
             if let status = readout.status, let document = readout.document {
@@ -125,7 +127,7 @@ struct Personalise: ParsableCommand {
     func run() throws {
         try options.withCard { connection in
             let key = try options.masterKey(masterKey)
-            let publicKey = try HandbookCard(connection: connection).personalise(
+            let publicKey = try HandbookCard(transport: connection).personalise(
                 algorithm: algorithm == "sm2" ? .sm2SM3 : .ecdsaP256SHA256, masterKey: key)
             print(
                 "card key pair generated: \(publicKey.algorithm.rawValue), \(publicKey.spkiDER.count)-byte public key")
@@ -148,7 +150,7 @@ struct Write: ParsableCommand {
         try options.withCard { connection in
             let key = try options.masterKey(masterKey)
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: document)))
-            let record = try HandbookCard(connection: connection).write(document: bytes, masterKey: key)
+            let record = try HandbookCard(transport: connection).write(document: bytes, masterKey: key)
             print("committed \(record.documentLength) bytes to slot \(record.activeSlot), commit \(record.sequence)")
         }
     }

@@ -1,7 +1,9 @@
 import CardReader
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
 import VirtualCard
 
 /// Issues a handbook to a blank virtual card through pcscd and reads it back as an inspector
@@ -39,7 +41,7 @@ func runCardDemo(
     try waitFor(card: true)
     print("  blank \(profile.name) card \(serial) inserted into \(reader)")
 
-    let card = HandbookCard(connection: try context.connect(reader: reader))
+    let card = HandbookCard(transport: try context.connect(reader: reader))
     let cardKey = try card.personalise(algorithm: algorithm, masterKey: masterKey)
     print("  personalised: the card generated its \(algorithm.rawValue) key pair")
 

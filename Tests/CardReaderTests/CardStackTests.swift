@@ -1,7 +1,10 @@
 import CardReader
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
+import TestSupport
 import Testing
 import VirtualCard
 
@@ -17,7 +20,7 @@ struct CardStackTests {
     func lifecycle(profile: String, algorithm: SignatureAlgorithm) async throws {
         let reader = try await VirtualReader(profile: profile)
         try await reader.insert()
-        let card = HandbookCard(connection: try reader.connect())
+        let card = HandbookCard(transport: try reader.connect())
         let blank = try card.read()
         #expect(blank.status == nil && blank.document == nil)
         #expect(blank.info.profileName == profile)
@@ -47,7 +50,7 @@ struct CardStackTests {
         // Taken out and put back: the card remembers.
         try await reader.remove()
         try await reader.insert()
-        #expect(try HandbookCard(connection: try reader.connect()).read().document == second)
+        #expect(try HandbookCard(transport: try reader.connect()).read().document == second)
         try await reader.remove()
     }
 
@@ -55,7 +58,7 @@ struct CardStackTests {
     func writeNeedsAuthentication() async throws {
         let reader = try await VirtualReader(profile: "handbook-32k")
         try await reader.insert()
-        let card = HandbookCard(connection: try reader.connect())
+        let card = HandbookCard(transport: try reader.connect())
         _ = try card.selectAndReadInfo()
         try card.channel.selectFile(CardLayout.File.slot0.bytes)
         let response = try card.channel.transmit(CommandAPDU(ins: 0xD6, p1: 0, p2: 0, data: [1, 2, 3]))
@@ -69,7 +72,7 @@ struct CardStackTests {
     func wrongKeyBlocks() async throws {
         let reader = try await VirtualReader(profile: "handbook-8k")
         try await reader.insert()
-        let card = HandbookCard(connection: try reader.connect())
+        let card = HandbookCard(transport: try reader.connect())
         let info = try card.selectAndReadInfo()
         let wrong = SymmetricKey(bytes: [UInt8](repeating: 0x42, count: 16))
         var words: [UInt16] = []
@@ -88,7 +91,7 @@ struct CardStackTests {
         // Blocked for good: a reset does not help.
         try await reader.remove()
         try await reader.insert()
-        let again = HandbookCard(connection: try reader.connect())
+        let again = HandbookCard(transport: try reader.connect())
         #expect(throws: CardError.self) {
             try again.personalise(algorithm: .ecdsaP256SHA256, masterKey: try Repository.masterKey())
         }
@@ -99,7 +102,7 @@ struct CardStackTests {
     func cloneFailsAuthentication() async throws {
         let reader = try await VirtualReader(profile: "handbook-32k")
         try await reader.insert()
-        let card = HandbookCard(connection: try reader.connect())
+        let card = HandbookCard(transport: try reader.connect())
         let info = try card.selectAndReadInfo()
         let cardKey = try card.personalise(algorithm: .ecdsaP256SHA256, masterKey: try Repository.masterKey())
         let document = try signedDocument(for: info.serial, cardKey: cardKey, slotSize: info.slotSize, seed: 3)
@@ -113,7 +116,7 @@ struct CardStackTests {
         let cloneURL = reader.folder.appendingPathComponent("clone.json")
         try clone.save(to: cloneURL)
         try await reader.insert(image: cloneURL)
-        let cloned = HandbookCard(connection: try reader.connect())
+        let cloned = HandbookCard(transport: try reader.connect())
         let readout = try cloned.read()
         #expect(readout.document == document)
         #expect(try !cloned.internalAuthenticate(publicKey: cardKey, serial: readout.info.serial))
@@ -127,7 +130,7 @@ struct CardStackTests {
         let reader = try await VirtualReader(profile: "handbook-8k")
         try await reader.insert()
         let trace = APDUTrace()
-        let card = HandbookCard(connection: try reader.connect(trace: trace))
+        let card = HandbookCard(transport: try reader.connect(trace: trace))
         let info = try card.selectAndReadInfo()
         // 6Cxx: ask for 100 bytes of the 64-byte EF.CardInfo; the card says 64, the channel asks again.
         try card.channel.selectFile(CardLayout.File.cardInfo.bytes)
@@ -165,7 +168,7 @@ struct CardStackTests {
         let reader = try await VirtualReader(profile: "handbook-32k")
         try await reader.insert()
         let trace = APDUTrace()
-        let card = HandbookCard(connection: try reader.connect(trace: trace))
+        let card = HandbookCard(transport: try reader.connect(trace: trace))
         _ = try card.selectAndReadInfo()
         try card.channel.selectFile(CardLayout.File.cardInfo.bytes)
         trace.clear()
@@ -189,7 +192,7 @@ struct CardStackTests {
     func adaptiveReadSize() async throws {
         let reader = try await VirtualReader(profile: "handbook-32k")
         try await reader.insert()
-        let card = HandbookCard(connection: try reader.connect())
+        let card = HandbookCard(transport: try reader.connect())
         _ = try card.selectAndReadInfo()
         card.channel.capabilities.maxResponseData = 65_536  // more than the card takes (16 384)
         try card.channel.selectFile(CardLayout.File.slot0.bytes)
@@ -204,7 +207,7 @@ struct CardStackTests {
     func removedMidRead() async throws {
         let reader = try await VirtualReader(profile: "handbook-8k")
         try await reader.insert()
-        let card = HandbookCard(connection: try reader.connect())
+        let card = HandbookCard(transport: try reader.connect())
         let info = try card.selectAndReadInfo()
         let key = try card.personalise(algorithm: .ecdsaP256SHA256, masterKey: try Repository.masterKey())
         _ = try card.write(
@@ -213,7 +216,7 @@ struct CardStackTests {
         try await reader.remove()
         // The 8th command is a READ BINARY of the document.
         try await reader.insert(faults: FaultPlan(removalAtCommand: 8))
-        let pulled = HandbookCard(connection: try reader.connect())
+        let pulled = HandbookCard(transport: try reader.connect())
         #expect {
             _ = try pulled.read()
         } throws: { error in
@@ -261,7 +264,7 @@ struct TearingTests {
     func matrix(profile: String, counts: (Int, Int, Int, Int, Int)) async throws {
         let reader = try await VirtualReader(profile: profile, slot: 1)
         try await reader.insert()
-        let card = HandbookCard(connection: try reader.connect())
+        let card = HandbookCard(transport: try reader.connect())
         let info = try card.selectAndReadInfo()
         let key = try card.personalise(algorithm: .ecdsaP256SHA256, masterKey: try Repository.masterKey())
         let old = try signedDocument(for: info.serial, cardKey: key, slotSize: info.slotSize, seed: 10, counts: counts)
@@ -272,7 +275,7 @@ struct TearingTests {
 
         // How many commands a write takes, from insertion on.
         try await reader.insert()
-        _ = try HandbookCard(connection: try reader.connect()).write(
+        _ = try HandbookCard(transport: try reader.connect()).write(
             document: new, masterKey: try Repository.masterKey())
         let total = try #require(reader.insertion).commandCount
         try await reader.remove()
@@ -284,13 +287,13 @@ struct TearingTests {
                 try withOld.write(to: reader.imageURL)
                 try await reader.insert(faults: FaultPlan(powerLossAtCommand: position, tearMode: mode))
                 #expect(throws: (any Error).self, "position \(position) \(mode)") {
-                    _ = try HandbookCard(connection: try reader.connect()).write(
+                    _ = try HandbookCard(transport: try reader.connect()).write(
                         document: new, masterKey: try Repository.masterKey())
                 }
                 try await reader.waitUntilGone()
 
                 try await reader.insert()
-                let readout = try HandbookCard(connection: try reader.connect()).read()
+                let readout = try HandbookCard(transport: try reader.connect()).read()
                 let document = try #require(readout.document, "position \(position) \(mode): no document")
                 #expect(
                     document == old || document == new,
@@ -318,7 +321,7 @@ extension CardStackTests {
         try FileManager.default.copyItem(
             at: Repository.root.appendingPathComponent("Cards/samples/issued-\(name).json"), to: copy)
         try await reader.insert(image: copy)
-        let card = HandbookCard(connection: try reader.connect())
+        let card = HandbookCard(transport: try reader.connect())
         let readout = try card.read()
         let document = try #require(readout.document)
         let result = HandbookVerifier.verify(
@@ -335,7 +338,7 @@ extension CardStackTests {
         try FileManager.default.copyItem(
             at: Repository.root.appendingPathComponent("Cards/samples/blank-\(profile).json"), to: blank)
         try await reader.insert(image: blank)
-        let empty = try HandbookCard(connection: try reader.connect()).read()
+        let empty = try HandbookCard(transport: try reader.connect()).read()
         #expect(empty.document == nil && empty.info.profileName == profile)
         try await reader.remove()
     }
@@ -390,7 +393,7 @@ extension CardStackTests {
     func tornFirstIssuance() async throws {
         let reader = try await VirtualReader(profile: "handbook-64k")
         try await reader.insert()
-        let card = HandbookCard(connection: try reader.connect())
+        let card = HandbookCard(transport: try reader.connect())
         let info = try card.selectAndReadInfo()
         let key = try card.personalise(algorithm: .ecdsaP256SHA256, masterKey: try Repository.masterKey())
         let document = try signedDocument(for: info.serial, cardKey: key, slotSize: info.slotSize, seed: 21)
@@ -398,20 +401,20 @@ extension CardStackTests {
         try await reader.remove()
         let personalised = try Data(contentsOf: reader.imageURL)
         try await reader.insert()
-        _ = try HandbookCard(connection: try reader.connect()).write(
+        _ = try HandbookCard(transport: try reader.connect()).write(
             document: document, masterKey: try Repository.masterKey())
         let total = try #require(reader.insertion).commandCount
         try await reader.remove()
         try personalised.write(to: reader.imageURL)
         try await reader.insert(faults: FaultPlan(powerLossAtCommand: total, tearMode: .partial))
         #expect(throws: (any Error).self) {
-            _ = try HandbookCard(connection: try reader.connect()).write(
+            _ = try HandbookCard(transport: try reader.connect()).write(
                 document: document, masterKey: try Repository.masterKey())
         }
         try await reader.waitUntilGone()
         try await reader.insert()
         #expect {
-            _ = try HandbookCard(connection: try reader.connect()).read()
+            _ = try HandbookCard(transport: try reader.connect()).read()
         } throws: { error in
             guard case .content(.incompleteIssuance) = error as? CardReadError else { return false }
             return true

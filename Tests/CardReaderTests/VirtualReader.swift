@@ -1,33 +1,11 @@
 import CardReader
-import CardTestSupport
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
+import TestSupport
 import VirtualCard
-
-/// The repository root, for Keys/ and the built tools.
-enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    static func text(_ path: String) throws -> String {
-        try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
-    }
-
-    static func masterKey() throws -> SymmetricKey { try SymmetricKey(hex: try text("Keys/issuer-master-key.hex")) }
-
-    static func trustStore() throws -> TrustStore {
-        TrustStore(
-            roots: [
-                try Certificate(pemEncoded: try text("Keys/p256/root-ca.pem")),
-                try Certificate(pemEncoded: try text("Keys/sm2/root-ca.pem")),
-            ],
-            revocationLists: [
-                try CertificateRevocationList(pemEncoded: try text("Keys/p256/crl.pem")),
-                try CertificateRevocationList(pemEncoded: try text("Keys/sm2/crl.pem")),
-            ])
-    }
-}
 
 /// One virtual reader slot of vpcd, with a card image that can be inserted and taken out. Tests
 /// reach the card only through pcsc-lite; this fixture only plays the person at the reader.
@@ -92,27 +70,4 @@ final class VirtualReader: @unchecked Sendable {
     private func waitFor(card: Bool) async throws {
         try context.waitUntil(reader: readerName, hasCard: card, timeout: .seconds(10))
     }
-}
-
-/// A signed document for a card, made with the TEST Shanghai office key.
-func signedDocument(
-    for serial: CardSerial, cardKey: PublicKey, slotSize: Int, seed: UInt64,
-    counts: (Int, Int, Int, Int, Int) = (3, 6, 8, 3, 2)
-)
-    throws -> [UInt8]
-{
-    var rng = SeededGenerator(seed: seed)
-    let view = try SyntheticData.view(
-        qualifications: counts.0, practitioners: counts.1, projects: counts.2, goodRecords: counts.3,
-        badRecords: counts.4, using: &rng)
-    let folder = cardKey.algorithm == .sm2SM3 ? "sm2" : "p256"
-    let region = try RegionCode("310000")
-    let issue = DocumentIssue(
-        documentNumber: try DocumentNumber(region: region, serial: seed), cardSerial: serial, cardPublicKey: cardKey,
-        issuedAt: Date(), expiresOn: CardDate(daysSince1970: Int(Date().timeIntervalSince1970 / 86_400) + 365),
-        issuingOffice: IssuingOffice(region: region, name: "上海市发证窗口"), databaseRevision: seed, slotSize: slotSize)
-    return try HandbookSigner.sign(
-        view: view, issue: issue,
-        officeKey: try PrivateKey(pemEncoded: try Repository.text("Keys/\(folder)/office-310000.key.pem")),
-        officeCertificate: try Certificate(pemEncoded: try Repository.text("Keys/\(folder)/office-310000.pem")))
 }

@@ -2,6 +2,7 @@ import CreditStore
 import Foundation
 import HandbookCodec
 import HandbookCrypto
+import TestSupport
 import Testing
 
 @Suite("signed data packages: export, verify, tamper")

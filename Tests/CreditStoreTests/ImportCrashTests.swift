@@ -2,6 +2,7 @@ import CreditStore
 import Foundation
 import GRDB
 import HandbookCodec
+import TestSupport
 import Testing
 
 @Suite("an import killed with SIGKILL leaves the database as it was")

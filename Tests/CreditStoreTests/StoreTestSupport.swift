@@ -3,23 +3,7 @@ import Foundation
 import GRDB
 import HandbookCodec
 import HandbookCrypto
-
-enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    static func text(_ path: String) throws -> String {
-        try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
-    }
-
-    /// A built executable of the package: beside the test bundle, or in the debug build folder.
-    static func executable(_ name: String) -> URL {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent(name)
-        return FileManager.default.isExecutableFile(atPath: beside.path)
-            ? beside : root.appendingPathComponent(".build/debug/\(name)")
-    }
-}
+import TestSupport
 
 /// A fresh folder under the system's temporary directory, removed by `remove()`.
 struct Scratch {

@@ -1,11 +1,10 @@
 import Foundation
 import HandbookCrypto
+import TestSupport
 
 /// The repository's `Keys/` folder: the TEST PKI that `Keys/generate.sh` writes.
 enum TestKeys {
-    static let folder = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Keys")
+    static let folder = Repository.root.appendingPathComponent("Keys")
 
     static func text(_ path: String) throws -> String {
         try String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8)

@@ -1,14 +1,16 @@
 import CardReader
-import CardTestSupport
 import CreditStore
 import Foundation
 import HTTPTypes
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
 import Hummingbird
 import HummingbirdTesting
+import ISO7816
 import IssuanceService
 import NIOCore
+import TestSupport
 import Testing
 import VirtualCard
 
@@ -55,14 +57,14 @@ final class TestSlot: @unchecked Sendable {
     func read() throws -> (readout: CardReadout, document: HandbookDocument?) {
         let connection = try context.connect(reader: reader)
         defer { connection.disconnect() }
-        let readout = try HandbookCard(connection: connection).read()
+        let readout = try HandbookCard(transport: connection).read()
         return (readout, try readout.document.map { try HandbookDocument(decoding: $0) })
     }
 
     func authenticate(_ document: HandbookDocument) throws -> Bool {
         let connection = try context.connect(reader: reader)
         defer { connection.disconnect() }
-        let card = HandbookCard(connection: connection)
+        let card = HandbookCard(transport: connection)
         _ = try card.selectAndReadInfo()
         return try card.internalAuthenticate(
             publicKey: try PublicKey(spkiDER: document.content.header.cardPublicKey),

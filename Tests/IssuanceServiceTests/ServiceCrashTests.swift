@@ -1,10 +1,12 @@
 import CardReader
-import CardTestSupport
 import CreditStore
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
 import IssuanceService
+import TestSupport
 import Testing
 import VirtualCard
 

@@ -1,6 +1,7 @@
 import CreditStore
 import Foundation
 import HandbookCodec
+import TestSupport
 import Testing
 
 /// What only the service as its own process can show (issue 12): the requests that once killed

@@ -8,25 +8,8 @@ import HummingbirdTesting
 import IssuanceService
 import Logging
 import NIOCore
+import TestSupport
 import Testing
-
-enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
-
-    static func text(_ relative: String) throws -> String {
-        try String(contentsOfFile: path(relative), encoding: .utf8)
-    }
-
-    static func executable(_ name: String) -> URL {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent(name)
-        return FileManager.default.isExecutableFile(atPath: beside.path)
-            ? beside : root.appendingPathComponent(".build/debug/\(name)")
-    }
-}
 
 /// A clock a test moves by hand.
 final class TestClock: @unchecked Sendable {
@@ -56,17 +39,7 @@ func jiangsuCredentials() throws -> OfficeCredentials {
         masterKey: try SymmetricKey(hex: try Repository.text("Keys/issuer-master-key.hex")))
 }
 
-func trustStore() throws -> TrustStore {
-    TrustStore(
-        roots: [
-            try Certificate(pemEncoded: try Repository.text("Keys/p256/root-ca.pem")),
-            try Certificate(pemEncoded: try Repository.text("Keys/sm2/root-ca.pem")),
-        ],
-        revocationLists: [
-            try CertificateRevocationList(pemEncoded: try Repository.text("Keys/p256/crl.pem")),
-            try CertificateRevocationList(pemEncoded: try Repository.text("Keys/sm2/crl.pem")),
-        ])
-}
+func trustStore() throws -> TrustStore { try Repository.trustStore() }
 
 /// A real SQLite file with demo data and, for each role, an account inside Jiangsu (`<role>-in`,
 /// 320000) and one outside (`<role>-out`, 330000); the API over it.

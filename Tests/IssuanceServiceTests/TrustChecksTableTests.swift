@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `Tests/TRUST-CHECKS.md` stays in step with the code: every mutant's text is found exactly once

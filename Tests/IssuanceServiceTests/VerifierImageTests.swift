@@ -3,6 +3,7 @@ import HandbookCodec
 import HandbookCrypto
 import Hummingbird
 import HummingbirdTesting
+import TestSupport
 import Testing
 import VirtualCard
 

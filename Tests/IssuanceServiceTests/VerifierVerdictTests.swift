@@ -1,13 +1,15 @@
 import CardReader
-import CardTestSupport
 import CreditStore
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
 import Hummingbird
 import HummingbirdTesting
+import ISO7816
 import IssuanceService
 import Logging
+import TestSupport
 import Testing
 import VirtualCard
 

@@ -1,11 +1,13 @@
 import CardReader
-import CardTestSupport
 import CreditStore
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
 import IssuanceService
 import Synchronization
+import TestSupport
 import Testing
 import VirtualCard
 

@@ -1,8 +1,10 @@
 import BenchmarkSupport
 import CardReader
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
 import VirtualCard
 
 // For each card profile, through the real pcscd and the virtual card in "Virtual PCD 00 00": the
@@ -39,7 +41,7 @@ for profile in CardProfile.all {
     let insertion = try VirtualCardInsertion(imageURL: image, port: 35963)
     try waitFor(card: true)
 
-    let card = HandbookCard(connection: try context.connect(reader: reader))
+    let card = HandbookCard(transport: try context.connect(reader: reader))
     let cardKey = try card.personalise(algorithm: .ecdsaP256SHA256, masterKey: masterKey)
     var rng = SeededGenerator(seed: 5)
     let view = try SyntheticData.view(
@@ -77,7 +79,7 @@ for profile in CardProfile.all {
     for _ in 0..<taps {
         let start = clock.now
         let connection = try context.connect(reader: reader)
-        let tap = HandbookCard(connection: connection)
+        let tap = HandbookCard(transport: connection)
         let readout = try tap.read()
         guard try tap.internalAuthenticate(publicKey: cardKey, serial: readout.info.serial) else {
             fatalError("authentication failed")

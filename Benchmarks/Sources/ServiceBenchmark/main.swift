@@ -9,9 +9,11 @@ import BenchmarkSupport
 import CardReader
 import CreditStore
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
 import Hummingbird
+import ISO7816
 import IssuanceService
 import Logging
 import VirtualCard

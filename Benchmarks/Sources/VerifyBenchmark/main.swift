@@ -12,9 +12,11 @@ import BenchmarkSupport
 import CardReader
 import CreditStore
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookCrypto
 import Hummingbird
+import ISO7816
 import IssuanceService
 import Logging
 import Verifier
@@ -154,7 +156,7 @@ for (profileName, algorithm) in cards {
     let trace = APDUTrace()
     do {
         let connection = try pcsc.connect(reader: reader, trace: trace)
-        let card = HandbookCard(connection: connection)
+        let card = HandbookCard(transport: connection)
         _ = try card.read()
         _ = try card.sign(challenge: try randomBytes(16))
         connection.disconnect()
@@ -166,7 +168,7 @@ for (profileName, algorithm) in cards {
             let again = try pcsc.connect(reader: reader)
             connects.append(milliseconds(ContinuousClock.now - start))
             start = ContinuousClock.now
-            _ = try HandbookCard(connection: again).channel.selectApplication(CardLayout.aid)
+            _ = try HandbookCard(transport: again).channel.selectApplication(CardLayout.aid)
             selects.append(milliseconds(ContinuousClock.now - start))
             again.disconnect()
         }
@@ -181,7 +183,7 @@ for (profileName, algorithm) in cards {
             let connection = try pcsc.connect(reader: reader, trace: traced)
             parts[0].append(milliseconds(ContinuousClock.now - start))
             start = ContinuousClock.now
-            let card = HandbookCard(connection: connection)
+            let card = HandbookCard(transport: connection)
             _ = try card.read()
             parts[1].append(milliseconds(ContinuousClock.now - start))
             start = ContinuousClock.now

@@ -2,8 +2,10 @@ import CardReader
 import CodedErrors
 import CreditStore
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import Hummingbird
+import ISO7816
 
 /// Readers of the service host, issuance, cards, documents, revocation and proofs of check.
 struct CardsController: Sendable {

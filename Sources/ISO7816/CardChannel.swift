@@ -17,12 +17,13 @@ public struct CardCapabilities: Sendable, Hashable {
     public static let short = CardCapabilities(maxCommandData: 255, maxResponseData: 256, extendedLength: false)
 }
 
-/// Exchanges APDUs with a card and absorbs what a transport must (OpenSC `apdu.c`): `61xx` answers
-/// are collected with GET RESPONSE, `6Cxx` answers repeated with the right Le, data longer than the
-/// card takes is sent as a command chain, and extended length is used where the card allows it.
+/// Exchanges APDUs with a card over a ``CardTransport`` and absorbs what a transport must (OpenSC
+/// `apdu.c`): `61xx` answers are collected with GET RESPONSE, `6Cxx` answers repeated with the right
+/// Le, data longer than the card takes is sent as a command chain, and extended length is used where
+/// the card allows it.
 public final class CardChannel: @unchecked Sendable {
-    // @unchecked: used by one task at a time, inside the connection's transactions.
-    public let connection: CardConnection
+    // @unchecked: used by one task at a time, inside the transport's transactions.
+    public let transport: any CardTransport
     /// The card's limits; set from EF.CardInfo once it is read.
     public var capabilities: CardCapabilities
     /// The number of command APDUs sent so far, GET RESPONSE included.
@@ -33,8 +34,8 @@ public final class CardChannel: @unchecked Sendable {
 
     private let clock = ContinuousClock()
 
-    public init(connection: CardConnection, capabilities: CardCapabilities = .short) {
-        self.connection = connection
+    public init(transport: any CardTransport, capabilities: CardCapabilities = .short) {
+        self.transport = transport
         self.capabilities = capabilities
     }
 
@@ -59,7 +60,7 @@ public final class CardChannel: @unchecked Sendable {
         let response = try transmit(command)
         guard response.isSuccess else {
             throw CardError(
-                .statusWord, "\(what): the card answered \(hex16(response.sw)) (\(StatusWords.meaning(response.sw)))",
+                .statusWord, "\(what): the card answered \(hex16(response.sw)) (\(StatusWord.meaning(response.sw)))",
                 statusWord: response.sw)
         }
         return response.data
@@ -99,7 +100,8 @@ public final class CardChannel: @unchecked Sendable {
                 guard data.count <= 65_536 else {
                     throw CardError(.protocolViolation, "the card keeps announcing response data past 64 KB")
                 }
-                let get = CommandAPDU(ins: 0xC0, p1: 0, p2: 0, ne: response.sw2 == 0 ? 256 : Int(response.sw2))
+                let get = CommandAPDU(
+                    ins: Instruction.getResponse, p1: 0, p2: 0, ne: response.sw2 == 0 ? 256 : Int(response.sw2))
                 response = try exchange(get, extended: false)
             case 0x6C where resends < 2:
                 // Wrong Le: the card says how many bytes it has.
@@ -116,12 +118,12 @@ public final class CardChannel: @unchecked Sendable {
     private func exchange(_ command: CommandAPDU, extended: Bool) throws(CardError) -> ResponseAPDU {
         let encoded = command.encoded(extended: extended)
         let start = clock.now
-        let raw = try connection.transmitRaw(encoded)
+        let raw = try transport.transmitRaw(encoded)
         let response = try ResponseAPDU(raw: raw)
         commandCount += 1
         bytesSent += encoded.count
         bytesReceived += raw.count
-        connection.trace?.record(command, encoded: encoded, response: response, duration: clock.now - start)
+        transport.trace?.record(command, encoded: encoded, response: response, duration: clock.now - start)
         return response
     }
 
@@ -131,13 +133,13 @@ public final class CardChannel: @unchecked Sendable {
     @discardableResult
     public func selectApplication(_ aid: [UInt8]) throws(CardError) -> [UInt8] {
         try transmitExpectingSuccess(
-            CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x00, data: aid, ne: 256), "select the application")
+            CommandAPDU(ins: Instruction.select, p1: 0x04, p2: 0x00, data: aid, ne: 256), "select the application")
     }
 
     /// SELECT an elementary file by its identifier, no answer data.
     public func selectFile(_ fid: [UInt8]) throws(CardError) {
         try transmitExpectingSuccess(
-            CommandAPDU(ins: 0xA4, p1: 0x00, p2: 0x0C, data: fid), "select file \(hexBytes(fid))")
+            CommandAPDU(ins: Instruction.select, p1: 0x00, p2: 0x0C, data: fid), "select file \(hexBytes(fid))")
     }
 
     /// Reads `count` bytes of the selected file from `offset` in as few READ BINARY commands as the
@@ -164,23 +166,24 @@ public final class CardChannel: @unchecked Sendable {
             } else {
                 p1 = UInt8(position >> 8)
             }
-            let response = try transmit(CommandAPDU(ins: 0xB0, p1: p1, p2: UInt8(position & 0xFF), ne: wanted))
+            let response = try transmit(
+                CommandAPDU(ins: Instruction.readBinary, p1: p1, p2: UInt8(position & 0xFF), ne: wanted))
             switch response.sw {
-            case 0x9000, 0x6282:
+            case StatusWord.success, StatusWord.endOfFile:
                 guard response.data.count <= wanted else {
                     throw CardError(
                         .protocolViolation, "READ BINARY returned \(response.data.count) bytes for \(wanted) asked")
                 }
                 result += response.data
                 viaShortIdentifier = false
-                if response.sw == 0x6282 || response.data.isEmpty { return result }
-            case 0x6700 where wanted > 1:
+                if response.sw == StatusWord.endOfFile || response.data.isEmpty { return result }
+            case StatusWord.wrongLength where wanted > 1:
                 // Too long for this card or reader: halve towards 256, then go below the short maximum.
                 chunk = wanted > 256 ? max(256, wanted / 2) : wanted > 255 ? 255 : wanted * 3 / 4
             default:
                 throw CardError(
                     .statusWord,
-                    "read \(wanted) bytes at offset \(position): the card answered \(hex16(response.sw)) (\(StatusWords.meaning(response.sw)))",
+                    "read \(wanted) bytes at offset \(position): the card answered \(hex16(response.sw)) (\(StatusWord.meaning(response.sw)))",
                     statusWord: response.sw)
             }
         }
@@ -201,36 +204,10 @@ public final class CardChannel: @unchecked Sendable {
                 bytes.count - written)
             try transmitExpectingSuccess(
                 CommandAPDU(
-                    ins: 0xD6, p1: UInt8(position >> 8), p2: UInt8(position & 0xFF),
+                    ins: Instruction.updateBinary, p1: UInt8(position >> 8), p2: UInt8(position & 0xFF),
                     data: Array(bytes[written..<written + size])),
                 "write \(size) bytes at offset \(position)")
             written += size
-        }
-    }
-}
-
-/// What status words mean, for messages.
-public enum StatusWords {
-    public static func meaning(_ sw: UInt16) -> String {
-        switch sw {
-        case 0x9000: return "success"
-        case 0x6282: return "end of file reached"
-        case 0x6700: return "wrong length"
-        case 0x6982: return "security status not satisfied"
-        case 0x6983: return "authentication method blocked"
-        case 0x6985: return "conditions of use not satisfied"
-        case 0x6A80: return "incorrect data"
-        case 0x6A82: return "file or application not found"
-        case 0x6A86: return "incorrect P1-P2"
-        case 0x6A88: return "referenced data not found"
-        case 0x6B00: return "offset outside the file"
-        case 0x6D00: return "instruction not supported"
-        case 0x6E00: return "class not supported"
-        case 0x6F00: return "unknown error in the card"
-        default:
-            if sw & 0xFFF0 == 0x63C0 { return "verification failed, \(sw & 0x0F) tries left" }
-            if sw >> 8 == 0x6C { return "wrong Le, \(sw & 0xFF) available" }
-            return "unknown status"
         }
     }
 }

@@ -24,6 +24,52 @@ public struct CommandAPDU: Sendable, Hashable {
         self.isSensitive = isSensitive
     }
 
+    /// Parses command bytes as a card does: the four cases of ISO/IEC 7816-3 §12.1, short and — if
+    /// `extendedAllowed` — extended. Returns nil for bytes that are none of them (a card answers
+    /// `6700`).
+    public init?(parsing apdu: [UInt8], extendedAllowed: Bool) {
+        guard apdu.count >= 4 else { return nil }
+        self.init(cla: apdu[0], ins: apdu[1], p1: apdu[2], p2: apdu[3])
+        let body = Array(apdu[4...])
+        if body.isEmpty { return }
+        if body.count == 1 {
+            ne = body[0] == 0 ? 256 : Int(body[0])
+            return
+        }
+        if body[0] != 0 {
+            let lc = Int(body[0])
+            if body.count == 1 + lc {
+                data = Array(body[1...])
+                return
+            }
+            if body.count == 2 + lc {
+                data = Array(body[1...lc])
+                ne = body[lc + 1] == 0 ? 256 : Int(body[lc + 1])
+                return
+            }
+            return nil
+        }
+        // Extended: 00 then two bytes.
+        guard extendedAllowed, body.count >= 3 else { return nil }
+        let first = Int(body[1]) << 8 | Int(body[2])
+        if body.count == 3 {
+            ne = first == 0 ? 65_536 : first
+            return
+        }
+        guard first > 0 else { return nil }
+        if body.count == 3 + first {
+            data = Array(body[3...])
+            return
+        }
+        if body.count == 5 + first {
+            data = Array(body[3..<(3 + first)])
+            let le = Int(body[3 + first]) << 8 | Int(body[4 + first])
+            ne = le == 0 ? 65_536 : le
+            return
+        }
+        return nil
+    }
+
     /// Whether the command needs the extended-length form.
     public var needsExtendedLength: Bool { data.count > 255 || ne > 256 }
 
@@ -100,7 +146,8 @@ public final class APDUTrace: Sendable {
     /// Forgets the entries so far.
     public func clear() { storage.withLock { $0.removeAll() } }
 
-    func record(_ command: CommandAPDU, encoded: [UInt8], response: ResponseAPDU, duration: Duration) {
+    /// Records one exchange.
+    public func record(_ command: CommandAPDU, encoded: [UInt8], response: ResponseAPDU, duration: Duration) {
         let commandText: String
         let responseText: String
         if command.isSensitive {

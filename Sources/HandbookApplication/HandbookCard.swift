@@ -1,6 +1,7 @@
 import CodedErrors
 import HandbookCodec
 import HandbookCrypto
+import ISO7816
 
 /// What one read of a handbook card found.
 public struct CardReadout: Sendable {
@@ -42,14 +43,15 @@ public enum CardContentError: CodedError {
     public var description: String { message }
 }
 
-/// The handbook card application (Cards/FORMAT.md §1) on top of an APDU channel: select, read,
+/// The handbook card application (Cards/FORMAT.md §1) on top of an APDU channel over any
+/// ``CardTransport`` — a reader's PC/SC connection or a card in the same process: select, read,
 /// personalise, write tear-safe, authenticate.
 public final class HandbookCard: @unchecked Sendable {
     // @unchecked: used by one task at a time; every multi-command operation runs in a transaction.
     public let channel: CardChannel
 
-    public init(connection: CardConnection) {
-        channel = CardChannel(connection: connection)
+    public init(transport: any CardTransport) {
+        channel = CardChannel(transport: transport)
     }
 
     /// Selects the application, takes the card information from its answer (or, if the card sends
@@ -89,7 +91,7 @@ public final class HandbookCard: @unchecked Sendable {
     public func read() throws(CardReadError) -> CardReadout {
         let result: Result<CardReadout, CardContentError>
         do throws(CardError) {
-            result = try channel.connection.transaction {
+            result = try channel.transport.transaction {
                 () throws(CardError) -> Result<CardReadout, CardContentError> in
                 let info = try selectAndReadInfo()
                 switch try committedDocument(info) {
@@ -127,7 +129,7 @@ public final class HandbookCard: @unchecked Sendable {
     /// of the key derived from `masterKey` and the card serial. Call inside a transaction.
     public func authenticate(masterKey: SymmetricKey, serial: CardSerial) throws(CardError) {
         let challenge = try channel.transmitExpectingSuccess(
-            CommandAPDU(ins: 0x84, p1: 0, p2: 0, ne: 8), "get a challenge")
+            CommandAPDU(ins: Instruction.getChallenge, p1: 0, p2: 0, ne: 8), "get a challenge")
         guard challenge.count == 8 else {
             throw CardError(.protocolViolation, "a challenge of \(challenge.count) bytes; 8 expected")
         }
@@ -139,19 +141,21 @@ public final class HandbookCard: @unchecked Sendable {
             throw CardError(.protocolViolation, "computing the cryptogram failed: \(error)")
         }
         try channel.transmitExpectingSuccess(
-            CommandAPDU(ins: 0x82, p1: 0x00, p2: CardLayout.cardManagementKey, data: cryptogram, isSensitive: true),
+            CommandAPDU(
+                ins: Instruction.externalAuthenticate, p1: 0x00, p2: CardLayout.cardManagementKey, data: cryptogram,
+                isSensitive: true),
             "authenticate to the card (EXTERNAL AUTHENTICATE)")
     }
 
     /// Personalises a card: authenticates and has the card generate its authentication key pair.
     /// Returns the public key.
     public func personalise(algorithm: SignatureAlgorithm, masterKey: SymmetricKey) throws(CardError) -> PublicKey {
-        try channel.connection.transaction { () throws(CardError) -> PublicKey in
+        try channel.transport.transaction { () throws(CardError) -> PublicKey in
             let info = try selectAndReadInfo()
             try authenticate(masterKey: masterKey, serial: info.serial)
             let spki = try channel.transmitExpectingSuccess(
                 CommandAPDU(
-                    ins: 0x46, p1: 0x00, p2: CardLayout.cardAuthenticationKey,
+                    ins: Instruction.generateAsymmetricKeyPair, p1: 0x00, p2: CardLayout.cardAuthenticationKey,
                     data: [0x80, 0x01, algorithm == .sm2SM3 ? 0x02 : 0x01], ne: 256),
                 "generate the card's key pair")
             let key: PublicKey
@@ -173,7 +177,7 @@ public final class HandbookCard: @unchecked Sendable {
     /// read it back and compare, then commit with one command into the commit record the current
     /// document's record does not occupy. Returns the new record.
     public func write(document: [UInt8], masterKey: SymmetricKey) throws(CardError) -> CommitRecord {
-        try channel.connection.transaction { () throws(CardError) -> CommitRecord in
+        try channel.transport.transaction { () throws(CardError) -> CommitRecord in
             let info = try selectAndReadInfo()
             guard document.count <= info.slotSize else {
                 throw CardError(
@@ -218,7 +222,9 @@ public final class HandbookCard: @unchecked Sendable {
     /// checks the answer.
     public func sign(challenge: [UInt8]) throws(CardError) -> [UInt8]? {
         let response = try channel.transmit(
-            CommandAPDU(ins: 0x88, p1: 0x00, p2: CardLayout.cardAuthenticationKey, data: challenge, ne: 256))
+            CommandAPDU(
+                ins: Instruction.internalAuthenticate, p1: 0x00, p2: CardLayout.cardAuthenticationKey, data: challenge,
+                ne: 256))
         return response.isSuccess ? response.data : nil
     }
 

@@ -1,9 +1,11 @@
 import ArgumentParser
 import CardReader
 import Foundation
+import HandbookApplication
 import HandbookCodec
 import HandbookConfiguration
 import HandbookCrypto
+import ISO7816
 import Verifier
 
 /// The inspector's and the enterprise's tool (DESIGN.md §7): `verify` one card or card image,
@@ -211,6 +213,6 @@ struct Show: AsyncParsableCommand {
     func readCard() throws -> CardReadout {
         let connection = try Checker.connect(reader, in: try PCSCContext())
         defer { connection.disconnect() }
-        return try HandbookCard(connection: connection).read()
+        return try HandbookCard(transport: connection).read()
     }
 }
