@@ -8,6 +8,7 @@ import HandbookCodec
 import HandbookCrypto
 import ISO7816
 import Logging
+import Synchronization
 
 /// What a licensing office signs and authenticates with.
 public struct OfficeCredentials: Sendable {
@@ -112,12 +113,13 @@ public final class CardIssuer: Sendable {
                 .conflict, "READER_BUSY", "an issuance to the card in \(reader) is in progress; wait for it to finish")
         }
         defer { busy.give(reader) }
-        // Card I/O blocks inside pcsc-lite: it runs on its own queue, so the cooperative pool
+        // Card I/O blocks inside pcsc-lite: it runs on the reader's executor, so the cooperative pool
         // goes on serving other requests while a card is written.
-        let (connection, card, info, existingKey) = try await onCardQueue {
-            () throws -> (CardConnection, HandbookCard, CardInfo, PublicKey?) in
+        let executor = CardExecutor.forReader(reader)
+        let (connection, card, info, existingKey) = try await executor.run {
+            context throws(CardError) -> (CardConnection, HandbookCard, CardInfo, PublicKey?) in
             // Exclusive for the whole issuance: no other application reaches the card meanwhile.
-            let connection = try PCSCContext().connect(reader: reader, exclusive: true)
+            let connection = try context.connect(reader: reader, exclusive: true)
             let card = HandbookCard(transport: connection)
             let info = try card.selectAndReadInfo()
             // A card whose current document names a key the card proves keeps that key: regenerating
@@ -133,7 +135,7 @@ public final class CardIssuer: Sendable {
             }
             return (connection, card, info, key)
         }
-        defer { connection.disconnect() }
+        defer { Task { try? await executor.run { _ throws(CardError) in connection.disconnect() } } }
         guard let profile = CardProfile.named(info.profileName) else {
             throw ServiceError(
                 .conflict, "CARD_UNKNOWN_PROFILE", "the card says it is a \(info.profileName); unknown profile")
@@ -159,7 +161,9 @@ public final class CardIssuer: Sendable {
                 reached(.personalising)
                 let algorithm = credentials.key.algorithm
                 let masterKey = credentials.masterKey
-                cardKey = try await onCardQueue { try card.personalise(algorithm: algorithm, masterKey: masterKey) }
+                cardKey = try await executor.run { _ throws(CardError) in
+                    try card.personalise(algorithm: algorithm, masterKey: masterKey)
+                }
                 try await store.markPersonalised(info.serial)
                 log.info("card personalised")
                 reached(.personalised)
@@ -182,14 +186,20 @@ public final class CardIssuer: Sendable {
             reached(.writing)
             do {
                 let masterKey = credentials.masterKey
-                _ = try await onCardQueue { try card.write(document: document, masterKey: masterKey) }
+                _ = try await executor.run { _ throws(CardError) in
+                    try card.write(document: document, masterKey: masterKey)
+                }
                 reached(.written)
             } catch {
                 // The commit may or may not have reached the card: ask the card.
                 log.warning("write failed: \(error); reading the card to resolve")
                 let current = try await store.journalEntry(entry.id)
                 guard let current else { throw error }
-                let resolved = try await resolve(current, using: card)
+                let (cardInfo, readout) = try await executor.run {
+                    _ throws(CardError) -> (CardInfo, CardReadout?) in
+                    (try card.selectAndReadInfo(), try? card.read())
+                }
+                let resolved = try await resolve(current, info: cardInfo, readout: readout)
                 guard resolved.outcome == .committed else { throw error }
                 return try await result(entry, profile, document, view.revision, personalised, by: actor)
             }
@@ -226,18 +236,16 @@ public final class CardIssuer: Sendable {
 
     /// Resolves one open entry from what the card holds: its document → commit; anything else →
     /// abandoned (the tear-safe write leaves the card with its previous document).
-    func resolve(_ entry: JournalEntry, using card: HandbookCard) async throws -> RecoveryOutcome {
+    func resolve(_ entry: JournalEntry, info: CardInfo, readout: CardReadout?) async throws -> RecoveryOutcome {
         func outcome(_ state: JournalState, _ note: String) -> RecoveryOutcome {
             RecoveryOutcome(
                 journal: entry.id, card: entry.cardSerial, document: entry.documentNumber, outcome: state, note: note)
         }
-        let info = try card.selectAndReadInfo()
         guard info.serial == entry.cardSerial else {
             let note = "the card in \(entry.reader ?? "the reader") is \(info.serial), not \(entry.cardSerial)"
             try await store.closeIssuance(entry.id, as: .attention, note: note)
             return outcome(.attention, note)
         }
-        let readout = try? card.read()
         if let expected = entry.document, let held = readout?.document, held == expected {
             _ = try await store.commitIssuance(entry.id)
             return outcome(.committed, "the card holds the new document: committed")
@@ -265,10 +273,17 @@ public final class CardIssuer: Sendable {
                     note: note)
             } else {
                 do {
-                    let context = try PCSCContext()
-                    let connection = try context.connect(reader: entry.reader ?? "", exclusive: true)
-                    defer { connection.disconnect() }
-                    outcome = try await resolve(entry, using: HandbookCard(transport: connection))
+                    // The card's answer, read on the reader's executor; the journal, in the store.
+                    let reader = entry.reader ?? ""
+                    let (info, readout) = try await CardExecutor.forReader(reader).run {
+                        context throws(CardError) -> (CardInfo, CardReadout?) in
+                        let connection = try context.connect(reader: reader, exclusive: true)
+                        defer { connection.disconnect() }
+                        let card = HandbookCard(transport: connection)
+                        let info = try card.selectAndReadInfo()
+                        return (info, try? card.read())
+                    }
+                    outcome = try await resolve(entry, info: info, readout: readout)
                 } catch let error as CardError {
                     let note =
                         "card \(entry.cardSerial) could not be read in \(entry.reader ?? "no reader") (\(error.code.rawValue)): put it back and run `handbook-issuer recover`"
@@ -287,22 +302,10 @@ public final class CardIssuer: Sendable {
     }
 }
 
-/// Card I/O's own threads (pcsc-lite blocks the calling thread).
-private let cardQueue = DispatchQueue(label: "handbook.card-io", attributes: .concurrent)
-
-/// Runs blocking card work on ``cardQueue`` and waits for it without holding a cooperative thread.
-func onCardQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        cardQueue.async { continuation.resume(with: Result { try body() }) }
-    }
-}
-
 /// The readers an issuance of this process is using.
-final class BusyReaders: @unchecked Sendable {
-    // @unchecked: the set is only touched under the lock.
-    private let lock = NSLock()
-    private var readers: Set<String> = []
+final class BusyReaders: Sendable {
+    private let readers = Mutex<Set<String>>([])
 
-    func take(_ reader: String) -> Bool { lock.withLock { readers.insert(reader).inserted } }
-    func give(_ reader: String) { _ = lock.withLock { readers.remove(reader) } }
+    func take(_ reader: String) -> Bool { readers.withLock { $0.insert(reader).inserted } }
+    func give(_ reader: String) { _ = readers.withLock { $0.remove(reader) } }
 }

@@ -40,7 +40,6 @@ public actor Checker {
     /// Why the configured package cannot be used (read once, reported with every check).
     private var packageProblem: String?
     private var online: OnlineService?
-    private var pcsc: PCSCContext?
     private let log: CheckLog?
 
     /// The largest package file read (a region's package is far below this).
@@ -126,23 +125,30 @@ public actor Checker {
         var readerName: String?
         if case .reader(let name) = source { readerName = name }
 
-        // Card I/O: the card's files.
+        // Card I/O: the card's files, on the reader's executor (pcsc-lite blocks its thread).
         let connection: CardConnection?
+        let executor: CardExecutor?
         let readout: CardReadout
         do {
             switch source {
             case .image(let path):
-                (readout, connection) = (try CardImageFile.read(path), nil)
+                (readout, connection, executor) = (try CardImageFile.read(path), nil, nil)
             case .reader(let name):
-                let opened = try connect(name)
-                readerName = opened.reader
-                do {
-                    readout = try HandbookCard(transport: opened).read()
-                } catch {
-                    opened.disconnect()
-                    throw error
+                let reader = try await Self.reader(name)
+                readerName = reader
+                let readerExecutor = CardExecutor.forReader(reader)
+                let (opened, result) = try await readerExecutor.run {
+                    context throws(CardError) -> (CardConnection, Result<CardReadout, CardReadError>) in
+                    let opened = try context.connect(reader: reader)
+                    do throws(CardReadError) {
+                        return (opened, .success(try HandbookCard(transport: opened).read()))
+                    } catch {
+                        opened.disconnect()
+                        return (opened, .failure(error))
+                    }
                 }
-                connection = opened
+                readout = try result.get()
+                (connection, executor) = (opened, readerExecutor)
             }
         } catch {
             timings.cardMilliseconds = milliseconds(clock.now - start)
@@ -154,7 +160,11 @@ public actor Checker {
             }
             return finish(VerifyReport(verdict, reader: readerName))
         }
-        defer { connection?.disconnect() }
+        defer {
+            if let connection, let executor {
+                Task { try? await executor.run { _ throws(CardError) in connection.disconnect() } }
+            }
+        }
         timings.cardMilliseconds = milliseconds(clock.now - start)
         guard let bytes = readout.document else {
             return finish(
@@ -172,7 +182,7 @@ public actor Checker {
 
         // Card authentication: the APDU is card I/O, its signature check cryptography.
         var authenticated: Bool?  // nil for an image: there is no card to challenge
-        if let connection, let document = verification.document {
+        if let connection, let executor, let document = verification.document {
             mark = clock.now
             let key = try? PublicKey(spkiDER: document.content.header.cardPublicKey)
             let challenge = try? randomBytes(16)
@@ -181,7 +191,9 @@ public actor Checker {
                 mark = clock.now
                 let signature: [UInt8]?
                 do {
-                    signature = try HandbookCard(transport: connection).sign(challenge: challenge)
+                    signature = try await executor.run { _ throws(CardError) in
+                        try HandbookCard(transport: connection).sign(challenge: challenge)
+                    }
                 } catch {
                     // Pulled out, or the reader failed: not an answer, so no judgement on the card.
                     timings.cardMilliseconds += milliseconds(clock.now - mark)
@@ -265,33 +277,18 @@ public actor Checker {
         return (nil, notes, nil)
     }
 
-    /// Connects to `reader`, or to the first reader holding a card, through the context kept from
-    /// the last check (establishing one costs as much as the tap's reads); a context that pcscd no
-    /// longer knows (it restarted) is replaced once.
-    private func connect(_ reader: String?) throws(CardError) -> CardConnection {
-        if let pcsc {
-            do {
-                return try Self.connect(reader, in: pcsc)
-            } catch  where error.code == .serviceUnavailable || error.code == .pcsc {
-                self.pcsc = nil
-            }
+    /// `reader`, or the first reader holding a card.
+    public static func reader(_ reader: String?) async throws(CardError) -> String {
+        if let reader { return reader }
+        return try await CardExecutor.listing.run { context throws(CardError) in
+            let readers = try context.readers()
+            for name in readers where try context.state(of: name).hasCard { return name }
+            throw CardError(
+                .noCard,
+                readers.isEmpty
+                    ? "no reader is attached; attach one"
+                    : "no reader holds a card; insert one (readers: \(readers.joined(separator: ", ")))")
         }
-        let context = try PCSCContext()
-        pcsc = context
-        return try Self.connect(reader, in: context)
     }
 
-    /// Connects to `reader`, or to the first reader of `context` holding a card.
-    public static func connect(_ reader: String?, in context: PCSCContext) throws(CardError) -> CardConnection {
-        if let reader { return try context.connect(reader: reader) }
-        let readers = try context.readers()
-        for name in readers where try context.state(of: name).hasCard {
-            return try context.connect(reader: name)
-        }
-        throw CardError(
-            .noCard,
-            readers.isEmpty
-                ? "no reader is attached; attach one"
-                : "no reader holds a card; insert one (readers: \(readers.joined(separator: ", ")))")
-    }
 }

@@ -31,7 +31,9 @@ public struct Watcher: Sendable {
     /// Runs until `limit` cards were checked (nil: until the task is cancelled), calling `report`
     /// for every event.
     public func run(limit: Int? = nil, report: @Sendable (Event) -> Void) async {
-        var context: PCSCContext?
+        // The watch loop's own executor: its waits (which a cancelled task ends at once) never hold
+        // up the checks, which go to each reader's executor.
+        let executor = CardExecutor(name: "watch")
         var known: [String: PCSCContext.ReaderState?] = [:]
         /// The insertion (pcsc-lite's event counter) last checked in each reader.
         var checkedInsertion: [String: UInt16] = [:]
@@ -39,18 +41,14 @@ public struct Watcher: Sendable {
         var checked = 0
         while !Task.isCancelled, limit.map({ checked < $0 }) ?? true {
             do {
-                let live: PCSCContext
-                if let context {
-                    live = context
-                } else {
-                    live = try PCSCContext()
-                    context = live
-                    if unavailable {
-                        unavailable = false
-                        report(.serviceBack)
-                    }
+                let filter = readerFilter
+                let readers = try await executor.run { context throws(CardError) in
+                    try context.readers().filter { name in filter.map { name.contains($0) } ?? true }
                 }
-                let readers = try live.readers().filter { name in readerFilter.map { name.contains($0) } ?? true }
+                if unavailable {
+                    unavailable = false
+                    report(.serviceBack)
+                }
                 for gone in known.keys where !readers.contains(gone) {
                     known[gone] = nil
                     checkedInsertion[gone] = nil
@@ -62,10 +60,10 @@ public struct Watcher: Sendable {
                 }
                 if readers.isEmpty {
                     // Nothing to wait on but the plug-and-play notification; wait for it.
-                    _ = try live.waitForChange([:], timeoutMilliseconds: pollMilliseconds)
+                    _ = try await executor.waitForChange([:], timeoutMilliseconds: pollMilliseconds)
                     continue
                 }
-                let states = try live.waitForChange(known, timeoutMilliseconds: pollMilliseconds)
+                let states = try await executor.waitForChange(known, timeoutMilliseconds: pollMilliseconds)
                 for state in states where known.index(forKey: state.reader) != nil {
                     known[state.reader] = state
                     guard state.hasCard, checkedInsertion[state.reader] != state.eventCount else { continue }
@@ -76,8 +74,9 @@ public struct Watcher: Sendable {
                 }
             } catch let error {
                 switch error.code {
+                case .cancelled:
+                    return
                 case .serviceUnavailable:
-                    context = nil
                     for gone in known.keys.sorted() { report(.readerRemoved(gone)) }
                     known = [:]
                     checkedInsertion = [:]
@@ -89,8 +88,7 @@ public struct Watcher: Sendable {
                 case .noReader:
                     continue  // a reader went between listing and waiting: list again
                 default:
-                    // Anything else from pcscd: start afresh with a new context after a pause.
-                    context = nil
+                    // Anything else from pcscd: the executor starts afresh with a new context.
                     try? await Task.sleep(for: .milliseconds(200))
                 }
             }

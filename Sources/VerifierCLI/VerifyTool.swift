@@ -185,13 +185,13 @@ struct Show: AsyncParsableCommand {
     @Option(help: "A card image file (the virtual card's JSON) instead of a card in a reader.")
     var image: String?
 
-    func run() throws {
+    func run() async throws {
         let readout: CardReadout
         do {
             if let image {
                 readout = try CardImageFile.read(image)
             } else {
-                readout = try readCard()
+                readout = try await readCard()
             }
         } catch {
             FileHandle.standardError.write(Data("handbook-verify show: \(error)\n".utf8))
@@ -210,9 +210,19 @@ struct Show: AsyncParsableCommand {
         }
     }
 
-    func readCard() throws -> CardReadout {
-        let connection = try Checker.connect(reader, in: try PCSCContext())
-        defer { connection.disconnect() }
-        return try HandbookCard(transport: connection).read()
+    /// The card's files, read on the reader's executor.
+    func readCard() async throws -> CardReadout {
+        let name = try await Checker.reader(reader)
+        let result = try await CardExecutor.forReader(name).run {
+            context throws(CardError) -> Result<CardReadout, CardReadError> in
+            let connection = try context.connect(reader: name)
+            defer { connection.disconnect() }
+            do throws(CardReadError) {
+                return .success(try HandbookCard(transport: connection).read())
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 }

@@ -384,6 +384,22 @@ extension CardStackTests {
         try await Task.sleep(for: .milliseconds(200))
         context.cancel()
         #expect(await blocked.value == .cancelled)
+
+        // Through the executor: cancelling the waiting task ends the wait (SCardCancel), and the
+        // executor goes on serving. Uncancelled, the wait would return the states after 5 s.
+        let executor = CardExecutor(name: "test-wait")
+        let waiting = Task { () -> CardError.Code? in
+            do throws(CardError) {
+                _ = try await executor.waitForChange([name: swapped], timeoutMilliseconds: 5_000)
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        waiting.cancel()
+        #expect(await waiting.value == .cancelled)
+        #expect(try await executor.run { context throws(CardError) in try context.readers() }.contains(name))
         try await reader.remove()
     }
 }

@@ -302,7 +302,8 @@ let baseline = option("--baseline")
 let baselineLabel = option("--baseline-label") ?? "baseline"
 say("Availability of `handbook-issuer serve` (\(seconds) s per load, \(rows)-row import)")
 let current = try await measureBuild(issuer)
-let before = try await baseline.map { try await measureBuild($0) }
+var before: Figures?
+if let baseline { before = try await measureBuild(baseline) }
 
 func row(_ label: String, _ value: (Figures) -> String) {
     say(pad(label, 58) + pad(value(current), 16) + (before.map { value($0) } ?? "—"))

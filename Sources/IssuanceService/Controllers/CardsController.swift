@@ -16,7 +16,8 @@ struct CardsController: Sendable {
 
     func addRoutes(to api: some RouterMethods<ServiceContext>) {
         api.route(.get, "/readers", .listReaders) { _, _, _ in
-            let attached = (try? await onCardQueue { try PCSCContext().readers() }) ?? []
+            let attached =
+                (try? await CardExecutor.listing.run { context throws(CardError) in try context.readers() }) ?? []
             return JSONBody(attached.filter { readers.isEmpty || readers.contains($0) })
         }
         api.route(.post, "/issuances", .issueHandbook, body: IssuanceBody.self) { body, context, account in
