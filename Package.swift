@@ -228,9 +228,37 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the service and verifier suites share: the service in-process and as its own process,
+        // the tools run as processes, the report schema.
+        .target(
+            name: "ServiceTestSupport",
+            dependencies: [
+                "TestSupport", "IssuanceService", "CreditStore", "HandbookCodec", "HandbookCrypto", "CardReader",
+                "HandbookApplication", "ISO7816", "VirtualCard",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/ServiceTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VerifierTests",
+            dependencies: [
+                "Verifier", "ServiceTestSupport", "TestSupport", "IssuanceService", "CreditStore", "CardReader",
+                "HandbookApplication", "ISO7816", "VirtualCard", "HandbookCodec", "HandbookCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IssuanceServiceTests",
             dependencies: [
+                "ServiceTestSupport",
                 "IssuanceService", "CreditStore", "CardReader", "HandbookApplication", "ISO7816", "VirtualCard",
                 "HandbookCodec", "HandbookCrypto", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import Foundation
 import HandbookCrypto
+import TestSupport
 import Testing
 
 @Suite("X.509 chains and CRLs")

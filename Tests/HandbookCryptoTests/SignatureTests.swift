@@ -1,5 +1,6 @@
 import Foundation
 import HandbookCrypto
+import TestSupport
 import Testing
 
 @Suite("keys and signatures")

@@ -6,6 +6,7 @@ import HandbookCrypto
 import Hummingbird
 import HummingbirdTesting
 import IssuanceService
+import ServiceTestSupport
 import Testing
 
 @Suite("the HTTP API: login, errors, the workflow, packages")

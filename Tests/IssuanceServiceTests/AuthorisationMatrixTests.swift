@@ -5,6 +5,7 @@ import HandbookCodec
 import Hummingbird
 import HummingbirdTesting
 import IssuanceService
+import ServiceTestSupport
 import Testing
 
 /// Every route × every role × inside/outside its regions. An allowed request may still fail for

@@ -8,6 +8,7 @@ import HummingbirdTesting
 import IssuanceService
 import Logging
 import NIOCore
+import ServiceTestSupport
 import Synchronization
 import Testing
 

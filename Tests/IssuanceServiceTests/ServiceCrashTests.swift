@@ -6,6 +6,7 @@ import HandbookCodec
 import HandbookCrypto
 import ISO7816
 import IssuanceService
+import ServiceTestSupport
 import TestSupport
 import Testing
 import VirtualCard

@@ -1,6 +1,7 @@
 import CreditStore
 import Foundation
 import HandbookCodec
+import ServiceTestSupport
 import TestSupport
 import Testing
 

@@ -302,10 +302,12 @@ let baseline = option("--baseline")
 let baselineLabel = option("--baseline-label") ?? "baseline"
 say("Availability of `handbook-issuer serve` (\(seconds) s per load, \(rows)-row import)")
 let current = try await measureBuild(issuer)
-var before: Figures?
-if let baseline { before = try await measureBuild(baseline) }
+let before: Figures? = try await { () async throws -> Figures? in
+    guard let baseline else { return nil }
+    return try await measureBuild(baseline)
+}()
 
-func row(_ label: String, _ value: (Figures) -> String) {
+@MainActor func row(_ label: String, _ value: (Figures) -> String) {
     say(pad(label, 58) + pad(value(current), 16) + (before.map { value($0) } ?? "—"))
 }
 say(pad("", 58) + pad("this build", 16) + baselineLabel)

@@ -9,8 +9,10 @@ import HummingbirdTesting
 import ISO7816
 import IssuanceService
 import Logging
+import ServiceTestSupport
 import TestSupport
 import Testing
+import Verifier
 import VirtualCard
 
 /// Every verdict of `handbook-verify`, each reached the way it happens in the field: cards issued by
@@ -384,21 +386,5 @@ struct VerifierVerdictTests {
             #expect(errors.contains(expected), "\(json): \(errors)")
         }
         try await card.remove()
-    }
-}
-
-extension TestService {
-    /// Jiangsu's signed package of today, made (signed) at `madeAt`.
-    func exportPackage(_ name: String, madeAt: Date = Date()) async throws -> URL {
-        let url = directory.appendingPathComponent("\(name).jsonl")
-        try? FileManager.default.removeItem(at: url)
-        _ = try await PackageExport.export(
-            from: store, region: try RegionCode("320000"),
-            on: CardDate(Date()), at: madeAt,
-            by: try #require(try await store.account(named: "root")),
-            key: try PrivateKey(pemEncoded: try Repository.text("Keys/p256/package-signer.key.pem")),
-            certificate: try Certificate(pemEncoded: try Repository.text("Keys/p256/package-signer.pem")),
-            revocationLists: [], to: url)
-        return url
     }
 }

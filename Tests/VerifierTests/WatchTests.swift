@@ -6,9 +6,11 @@ import HandbookCodec
 import HandbookCrypto
 import ISO7816
 import IssuanceService
+import ServiceTestSupport
 import Synchronization
 import TestSupport
 import Testing
+import Verifier
 import VirtualCard
 
 /// `handbook-verify watch` as an inspector runs it, through pcscd and the virtual card: cards come

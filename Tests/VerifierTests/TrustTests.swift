@@ -1,7 +1,10 @@
 import Foundation
 import HandbookCodec
 import HandbookCrypto
+import ServiceTestSupport
+import TestSupport
 import Testing
+import Verifier
 
 /// A document with `content`, signed over it with `key` and `certificate` — whatever the
 /// certificate is for: how an attacker holding some key would sign.

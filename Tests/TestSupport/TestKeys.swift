@@ -1,33 +1,32 @@
 import Foundation
 import HandbookCrypto
-import TestSupport
 
 /// The repository's `Keys/` folder: the TEST PKI that `Keys/generate.sh` writes.
-enum TestKeys {
-    static let folder = Repository.root.appendingPathComponent("Keys")
+public enum TestKeys {
+    public static let folder = Repository.root.appendingPathComponent("Keys")
 
-    static func text(_ path: String) throws -> String {
+    public static func text(_ path: String) throws -> String {
         try String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8)
     }
 
-    static func certificate(_ path: String) throws -> Certificate {
+    public static func certificate(_ path: String) throws -> Certificate {
         try Certificate(pemEncoded: try text(path))
     }
 
-    static func privateKey(_ path: String) throws -> PrivateKey {
+    public static func privateKey(_ path: String) throws -> PrivateKey {
         try PrivateKey(pemEncoded: try text(path))
     }
 
-    static func crl(_ path: String) throws -> CertificateRevocationList {
+    public static func crl(_ path: String) throws -> CertificateRevocationList {
         try CertificateRevocationList(pemEncoded: try text(path))
     }
 
-    static func folderName(_ algorithm: SignatureAlgorithm) -> String {
+    public static func folderName(_ algorithm: SignatureAlgorithm) -> String {
         algorithm == .sm2SM3 ? "sm2" : "p256"
     }
 
     /// Both regional roots and their CRLs.
-    static func trustStore() throws -> TrustStore {
+    public static func trustStore() throws -> TrustStore {
         TrustStore(
             roots: [try certificate("p256/root-ca.pem"), try certificate("sm2/root-ca.pem")],
             revocationLists: [try crl("p256/crl.pem"), try crl("sm2/crl.pem")])
@@ -36,7 +35,7 @@ enum TestKeys {
 
 /// Runs the `openssl` command-line tool; returns its exit status and output.
 @discardableResult
-func openssl(_ arguments: [String], input: [UInt8]? = nil) throws -> (status: Int32, output: String) {
+public func openssl(_ arguments: [String], input: [UInt8]? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["openssl"] + arguments
@@ -58,21 +57,21 @@ func openssl(_ arguments: [String], input: [UInt8]? = nil) throws -> (status: In
 }
 
 /// A fresh temporary folder, removed by the caller.
-func temporaryFolder() throws -> URL {
+public func temporaryFolder() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("handbook-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
 
-func hex(_ bytes: some Sequence<UInt8>) -> String {
+public func hex(_ bytes: some Sequence<UInt8>) -> String {
     bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
 }
 
-func bytes(hex: String) -> [UInt8] {
+public func bytes(hex: String) -> [UInt8] {
     let digits = Array(hex)
     return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
 }
 
-func date(_ text: String) -> Date {
+public func date(_ text: String) -> Date {
     ISO8601DateFormatter().date(from: text)!
 }

@@ -12,26 +12,26 @@ import TestSupport
 import Testing
 
 /// A clock a test moves by hand.
-final class TestClock: @unchecked Sendable {
+public final class TestClock: @unchecked Sendable {
     // @unchecked: guarded by the lock.
     private let lock = NSLock()
     private var current: Date
 
-    init(_ start: Date) { current = start }
+    public init(_ start: Date) { current = start }
 
-    var now: Date { lock.withLock { current } }
+    public var now: Date { lock.withLock { current } }
 
-    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+    public func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 
-    var function: @Sendable () -> Date { { [self] in now } }
+    public var function: @Sendable () -> Date { { [self] in now } }
 }
 
 /// Test accounts' password, and a cheap scrypt cost so that making a dozen accounts stays quick.
-let testPassword = "correct horse battery staple"
-let cheapCost = (n: UInt64(1) << 10, r: UInt64(8), p: UInt64(1))
+public let testPassword = "correct horse battery staple"
+public let cheapCost = (n: UInt64(1) << 10, r: UInt64(8), p: UInt64(1))
 
 /// The service's credentials for Jiangsu (the office the tests issue from), P-256 TEST keys.
-func jiangsuCredentials() throws -> OfficeCredentials {
+public func jiangsuCredentials() throws -> OfficeCredentials {
     OfficeCredentials(
         office: IssuingOffice(region: try RegionCode("320000"), name: "江苏省住房和城乡建设厅"),
         key: try PrivateKey(pemEncoded: try Repository.text("Keys/p256/office-320000.key.pem")),
@@ -39,18 +39,18 @@ func jiangsuCredentials() throws -> OfficeCredentials {
         masterKey: try SymmetricKey(hex: try Repository.text("Keys/issuer-master-key.hex")))
 }
 
-func trustStore() throws -> TrustStore { try Repository.trustStore() }
+public func trustStore() throws -> TrustStore { try Repository.trustStore() }
 
 /// A real SQLite file with demo data and, for each role, an account inside Jiangsu (`<role>-in`,
 /// 320000) and one outside (`<role>-out`, 330000); the API over it.
-struct TestService {
-    let directory: URL
-    let store: SQLiteCreditStore
-    let api: IssuanceAPI
-    let dataset = DemoDataset(seed: 11, count: 12)
+public struct TestService: Sendable {
+    public let directory: URL
+    public let store: SQLiteCreditStore
+    public let api: IssuanceAPI
+    public let dataset = DemoDataset(seed: 11, count: 12)
 
     /// With `clock`, the store, the sessions and the API all read time from it (tests that move time).
-    init(readers: [String] = [], clock: (@Sendable () -> Date)? = nil) async throws {
+    public init(readers: [String] = [], clock: (@Sendable () -> Date)? = nil) async throws {
         let clock = clock ?? { Date() }
         jiangsu = try dataset.enterprise(6)
         zhejiang = try dataset.enterprise(10)
@@ -84,36 +84,36 @@ struct TestService {
     }
 
     /// The admin of all three provinces.
-    let root: Account
+    public let root: Account
     /// The demo enterprise in Suzhou (Jiangsu), its card and document.
-    let jiangsu: DemoEnterprise
+    public let jiangsu: DemoEnterprise
     /// The demo enterprise in Ningbo (Zhejiang).
-    let zhejiang: DemoEnterprise
+    public let zhejiang: DemoEnterprise
 
-    var application: some ApplicationProtocol {
+    public var application: some ApplicationProtocol {
         var logger = Logger(label: "issuance-test")
         logger.logLevel = .warning  // 4xx answers are logged at info; the tests make hundreds on purpose
         return Application(router: api.router(), logger: logger)
     }
 
-    func remove() { try? FileManager.default.removeItem(at: directory) }
+    public func remove() { try? FileManager.default.removeItem(at: directory) }
 }
 
 extension TestClientProtocol {
     /// Logs in and returns the bearer token.
-    func login(_ name: String, password: String = testPassword) async throws -> String {
+    public func login(_ name: String, password: String = testPassword) async throws -> String {
         let response = try await send(.post, "/v1/login", body: ["name": name, "password": password])
         #expect(response.status == .ok, "login \(name): \(response.text)")
         return try response.json(LoginAnswer.self).token
     }
 
-    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: [String: Any]? = nil)
+    public func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: [String: Any]? = nil)
         async throws -> TestResponse
     {
         try await send(method, uri, token: token, raw: body.map { try JSONSerialization.data(withJSONObject: $0) })
     }
 
-    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, raw: Data?) async throws
+    public func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, raw: Data?) async throws
         -> TestResponse
     {
         var headers = HTTPFields()
@@ -124,31 +124,33 @@ extension TestClientProtocol {
     }
 }
 
-struct LoginAnswer: Decodable {
-    var token: String
-    var expiresAt: String
+public struct LoginAnswer: Decodable {
+    public var token: String
+    public var expiresAt: String
 }
 
-struct ErrorAnswer: Decodable {
-    struct Inner: Decodable {
+public struct ErrorAnswer: Decodable {
+    public struct Inner: Decodable {
         var code: String
         var message: String
     }
-    var error: Inner
+    public var error: Inner
 }
 
 extension TestResponse {
-    var text: String { String(buffer: body) }
+    public var text: String { String(buffer: body) }
 
-    func json<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: Data(text.utf8)) }
+    public func json<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
 
-    var errorCode: String? { (try? json(ErrorAnswer.self))?.error.code }
+    public var errorCode: String? { (try? json(ErrorAnswer.self))?.error.code }
 }
 
 /// Runs the built `handbook-verify` from the repository root (its default trust store is Keys/)
 /// and returns its exit status and the JSON it printed. Every JSON report is validated against
 /// `Docs/handbook-verify.schema.json`, and a report that does not conform fails the test.
-func runVerifier(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> (
+public func runVerifier(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> (
     code: Int32, report: [String: Any]
 ) {
     // On a thread of its own: waiting for the process must not hold one of the two threads of the
@@ -183,7 +185,7 @@ private func runProcess(_ arguments: [String], environment extra: [String: Strin
 
 /// Runs the built `handbook-verify` from the repository root, blocking: its exit status, what it
 /// wrote to standard output, and to standard error (kept in a file, so that neither pipe can fill).
-func runVerifierProcess(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (
+public func runVerifierProcess(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (
     status: Int32, output: Data, errors: String
 ) {
     let process = Process()
@@ -206,8 +208,8 @@ func runVerifierProcess(_ arguments: [String], environment extra: [String: Strin
 
 /// Validation against `Docs/handbook-verify.schema.json` with an independent validator: Debian's
 /// python3-jsonschema (Draft 2020-12), which `scripts/install-deps.sh` installs.
-enum ReportSchema {
-    static let script = """
+public enum ReportSchema {
+    public static let script = """
         import json, sys, jsonschema
         schema = json.load(open(sys.argv[1]))
         jsonschema.Draft202012Validator.check_schema(schema)
@@ -218,7 +220,7 @@ enum ReportSchema {
         """
 
     /// What is wrong with each report in `data` (one JSON document, or one per line); empty when all conform.
-    static func problems(in data: Data) throws -> [String] {
+    public static func problems(in data: Data) throws -> [String] {
         // One line per report: a pretty-printed document is compacted first.
         let lines: [Data]
         if let object = try? JSONSerialization.jsonObject(with: data) {
@@ -241,5 +243,21 @@ enum ReportSchema {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { return ["the validator failed: \(text)"] }
         return text.split(separator: "\n").map(String.init)
+    }
+}
+
+extension TestService {
+    /// Jiangsu's signed package of today, made (signed) at `madeAt`.
+    public func exportPackage(_ name: String, madeAt: Date = Date()) async throws -> URL {
+        let url = directory.appendingPathComponent("\(name).jsonl")
+        try? FileManager.default.removeItem(at: url)
+        _ = try await PackageExport.export(
+            from: store, region: try RegionCode("320000"),
+            on: CardDate(Date()), at: madeAt,
+            by: try #require(try await store.account(named: "root")),
+            key: try PrivateKey(pemEncoded: try Repository.text("Keys/p256/package-signer.key.pem")),
+            certificate: try Certificate(pemEncoded: try Repository.text("Keys/p256/package-signer.pem")),
+            revocationLists: [], to: url)
+        return url
     }
 }

@@ -3,8 +3,10 @@ import HandbookCodec
 import HandbookCrypto
 import Hummingbird
 import HummingbirdTesting
+import ServiceTestSupport
 import TestSupport
 import Testing
+import Verifier
 import VirtualCard
 
 /// `handbook-verify` on card image files: no reader, no card to challenge.

@@ -1,5 +1,6 @@
 import Foundation
 import HandbookCodec
+import HandbookCrypto
 
 /// What the card is compared with: the service's answer or a verified data package.
 public struct Reference: Sendable {

@@ -1,7 +1,10 @@
 import Foundation
 import HandbookCodec
 import HandbookCrypto
+import ServiceTestSupport
+import TestSupport
 import Testing
+import Verifier
 
 /// The conformance vectors of `Cards/vectors/` (Cards/FORMAT.md, appendix A), run as another
 /// implementation would run them: every document against the TEST trust store at its time of

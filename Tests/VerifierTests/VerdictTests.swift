@@ -1,7 +1,10 @@
 import Foundation
 import HandbookCodec
 import HandbookCrypto
+import ServiceTestSupport
+import TestSupport
 import Testing
+import Verifier
 
 @Suite("verdicts: DESIGN.md §7's order of checks")
 struct VerdictTests {

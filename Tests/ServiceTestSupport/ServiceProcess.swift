@@ -12,16 +12,18 @@ import Testing
 /// Runs a built tool of the package from the repository root on a thread of its own (never on the
 /// cooperative pool): its exit status, standard output and standard error (kept in a file, so that
 /// neither pipe can fill).
-func runTool(_ name: String, _ arguments: [String], environment extra: [String: String] = [:]) async throws -> (
+public func runTool(_ name: String, _ arguments: [String], environment extra: [String: String] = [:]) async throws -> (
     status: Int32, output: String, errors: String
 ) {
     try await runProgram(Repository.executable(name).path, arguments, environment: extra)
 }
 
 /// Runs the program at `path` as ``runTool(_:_:environment:)`` runs a tool of the package.
-func runProgram(_ path: String, _ arguments: [String], environment extra: [String: String] = [:]) async throws -> (
-    status: Int32, output: String, errors: String
-) {
+public func runProgram(_ path: String, _ arguments: [String], environment extra: [String: String] = [:]) async throws
+    -> (
+        status: Int32, output: String, errors: String
+    )
+{
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread {
             continuation.resume(
@@ -51,13 +53,13 @@ func runProgram(_ path: String, _ arguments: [String], environment extra: [Strin
 /// A folder with a configuration file and a database made by `handbook-issuer init`, with demo
 /// data and one account per role for Jiangsu (`<role>`, password ``testPassword``), for tests that
 /// run the service as its own process.
-struct ServiceFolder {
-    let url: URL
-    let config: URL
-    let database: String
+public struct ServiceFolder: Sendable {
+    public let url: URL
+    public let config: URL
+    public let database: String
 
     /// `settings` are merged over the defaults (a Jiangsu office, the P-256 TEST keys).
-    init(settings: [String: Any] = [:], enterprises: Int = 12) async throws {
+    public init(settings: [String: Any] = [:], enterprises: Int = 12) async throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         database = url.appendingPathComponent("credit.sqlite").path
@@ -86,24 +88,24 @@ struct ServiceFolder {
     }
 
     /// Runs `handbook-issuer` and expects it to succeed.
-    func issuer(_ arguments: [String]) async throws {
+    public func issuer(_ arguments: [String]) async throws {
         let run = try await runTool("handbook-issuer", arguments, environment: ["HANDBOOK_PASSWORD": testPassword])
         #expect(run.status == 0, "handbook-issuer \(arguments.joined(separator: " ")): \(run.errors)")
     }
 
-    func remove() { try? FileManager.default.removeItem(at: url) }
+    public func remove() { try? FileManager.default.removeItem(at: url) }
 }
 
 /// `handbook-issuer serve` as a separate process on a port of the system's choosing.
-final class ServiceProcess: @unchecked Sendable {
+public final class ServiceProcess: @unchecked Sendable {
     // @unchecked: every stored property is set once in init; Process is thread-safe for the calls made.
-    let process = Process()
-    let port: Int
+    public let process = Process()
+    public let port: Int
     /// "http" or "https", as the service announced.
-    let scheme: String
-    let errors: URL
+    public let scheme: String
+    public let errors: URL
 
-    init(config: URL, arguments: [String] = [], environment extra: [String: String] = [:]) throws {
+    public init(config: URL, arguments: [String] = [], environment extra: [String: String] = [:]) throws {
         process.executableURL = Repository.executable("handbook-issuer")
         process.arguments = ["serve", "--config", config.path, "--listen", "127.0.0.1:0"] + arguments
         var environment = ProcessInfo.processInfo.environment
@@ -134,7 +136,7 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     /// A request over plain HTTP through URLSession: the status and body, or nil when no answer came.
-    func request(_ method: String, _ path: String, token: String? = nil, body: [String: Any]? = nil) async
+    public func request(_ method: String, _ path: String, token: String? = nil, body: [String: Any]? = nil) async
         -> (Int, String)?
     {
         guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { return nil }
@@ -151,36 +153,36 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     /// Logs in as `name` and returns the token.
-    func login(_ name: String) async throws -> String {
+    public func login(_ name: String) async throws -> String {
         let (status, text) = try #require(
             await request("POST", "/v1/login", body: ["name": name, "password": testPassword]))
         #expect(status == 200, "\(text)")
         return try JSONDecoder().decode(LoginAnswer.self, from: Data(text.utf8)).token
     }
 
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
     /// What the service wrote to standard error.
-    var log: String { (try? String(contentsOf: errors, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: errors, encoding: .utf8)) ?? "" }
 
-    func stop() {
+    public func stop() {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: errors)
     }
 }
 
-struct ServiceProcessError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+public struct ServiceProcessError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// One TCP connection to 127.0.0.1 driven byte by byte, for what an HTTP client library will not
 /// send: broken framing, a request that never ends, silence.
-final class RawConnection {
+public final class RawConnection {
     private let socket: Int32
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw ServiceProcessError(message: "socket: errno \(errno)") }
         var address = sockaddr_in()
@@ -202,7 +204,7 @@ final class RawConnection {
 
     /// Sends `text` as UTF-8; false when the peer has closed the connection.
     @discardableResult
-    func send(_ text: String) -> Bool {
+    public func send(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         return bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             == bytes.count
@@ -210,7 +212,7 @@ final class RawConnection {
 
     /// Reads until the peer closes the connection or `seconds` pass without a byte: what arrived,
     /// and whether the peer closed.
-    func receive(waiting seconds: Int) -> (text: String, closed: Bool) {
+    public func receive(waiting seconds: Int) -> (text: String, closed: Bool) {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var received: [UInt8] = []
