@@ -25,6 +25,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
     case registerCard = "register blank cards"
     case readJournal = "read the issuance journal"
     case readCard = "read card status"
+    case readReference = "read a card's reference (status, document and current view)"
     case revokeCard = "revoke cards and documents"
     case readChecks = "read proofs of check"
     case sendCheck = "send proofs of check"
@@ -49,6 +50,8 @@ public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
         case .registerCard, .revokeCard: return [.issuer, .admin]
         case .readJournal: return [.issuer, .admin, .auditor]
         case .readCard: return [.inspector, .issuer, .admin, .auditor]
+        // Card status and current view together: the roles that may read both.
+        case .readReference: return Action.readCard.roles.intersection(Action.readView.roles)
         case .readChecks: return [.auditor, .admin, .issuer]
         case .sendCheck: return [.inspector, .issuer, .admin]
         case .exportPackage: return [.inspector, .issuer, .approver, .admin]

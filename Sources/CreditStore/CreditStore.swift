@@ -164,6 +164,12 @@ public protocol CreditStore: Sendable {
         async throws(StoreError)
     /// What the database says about a card, if the actor sees it.
     func cardStatus(_ serial: CardSerial, by actor: Account) async throws(StoreError) -> CardStatusReport?
+    /// A card's state, the state of `document` (by default the card's current document) and the
+    /// current view of the card's enterprise as of `day`, in one snapshot; nil when the actor does
+    /// not see the card. A document of another card, or of an enterprise the actor does not see,
+    /// is answered as unknown.
+    func cardReference(_ serial: CardSerial, document: DocumentNumber?, on day: CardDate, by actor: Account)
+        async throws(StoreError) -> CardReference?
 
     // MARK: Issuance (a journal entry first, the database commit last)
 

@@ -140,6 +140,51 @@ extension SQLiteCreditStore {
         }
     }
 
+    public func cardReference(
+        _ serial: CardSerial, document asked: DocumentNumber?, on day: CardDate, by actor: Account
+    ) async throws(StoreError) -> CardReference? {
+        try actor.require(.readReference)
+        return try await read { db in
+            guard let status = try Self.cardStatus(db, serial: serial.description), actor.sees(status.region) else {
+                return nil
+            }
+            let card = PackageCard(
+                serial: status.serial, state: status.state, uscc: status.uscc, document: status.document)
+            var document: PackageDocument?
+            if let number = asked ?? status.document {
+                document = try Self.packageDocument(db, number.description).flatMap { found in
+                    // Only a document of this card, of an enterprise the actor sees.
+                    found.card == serial && found.uscc == status.uscc ? found : nil
+                }
+            }
+            let view = try status.uscc.flatMap { try Self.view(db, uscc: $0.value, on: day) }
+            return CardReference(
+                revision: status.revision, asOf: day, card: card, document: document, view: view?.view)
+        }
+    }
+
+    /// One document as a package carries it.
+    static func packageDocument(_ db: Database, _ number: String) throws -> PackageDocument? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT document_number, card_serial, uscc, state, view_revision FROM documents WHERE document_number = ?",
+                arguments: [number])
+        else { return nil }
+        return try packageDocument(row)
+    }
+
+    static func packageDocument(_ row: Row) throws -> PackageDocument {
+        guard let state = DocumentState(rawValue: row["state"]) else {
+            throw StoreError(.database, "a document has a state the program does not know")
+        }
+        return PackageDocument(
+            number: try DocumentNumber(row["document_number"]), card: try CardSerial(hex: row["card_serial"]),
+            uscc: try USCC(row["uscc"], mode: .lenient), state: state,
+            viewRevision: try Self.revision(row["view_revision"]))
+    }
+
     static func cardStatus(_ db: Database, serial: String) throws -> CardStatusReport? {
         guard
             let row = try Row.fetchOne(
@@ -216,18 +261,7 @@ extension SQLiteCreditStore {
                     JOIN enterprises e ON e.uscc = d.uscc
                     WHERE e.registered_region >= ? AND e.registered_region < ? ORDER BY d.document_number
                     """, arguments: [prefix, upper])
-            while let row = try documents.next() {
-                guard let state = DocumentState(rawValue: row["state"]) else {
-                    throw StoreError(.database, "a document has a state the program does not know")
-                }
-                try sink.write(
-                    .document(
-                        PackageDocument(
-                            number: try DocumentNumber(row["document_number"]),
-                            card: try CardSerial(hex: row["card_serial"]),
-                            uscc: try USCC(row["uscc"], mode: .lenient), state: state,
-                            viewRevision: try Self.revision(row["view_revision"]))))
-            }
+            while let row = try documents.next() { try sink.write(.document(try Self.packageDocument(row))) }
         }
     }
 }

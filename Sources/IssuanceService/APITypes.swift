@@ -137,34 +137,15 @@ struct AmendBody: Codable, Sendable {
     }
 }
 
-struct CheckBody: Codable, Sendable {
-    var checkedAt: String
-    var cardSerial: String
-    var documentNumber: String?
-    var verdict: String
-    /// A revision as the client wrote it: any JSON number decodes, and the range is checked here,
-    /// with the field named, rather than by the decoder.
-    var comparedRevision: Double?
-    var detail: String?
-
+extension CheckProof {
+    /// The proof as the store keeps it, each field checked and named when it is wrong.
     func record() throws -> CheckRecord {
-        var revision: UInt64?
-        if let comparedRevision {
-            guard comparedRevision >= 0, comparedRevision <= 9_007_199_254_740_991,
-                comparedRevision.rounded() == comparedRevision,
-                let value = UInt64(exactly: comparedRevision)
-            else {
-                throw ServiceError(
-                    .invalidInput, "INVALID_FIELD", "comparedRevision: a whole number from 0 to 2^53 − 1 expected")
-            }
-            revision = value
-        }
-        return CheckRecord(
+        CheckRecord(
             checkedAt: try field("checkedAt") { try CardTimestamp(iso: checkedAt) },
             cardSerial: try field("cardSerial") { try CardSerial(hex: cardSerial) },
             documentNumber: try documentNumber.map { number in
                 try field("documentNumber") { try DocumentNumber(number) }
             },
-            verdict: verdict, comparedRevision: revision, detail: detail)
+            verdict: verdict, comparedRevision: comparedRevision, detail: detail)
     }
 }

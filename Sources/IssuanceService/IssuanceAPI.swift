@@ -52,7 +52,7 @@ public struct IssuanceAPI: Sendable {
         accounts.addRoutes(to: api)
         EnterprisesController(store: store, clock: clock).addRoutes(to: api)
         RecordsController(store: store, clock: clock).addRoutes(to: api)
-        CardsController(store: store, issuer: issuer, readers: readers).addRoutes(to: api)
+        CardsController(store: store, issuer: issuer, readers: readers, clock: clock).addRoutes(to: api)
         PackagesController(store: store, shelf: packages).addRoutes(to: api)
         AuditController(store: store).addRoutes(to: api)
         return router

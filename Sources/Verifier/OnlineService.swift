@@ -112,38 +112,19 @@ struct OnlineService: Sendable {
         return data
     }
 
-    struct CardStatus: Decodable {
-        var serial: CardSerial
-        var state: CardState
-        var uscc: USCC?
-        var document: DocumentNumber?
-        var documentState: DocumentState?
-        var revision: UInt64
-    }
-
-    struct CurrentView: Decodable {
-        var view: HandbookView
-        var revision: UInt64
-    }
-
-    /// The service's answer for a card and its document, as a reference.
+    /// The service's answer for a card and the document on it, as a reference: one request, so
+    /// the card, the document and the view come from one snapshot of the database.
     func reference(card serial: CardSerial, document: HandbookContent) async throws -> Reference {
-        let decoder = JSONDecoder()
-        let status = try decoder.decode(
-            CardStatus.self, from: try await request("/v1/cards/\(serial)", method: .GET, body: nil))
-        let current = try decoder.decode(
-            CurrentView.self,
-            from: try await request("/v1/enterprises/\(document.enterprise.uscc)/view", method: .GET, body: nil))
         let onCard = document.header.documentNumber
+        let answer = try JSONDecoder().decode(
+            CardReference.self,
+            from: try await request("/v1/cards/\(serial)/reference?document=\(onCard)", method: .GET, body: nil))
+        guard answer.card.serial == serial else {
+            throw Failure(description: "the service answered for card \(answer.card.serial), not \(serial)")
+        }
         return Reference(
-            source: "online \(base)", revision: current.revision,
-            card: PackageCard(serial: status.serial, state: status.state, uscc: status.uscc, document: status.document),
-            document: status.document == onCard
-                ? PackageDocument(
-                    number: onCard, card: serial, uscc: document.enterprise.uscc,
-                    state: status.documentState ?? .current,
-                    viewRevision: document.header.databaseRevision) : nil,
-            view: current.view)
+            source: "online \(base)", revision: answer.revision, card: answer.card,
+            document: answer.document?.number == onCard ? answer.document : nil, view: answer.view)
     }
 
     /// Sends the proof of check; true when the service kept it. Best effort: the verdict stands
@@ -151,12 +132,10 @@ struct OnlineService: Sendable {
     func sendCheck(serial: String, document: String?, verdict: String, comparedRevision: UInt64?, at time: Date)
         async -> Bool
     {
-        var body: [String: Any] = [
-            "checkedAt": CardTimestamp(time).description, "cardSerial": serial, "verdict": verdict,
-        ]
-        body["documentNumber"] = document
-        body["comparedRevision"] = comparedRevision
-        guard let data = try? JSONSerialization.data(withJSONObject: body) else { return false }
+        let proof = CheckProof(
+            checkedAt: CardTimestamp(time), cardSerial: serial, documentNumber: document, verdict: verdict,
+            comparedRevision: comparedRevision)
+        guard let data = try? JSONEncoder().encode(proof) else { return false }
         return (try? await request("/v1/checks", method: .POST, body: data)) != nil
     }
 }

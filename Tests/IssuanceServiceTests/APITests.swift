@@ -255,4 +255,55 @@ struct APITests {
                     "\"documentState\":\"revoked\""))
         }
     }
+
+    @Test("a card's reference: card, document and view in one snapshot, the asked document only if it is the card's")
+    func cardReference() async throws {
+        let t = try await TestService()
+        defer { t.remove() }
+        try await t.application.test(.router) { client in
+            let inspector = try await client.login("inspector-in")
+            let status = try await client.send(.get, "/v1/cards/\(t.jiangsu.card)", token: inspector).json(
+                CardStatusReport.self)
+            let current = try #require(status.document)
+            let answer = try await client.send(.get, "/v1/cards/\(t.jiangsu.card)/reference", token: inspector)
+            #expect(answer.status == .ok, "\(answer.text)")
+            let reference = try answer.json(CardReference.self)
+            #expect(reference.card.serial == t.jiangsu.card)
+            #expect(reference.card.state == .issued)
+            #expect(reference.card.uscc == t.jiangsu.enterprise.uscc)
+            #expect(reference.document?.number == current)
+            #expect(reference.document?.state == .current)
+            #expect(reference.view?.enterprise.uscc == t.jiangsu.enterprise.uscc)
+            #expect(reference.revision == status.revision)
+            #expect(reference.asOf == CardDate(Date()))
+            // The view is the one the view route gives at the same revision.
+            let view = try await client.send(
+                .get, "/v1/enterprises/\(t.jiangsu.enterprise.uscc)/view", token: inspector
+            )
+            .json(RevisionedView.self)
+            #expect(view.revision == reference.revision)
+            #expect(view.view == reference.view)
+            // Another enterprise's document, asked about through this card, is unknown here.
+            let other = try await client.send(
+                .get,
+                "/v1/cards/\(t.jiangsu.card)/reference?document=\(try DocumentNumber(region: RegionCode("330000"), serial: 1))",
+                token: inspector)
+            #expect(other.status == .ok)
+            #expect(try other.json(CardReference.self).document == nil)
+            #expect(
+                try await client.send(
+                    .get, "/v1/cards/\(t.jiangsu.card)/reference?document=NOT-A-NUMBER", token: inspector
+                )
+                .text.contains("document"))
+            // A revoked card says so, with its document revoked, in one answer.
+            let issuer = try await client.login("issuer-in")
+            _ = try await client.send(
+                .post, "/v1/cards/\(t.jiangsu.card)/revoke", token: issuer, body: ["reason": "遗失"])
+            let revoked = try await client.send(.get, "/v1/cards/\(t.jiangsu.card)/reference", token: inspector).json(
+                CardReference.self)
+            #expect(revoked.card.state == .revoked)
+            #expect(revoked.document?.state == .revoked)
+            #expect(revoked.revision > reference.revision)
+        }
+    }
 }

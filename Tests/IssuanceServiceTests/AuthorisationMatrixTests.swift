@@ -95,6 +95,9 @@ struct AuthorisationMatrixTests {
                 method: .get, path: "/v1/cards/\(card)", body: nil, roles: [.inspector, .issuer, .admin, .auditor],
                 outside: .hidden),
             Route(
+                method: .get, path: "/v1/cards/\(card)/reference", body: nil, roles: [.inspector, .issuer, .admin],
+                outside: .hidden),
+            Route(
                 method: .get, path: "/v1/cards/\(card)/checks", body: nil, roles: [.auditor, .admin, .issuer],
                 outside: .hidden),
             Route(
@@ -147,7 +150,7 @@ struct AuthorisationMatrixTests {
             published.recordNumber, until: try CardDate(yyyymmdd: "20270501"), reason: "整改", by: recorder)
         draft.summary = "第二条"
         let routes = routes(t, record: published.recordNumber.value, shortening: shortening.id)
-        #expect(routes.count == 27)
+        #expect(routes.count == 28)
 
         try await t.application.test(.router) { client in
             var tokens: [String: String] = [:]
@@ -183,7 +186,7 @@ struct AuthorisationMatrixTests {
                     }
                 }
             }
-            #expect(checked == 27 * 12)
+            #expect(checked == 28 * 12)
         }
     }
 }

@@ -4,6 +4,7 @@ import HandbookCrypto
 import Hummingbird
 import HummingbirdTesting
 import ServiceTestSupport
+import Synchronization
 import TestSupport
 import Testing
 import Verifier
@@ -88,7 +89,7 @@ struct MisbehavingServiceTests {
     func oversizedAnswer() async throws {
         let router = Router()
         router.post("/v1/login") { _, _ in #"{"token":"t","expiresAt":"2030-01-01T00:00:00Z"}"# }
-        router.get("/v1/cards/:serial") { _, _ in String(repeating: "x", count: 8 << 20) }
+        router.get("/v1/cards/:serial/reference") { _, _ in String(repeating: "x", count: 8 << 20) }
         let app = Application(router: router)
         try await app.test(.live) { client in
             let service = "http://127.0.0.1:\(try #require(client.port))"
@@ -102,4 +103,58 @@ struct MisbehavingServiceTests {
             #expect(reasons.contains("degraded to offline"), "\(reasons)")
         }
     }
+
+    @Test(
+        "online, one reference request per card: the card's state, document and view from one answer; the proof is a CheckProof"
+    )
+    func oneRoundTrip() async throws {
+        let seen = RequestLog()
+        let router = Router()
+        router.post("/v1/login") { _, _ in #"{"token":"t","expiresAt":"2030-01-01T00:00:00Z"}"# }
+        router.get("/v1/cards/:serial/reference") { request, _ in
+            seen.add("GET \(request.uri)")
+            let serial = try CardSerial(hex: "8656000000000032")
+            let reference = CardReference(
+                revision: 41, asOf: CardDate(Date()),
+                card: PackageCard(serial: serial, state: .revoked, uscc: nil, document: nil),
+                document: nil, view: nil)
+            return String(decoding: try JSONEncoder().encode(reference), as: UTF8.self)
+        }
+        router.get("/v1/cards/:serial") { request, _ in
+            seen.add("GET \(request.uri)")
+            return "{}"
+        }
+        router.get("/v1/enterprises/:key/view") { request, _ in
+            seen.add("GET \(request.uri)")
+            return "{}"
+        }
+        router.post("/v1/checks") { request, context in
+            let body = try await request.body.collect(upTo: 1 << 16)
+            let proof = try JSONDecoder().decode(CheckProof.self, from: Data(body.readableBytesView))
+            seen.add("POST /v1/checks \(proof.verdict) \(proof.comparedRevision.map(String.init) ?? "-")")
+            return Response(status: .created)
+        }
+        let app = Application(router: router)
+        try await app.test(.live) { client in
+            let service = "http://127.0.0.1:\(try #require(client.port))"
+            let sample = Repository.path("Cards/samples/issued-handbook-32k-p256.json")
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("checks-\(UUID().uuidString).jsonl")
+            defer { try? FileManager.default.removeItem(at: log) }
+            let result = try await runVerifier(
+                ["verify", "--image", sample, "--json", "--service", service, "--timeout", "10", "--log", log.path],
+                environment: ["HANDBOOK_PASSWORD": "x"])
+            #expect(result.code == Verdict.revoked.exitCode, "\(result.report)")
+            #expect(
+                seen.entries == [
+                    "GET /v1/cards/8656000000000032/reference?document=3100000000000001", "POST /v1/checks revoked 41",
+                ], "\(seen.entries)")
+        }
+    }
+}
+
+/// The requests a test service saw, in order.
+final class RequestLog: Sendable {
+    private let lock = Mutex<[String]>([])
+    func add(_ entry: String) { lock.withLock { $0.append(entry) } }
+    var entries: [String] { lock.withLock { $0 } }
 }

@@ -13,6 +13,7 @@ struct CardsController: Sendable {
     let issuer: CardIssuer?
     /// The readers issuance may use; empty allows any reader of the host.
     let readers: [String]
+    let clock: @Sendable () -> Date
 
     func addRoutes(to api: some RouterMethods<ServiceContext>) {
         api.route(.get, "/readers", .listReaders) { _, _, _ in
@@ -51,6 +52,19 @@ struct CardsController: Sendable {
         api.route(.get, "/cards/:serial", .readCard) { _, context, account in
             JSONBody(try await cardStatus(context, account))
         }
+        // The verifier's one round trip: card, document and current view in one snapshot.
+        api.route(.get, "/cards/:serial/reference", .readReference) { request, context, account in
+            let serial = try context.parameter("serial") { try CardSerial(hex: $0) }
+            let document = try request.text("document", maximum: 32).map { text in
+                try field("document") { try DocumentNumber(text) }
+            }
+            let day = try request.text("on", maximum: 10).map { try parseDate($0, "on") } ?? CardDate(clock())
+            let reference = try await store.cardReference(serial, document: document, on: day, by: account)
+            guard let reference else {
+                throw ServiceError(.notFound, "STORE_NOT_FOUND", "no card \(serial) in the database")
+            }
+            return JSONBody(reference)
+        }
         api.route(.post, "/cards/:serial/revoke", .revokeCard, body: ReasonBody.self) { body, context, account in
             let serial = try context.parameter("serial") { try CardSerial(hex: $0) }
             return JSONBody(try await store.revokeCard(serial, reason: body.reason, by: account))
@@ -65,7 +79,7 @@ struct CardsController: Sendable {
             let limit = try request.integer("limit", default: 100, in: 1...1_000)
             return JSONBody(try await store.checks(of: serial, limit: limit, by: account))
         }
-        api.route(.post, "/checks", .sendCheck, body: CheckBody.self) { body, _, account in
+        api.route(.post, "/checks", .sendCheck, body: CheckProof.self) { body, _, account in
             JSONBody(try await store.recordCheck(try body.record(), by: account), status: .created)
         }
     }
