@@ -42,6 +42,13 @@ public actor PackageShelf {
         public let region: RegionCode
         public let revision: UInt64
         public let day: CardDate
+
+        /// `<region>-r<revision>-<day>-<created>.package.jsonl`: the revision the package was read
+        /// at, the day its windows apply to, and when it was made (two builds never share a name).
+        static func fileName(region: RegionCode, revision: UInt64, day: CardDate, created: Date) -> String {
+            let stamp = CardTimestamp(created).description.filter { $0.isNumber }
+            return "\(region.code)-r\(revision)-\(day)-\(stamp)-\(UUID().uuidString.prefix(8)).package.jsonl"
+        }
     }
 
     let store: any CreditStore
@@ -84,10 +91,21 @@ public actor PackageShelf {
             try PrivateFile.folder(signing.directory)
             let now = clock()
             let day = CardDate(now)
-            let file = signing.directory.appendingPathComponent("\(region.code)-\(UUID().uuidString).jsonl")
-            let summary = try await PackageExport.export(
-                from: store, region: region, on: day, at: now, by: nil, key: signing.key,
-                certificate: signing.certificate, revocationLists: signing.revocationLists, to: file)
+            // Written under a provisional name, then renamed after the revision the export
+            // actually read (the database may have moved on between the request and the read).
+            let partial = signing.directory.appendingPathComponent(".\(region.code)-\(UUID().uuidString).partial")
+            let summary: PackageExportSummary
+            do {
+                summary = try await PackageExport.export(
+                    from: store, region: region, on: day, at: now, by: nil, key: signing.key,
+                    certificate: signing.certificate, revocationLists: signing.revocationLists, to: partial)
+            } catch {
+                try? FileManager.default.removeItem(at: partial)
+                throw error
+            }
+            let file = signing.directory.appendingPathComponent(
+                Built.fileName(region: region, revision: summary.revision, day: day, created: now))
+            try FileManager.default.moveItem(at: partial, to: file)
             return Built(path: file.path, region: region, revision: summary.revision, day: day)
         }
         building[region] = task

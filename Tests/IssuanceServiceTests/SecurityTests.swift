@@ -412,6 +412,14 @@ struct SecurityTests {
             expectSigned(after)
             #expect(after.first?.revision == String(try await t.store.revision()))
             #expect(await shelf.buildsStarted == 2)
+            // On disk: the two latest packages, each named after the revision its export read; no
+            // provisional file left behind.
+            let files = try FileManager.default.contentsOfDirectory(
+                atPath: t.directory.appendingPathComponent("packages").path)
+            #expect(files.count == 2, "\(files)")
+            let revision = try await t.store.revision()
+            #expect(files.contains { $0.hasPrefix("320000-r\(revision)-") }, "\(files)")
+            #expect(!files.contains { $0.hasSuffix(".partial") })
         }
     }
 }
