@@ -57,7 +57,7 @@ public struct RecoveryOutcome: Sendable, Codable {
     public var note: String
 }
 
-/// Issues handbooks to cards in the readers of the service host, journalled (DESIGN.md §6): the
+/// Issues handbooks to cards in the readers of the service host, journalled (Docs/ARCHITECTURE.md §3): the
 /// journal entry first, then personalisation if the card has no usable key, the tear-safe write
 /// with read-back, then the database commit. `recover()` resolves what a crash left open.
 public final class CardIssuer: Sendable {
@@ -135,92 +135,104 @@ public final class CardIssuer: Sendable {
             }
             return (connection, card, info, key)
         }
-        defer { Task { try? await executor.run { _ throws(CardError) in connection.disconnect() } } }
-        guard let profile = CardProfile.named(info.profileName) else {
-            throw ServiceError(
-                .conflict, "CARD_UNKNOWN_PROFILE", "the card says it is a \(info.profileName); unknown profile")
-        }
-        var cardKey = existingKey
+        func issueOnCard() async throws -> IssuanceResult {
+            guard let profile = CardProfile.named(info.profileName) else {
+                throw ServiceError(
+                    .conflict, "CARD_UNKNOWN_PROFILE", "the card says it is a \(info.profileName); unknown profile")
+            }
+            var cardKey = existingKey
 
-        let entry = try await store.openIssuance(
-            card: info.serial, profile: profile.name, uscc: uscc, office: credentials.office.region, reader: reader,
-            by: actor)
-        var log = requestLogger ?? logger
-        log[metadataKey: "journal"] = "\(entry.id)"
-        log[metadataKey: "card"] = "\(info.serial)"
-        log.info("issuance opened", metadata: ["document": "\(entry.documentNumber)", "uscc": "\(uscc)"])
-        reached(.opened)
-        do {
-            let today = CardDate(clock())
-            let found = try await store.currentView(of: uscc, on: today, by: actor)
-            guard let view = found else { throw StoreError(.notFound, "no enterprise \(uscc)") }
-            let personalised = cardKey == nil
-            if cardKey == nil {
-                _ = try await store.advanceIssuance(
-                    entry.id, to: .personalising, document: nil, viewRevision: nil, expiresOn: nil)
-                reached(.personalising)
-                let algorithm = credentials.key.algorithm
-                let masterKey = credentials.masterKey
-                cardKey = try await executor.run { _ throws(CardError) in
-                    try card.personalise(algorithm: algorithm, masterKey: masterKey)
-                }
-                try await store.markPersonalised(info.serial)
-                log.info("card personalised")
-                reached(.personalised)
-            }
-            // Valid for the configured months, but never past the office certificate's end.
-            let expires = min(
-                try today.adding(months: credentials.validityMonths), credentials.certificate.lastDocumentDay)
-            guard let cardKey else {
-                throw StoreError(.internal, "the card has no authentication key after personalisation")
-            }
-            let document = try HandbookSigner.sign(
-                view: view.view,
-                issue: DocumentIssue(
-                    documentNumber: entry.documentNumber, cardSerial: info.serial, cardPublicKey: cardKey,
-                    issuedAt: clock(), expiresOn: expires, issuingOffice: credentials.office,
-                    databaseRevision: view.revision, slotSize: profile.slotSize),
-                officeKey: credentials.key, officeCertificate: credentials.certificate)
-            _ = try await store.advanceIssuance(
-                entry.id, to: .writing, document: document, viewRevision: view.revision, expiresOn: expires)
-            reached(.writing)
+            let entry = try await store.openIssuance(
+                card: info.serial, profile: profile.name, uscc: uscc, office: credentials.office.region, reader: reader,
+                by: actor)
+            var log = requestLogger ?? logger
+            log[metadataKey: "journal"] = "\(entry.id)"
+            log[metadataKey: "card"] = "\(info.serial)"
+            log.info("issuance opened", metadata: ["document": "\(entry.documentNumber)", "uscc": "\(uscc)"])
+            reached(.opened)
             do {
-                let masterKey = credentials.masterKey
-                _ = try await executor.run { _ throws(CardError) in
-                    try card.write(document: document, masterKey: masterKey)
+                let today = CardDate(clock())
+                let found = try await store.currentView(of: uscc, on: today, by: actor)
+                guard let view = found else { throw StoreError(.notFound, "no enterprise \(uscc)") }
+                let personalised = cardKey == nil
+                if cardKey == nil {
+                    _ = try await store.advanceIssuance(
+                        entry.id, to: .personalising, document: nil, viewRevision: nil, expiresOn: nil)
+                    reached(.personalising)
+                    let algorithm = credentials.key.algorithm
+                    let masterKey = credentials.masterKey
+                    cardKey = try await executor.run { _ throws(CardError) in
+                        try card.personalise(algorithm: algorithm, masterKey: masterKey)
+                    }
+                    try await store.markPersonalised(info.serial)
+                    log.info("card personalised")
+                    reached(.personalised)
                 }
-                reached(.written)
+                // Valid for the configured months, but never past the office certificate's end.
+                let expires = min(
+                    try today.adding(months: credentials.validityMonths), credentials.certificate.lastDocumentDay)
+                guard let cardKey else {
+                    throw StoreError(.internal, "the card has no authentication key after personalisation")
+                }
+                let document = try HandbookSigner.sign(
+                    view: view.view,
+                    issue: DocumentIssue(
+                        documentNumber: entry.documentNumber, cardSerial: info.serial, cardPublicKey: cardKey,
+                        issuedAt: clock(), expiresOn: expires, issuingOffice: credentials.office,
+                        databaseRevision: view.revision, slotSize: profile.slotSize),
+                    officeKey: credentials.key, officeCertificate: credentials.certificate)
+                _ = try await store.advanceIssuance(
+                    entry.id, to: .writing, document: document, viewRevision: view.revision, expiresOn: expires)
+                reached(.writing)
+                do {
+                    let masterKey = credentials.masterKey
+                    _ = try await executor.run { _ throws(CardError) in
+                        try card.write(document: document, masterKey: masterKey)
+                    }
+                    reached(.written)
+                } catch {
+                    // The commit may or may not have reached the card: ask the card.
+                    log.warning("write failed: \(error); reading the card to resolve")
+                    let current = try await store.journalEntry(entry.id)
+                    guard let current else { throw error }
+                    let (cardInfo, readout) = try await executor.run {
+                        _ throws(CardError) -> (CardInfo, CardReadout?) in
+                        (try card.selectAndReadInfo(), try? card.read())
+                    }
+                    let resolved = try await resolve(current, info: cardInfo, readout: readout)
+                    guard resolved.outcome == .committed else { throw error }
+                    return try await result(entry, profile, document, view.revision, personalised, by: actor)
+                }
+                _ = try await store.advanceIssuance(
+                    entry.id, to: .committing, document: nil, viewRevision: nil, expiresOn: nil)
+                reached(.committing)
+                let issued = try await store.commitIssuance(entry.id)
+                log.info("issuance committed", metadata: ["revision": "\(issued.revision)"])
+                return IssuanceResult(
+                    journal: entry.id, document: entry.documentNumber, card: info.serial, profile: profile.name,
+                    uscc: uscc, bytes: document.count, viewRevision: view.revision, revision: issued.revision,
+                    personalised: personalised, superseded: issued.superseded)
             } catch {
-                // The commit may or may not have reached the card: ask the card.
-                log.warning("write failed: \(error); reading the card to resolve")
-                let current = try await store.journalEntry(entry.id)
-                guard let current else { throw error }
-                let (cardInfo, readout) = try await executor.run {
-                    _ throws(CardError) -> (CardInfo, CardReadout?) in
-                    (try card.selectAndReadInfo(), try? card.read())
+                if let current = try? await store.journalEntry(entry.id), current.state == .open,
+                    current.step != .writing && current.step != .committing
+                {
+                    try? await store.closeIssuance(entry.id, as: .abandoned, note: "failed before the write: \(error)")
                 }
-                let resolved = try await resolve(current, info: cardInfo, readout: readout)
-                guard resolved.outcome == .committed else { throw error }
-                return try await result(entry, profile, document, view.revision, personalised, by: actor)
+                log.error("issuance failed: \(error)")
+                throw error
             }
-            _ = try await store.advanceIssuance(
-                entry.id, to: .committing, document: nil, viewRevision: nil, expiresOn: nil)
-            reached(.committing)
-            let issued = try await store.commitIssuance(entry.id)
-            log.info("issuance committed", metadata: ["revision": "\(issued.revision)"])
-            return IssuanceResult(
-                journal: entry.id, document: entry.documentNumber, card: info.serial, profile: profile.name,
-                uscc: uscc, bytes: document.count, viewRevision: view.revision, revision: issued.revision,
-                personalised: personalised, superseded: issued.superseded)
-        } catch {
-            if let current = try? await store.journalEntry(entry.id), current.state == .open,
-                current.step != .writing && current.step != .committing
-            {
-                try? await store.closeIssuance(entry.id, as: .abandoned, note: "failed before the write: \(error)")
-            }
-            log.error("issuance failed: \(error)")
-            throw error
+
         }
+        // The card is released before the answer goes out: a client that reads the card as soon as
+        // it has the answer finds it free (a disconnect left to a later task once raced it).
+        let outcomeOfIssue: Result<IssuanceResult, any Error>
+        do {
+            outcomeOfIssue = .success(try await issueOnCard())
+        } catch {
+            outcomeOfIssue = .failure(error)
+        }
+        try? await executor.run { _ throws(CardError) in connection.disconnect() }
+        return try outcomeOfIssue.get()
     }
 
     private func result(
