@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// The credit handbook on IC cards: the modules of DESIGN.md §2, each appearing as it gets content.
+// The credit handbook on IC cards: the modules and their dependencies as Docs/ARCHITECTURE.md §2 draws them.
 
 import PackageDescription
 
@@ -39,7 +39,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
-        // C bindings: module map + shim header, no Swift code (PLATFORM.md).
+        // C bindings: module map + shim header, no Swift code (Docs/ARCHITECTURE.md §2).
         .systemLibrary(
             name: "CPCSC",
             path: "Sources/CPCSC",
@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "handbook-card",
             dependencies: [
-                "CardReader", "HandbookApplication", "ISO7816", "HandbookCodec", "HandbookCrypto",
+                "CardReader", "HandbookApplication", "ISO7816", "HandbookCodec", "HandbookCrypto", "CodedErrors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

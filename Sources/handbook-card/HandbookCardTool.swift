@@ -1,5 +1,6 @@
 import ArgumentParser
 import CardReader
+import CodedErrors
 import Foundation
 import HandbookApplication
 import HandbookCodec
@@ -67,8 +68,9 @@ struct ReaderOptions: ParsableArguments {
 
 func fail(_ error: any Error) -> ExitCode {
     FileHandle.standardError.write(Data("handbook-card: \(error)\n".utf8))
-    if let error = error as? CardError, error.code == .serviceUnavailable { return ExitCode(69) }
-    return ExitCode(1)
+    // The exit code of the error's kind, as every tool of the project answers (69 no pcscd, 76 a
+    // card breaking the protocol, 65 bad input, 70 anything else).
+    return ExitCode(kind(of: error).exitCode)
 }
 
 struct Readers: ParsableCommand {

@@ -138,7 +138,9 @@ struct Import: AsyncParsableCommand {
         let database = try store.open()
         let actor = try await store.actor(database)
         let progress = ProgressDisplay()
-        var failures = 0
+        // The exit code of the first failure's kind: a file that is not there says 66, a refused
+        // file 65, as any other command would.
+        var firstFailure: ErrorKind?
         for file in try orderedFiles() {
             do {
                 let summary = try await database.importFile(
@@ -150,10 +152,10 @@ struct Import: AsyncParsableCommand {
             } catch {
                 progress.finish()
                 FileHandle.standardError.write(Data("handbook-issuer: \(error)\n".utf8))
-                failures += 1
+                if firstFailure == nil { firstFailure = kind(of: error) }
             }
         }
-        if failures > 0 { throw ExitCode(65) }
+        if let firstFailure { throw ExitCode(firstFailure.exitCode) }
     }
 
     /// The files sorted by the entity their header names, so references resolve.

@@ -89,6 +89,32 @@ struct ServiceProcessTests {
         #expect(try store.tableCounts() == counts)
     }
 
+    @Test("the command line's exit code follows the error's kind: 64 usage, 65 bad input, 66 not found, 77 not allowed")
+    func exitCodesByKind() async throws {
+        let folder = try await ServiceFolder()
+        defer { folder.remove() }
+        let config = folder.config.path
+        let cases: [(arguments: [String], status: Int32, mentions: String)] = [
+            (["card-status", "XYZ", "--config", config], 65, "card serial"),
+            (["card-status", "8656B000000FFFFF", "--config", config], 66, "8656B000000FFFFF"),
+            (["card-status", "--config", config], 64, "serial"),
+            (
+                ["export", "--region", "990000", "--key", "k", "--certificate", "c", "-o", "x", "--config", config], 65,
+                "990000"
+            ),
+            (
+                ["import", "--config", config, folder.url.appendingPathComponent("absent.jsonl").path], 66,
+                "absent.jsonl"
+            ),
+            (["card-status", "8656B000000FFFFF", "--config", config, "--as", "nobody"], 77, "nobody"),
+        ]
+        for (arguments, status, mentions) in cases {
+            let run = try await runTool("handbook-issuer", arguments, environment: ["HANDBOOK_PASSWORD": testPassword])
+            #expect(run.status == status, "handbook-issuer \(arguments.joined(separator: " ")): \(run.errors)")
+            #expect(run.errors.contains(mentions), "handbook-issuer \(arguments.joined(separator: " ")): \(run.errors)")
+        }
+    }
+
     @Test("silence, a head that never ends and a body that never ends are cut off; others are still served")
     func slowClients() async throws {
         let folder = try await ServiceFolder(
