@@ -2,8 +2,11 @@
 // `handbook-issuer serve` as its own process so that the same benchmark runs against any build:
 // this one and a baseline build of an earlier commit, side by side in one run.
 //
-// 1. Card-status throughput over HTTP (wrk, 4 connections) alone, then while 40 clients log in at
-//    once (scrypt at the production cost): does a burst of logins starve the other requests?
+// 0. Card-status and current-view throughput over HTTP (wrk, 4 connections), and the verifier's
+//    look-ups one after the other: card status then view (two round trips, as before issue 14),
+//    and the card's reference (one round trip, a build that has it).
+// 1. Card-status throughput alone, then while 40 clients log in at once (scrypt at the production
+//    cost): does a burst of logins starve the other requests?
 // 2. The service's write latency (POST /v1/checks, one every 20 ms) alone, then while
 //    `handbook-issuer import` applies a file of 100,000 enterprise rows: do the service's writes
 //    wait for the whole import, or fail?
@@ -19,8 +22,15 @@ import GRDB
     import FoundationNetworking
 #endif
 
-let seconds = Int(option("--seconds") ?? "") ?? 10
-let rows = Int(option("--rows") ?? "") ?? 100_000
+let options = BenchmarkOptions(
+    usage: """
+        usage: AvailabilityBenchmark --issuer PATH [--baseline PATH --baseline-label TEXT] [--seconds 10]
+                                     [--rows 100000]
+          `handbook-issuer serve` of each build as its own process: card-status and view throughput,
+          then card status during a burst of logins, service writes during a large import.
+        """, values: ["--issuer", "--baseline", "--baseline-label", "--seconds", "--rows"])
+let seconds = options.integer("--seconds", default: 10, in: 1...3_600)
+let rows = options.integer("--rows", default: 100_000, in: 10...10_000_000)
 let password = "benchmark password 2026"
 
 struct Failure: Error, CustomStringConvertible {
@@ -76,6 +86,7 @@ final class Setup: @unchecked Sendable {
     var port = 0
     var token = ""
     var card = ""
+    var uscc = ""
 
     init(issuer: String) throws {
         self.issuer = issuer
@@ -120,13 +131,14 @@ final class Setup: @unchecked Sendable {
             configuration: {
                 var c = Configuration(); c.readonly = true; return c
             }())
-        card = try database.read { db in
-            try String.fetchOne(
+        (card, uscc) = try database.read { db in
+            let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT c.serial FROM cards c JOIN enterprises e ON e.uscc = c.uscc
+                    SELECT c.serial, c.uscc FROM cards c JOIN enterprises e ON e.uscc = c.uscc
                     WHERE e.registered_region LIKE '32%' ORDER BY c.serial LIMIT 1
-                    """) ?? ""
+                    """)
+            return (row?["serial"] ?? "", row?["uscc"] ?? "")
         }
         try database.close()
     }
@@ -168,11 +180,16 @@ final class Setup: @unchecked Sendable {
 
 /// wrk on the card-status route: requests per second and the 99th percentile in milliseconds.
 func cardStatusLoad(_ setup: Setup) throws -> (rate: Double, p99: Double) {
+    try load(setup, "/v1/cards/\(setup.card)")
+}
+
+/// wrk on one route: requests per second and the 99th percentile in milliseconds.
+func load(_ setup: Setup, _ path: String) throws -> (rate: Double, p99: Double) {
     let output = try run(
         "/usr/bin/wrk",
         [
             "-t", "2", "-c", "4", "-d", "\(seconds)s", "--latency", "-H", "Authorization: Bearer \(setup.token)",
-            "http://127.0.0.1:\(setup.port)/v1/cards/\(setup.card)",
+            "http://127.0.0.1:\(setup.port)\(path)",
         ])
     func number(after label: String) -> Double? {
         guard let line = output.split(separator: "\n").first(where: { $0.contains(label) }) else { return nil }
@@ -237,12 +254,6 @@ func writes(_ setup: Setup, while busy: @escaping @Sendable () -> Bool) async ->
     return (latencies, failed)
 }
 
-func percentile(_ values: [Double], _ p: Double) -> Double {
-    guard !values.isEmpty else { return .nan }
-    let sorted = values.sorted()
-    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
-}
-
 final class Flag: @unchecked Sendable {
     // @unchecked: guarded by the lock.
     private let lock = NSLock()
@@ -251,7 +262,24 @@ final class Flag: @unchecked Sendable {
     func clear() { lock.withLock { value = false } }
 }
 
+/// The median milliseconds of `rounds` verifier look-ups made one after the other, each of
+/// `paths` requested in turn (what one tap waits for); nil when a build does not answer them.
+func lookups(_ setup: Setup, _ paths: [String], rounds: Int = 400) async -> Double? {
+    var times: [Double] = []
+    let clock = ContinuousClock()
+    for _ in 0..<rounds {
+        let started = clock.now
+        for path in paths {
+            let (status, _) = await request("http://127.0.0.1:\(setup.port)\(path)", token: setup.token)
+            guard status == 200 else { return nil }
+        }
+        times.append(milliseconds(clock.now - started))
+    }
+    return percentile(times, 0.5)
+}
+
 struct Figures {
+    var viewRate = 0.0, viewP99 = 0.0, twoLookups = Double.nan, oneReference: Double? = nil
     var quietRate = 0.0, quietP99 = 0.0, stormRate = 0.0, stormP99 = 0.0, logins = 0, loginsRefused = 0
     var writeP99Quiet = 0.0, writeP99Import = 0.0, writeMaxImport = 0.0, writesFailed = 0, writesDone = 0
     var importSeconds = 0.0
@@ -262,6 +290,10 @@ func measureBuild(_ issuer: String) async throws -> Figures {
     defer { setup.stop() }
     try await setup.start()
     var figures = Figures()
+    (figures.viewRate, figures.viewP99) = try load(setup, "/v1/enterprises/\(setup.uscc)/view")
+    figures.twoLookups =
+        await lookups(setup, ["/v1/cards/\(setup.card)", "/v1/enterprises/\(setup.uscc)/view"]) ?? .nan
+    figures.oneReference = await lookups(setup, ["/v1/cards/\(setup.card)/reference"])
     (figures.quietRate, figures.quietP99) = try cardStatusLoad(setup)
     let stop = ContinuousClock.now + .seconds(seconds + 2)
     async let storm = loginStorm(setup, until: stop)
@@ -294,12 +326,12 @@ func measureBuild(_ issuer: String) async throws -> Figures {
     return figures
 }
 
-guard let issuer = option("--issuer") else {
+guard let issuer = options.text("--issuer") else {
     say("usage: AvailabilityBenchmark --issuer PATH [--baseline PATH --baseline-label TEXT] [--seconds 10]")
     exit(64)
 }
-let baseline = option("--baseline")
-let baselineLabel = option("--baseline-label") ?? "baseline"
+let baseline = options.text("--baseline")
+let baselineLabel = options.text("--baseline-label") ?? "baseline"
 say("Availability of `handbook-issuer serve` (\(seconds) s per load, \(rows)-row import)")
 let current = try await measureBuild(issuer)
 let before: Figures? = try await { () async throws -> Figures? in
@@ -312,6 +344,12 @@ let before: Figures? = try await { () async throws -> Figures? in
 }
 say(pad("", 58) + pad("this build", 16) + baselineLabel)
 row("card status alone: requests/s") { format($0.quietRate, decimals: 0) }
+row("current view alone: requests/s") { format($0.viewRate, decimals: 0) }
+row("current view alone: p99 ms") { format($0.viewP99, decimals: 2) }
+row("a tap's look-ups: card status, then view: median ms") { format($0.twoLookups, decimals: 2) }
+row("a tap's look-up: the card's reference: median ms") {
+    $0.oneReference.map { format($0, decimals: 2) } ?? "no such route"
+}
 row("card status alone: p99 ms") { format($0.quietP99, decimals: 2) }
 row("card status during 40 concurrent logins: requests/s") { format($0.stormRate, decimals: 0) }
 row("card status during 40 concurrent logins: p99 ms") { format($0.stormP99, decimals: 2) }

@@ -90,21 +90,15 @@ public func measurePair(
 /// Prints a line at once (unbuffered, also into a pipe).
 public func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
-/// The value after `name` on the command line.
-public func option(_ name: String) -> String? {
-    let arguments = CommandLine.arguments
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
-    return arguments[index + 1]
-}
-
 public func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 public func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1_000 }
 
-/// The `p` quantile (0…1) of `values`, in any order.
+/// The `p` quantile (0…1) of `values`, in any order; NaN when there are none.
 public func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return .nan }
     let sorted = values.sorted()
     return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
 }
@@ -117,4 +111,64 @@ public final class PortBox: @unchecked Sendable {
     public init() {}
     public var port: Int { lock.withLock { value } }
     public func set(_ port: Int) { lock.withLock { value = port } }
+}
+
+/// A benchmark's command line, read as the project's tools read theirs: `--help` (or `-h`) prints
+/// the usage and exits 0 before anything is built or measured; an unknown option, an option without
+/// its value, or a number that does not parse exits 64 (EX_USAGE) with the usage.
+public struct BenchmarkOptions: Sendable {
+    public let usage: String
+    private var values: [String: String] = [:]
+    private var flags: Set<String> = []
+
+    /// Parses `CommandLine.arguments` against the options that take a value and the flags.
+    public init(usage: String, values known: [String] = [], flags knownFlags: [String] = []) {
+        self.usage = usage
+        var arguments = CommandLine.arguments.dropFirst()[...]
+        while let argument = arguments.popFirst() {
+            if argument == "--help" || argument == "-h" {
+                say(usage)
+                exit(0)
+            } else if knownFlags.contains(argument) {
+                flags.insert(argument)
+            } else if known.contains(argument) {
+                guard let value = arguments.popFirst() else { Self.refuse("\(argument) needs a value", usage) }
+                values[argument] = value
+            } else {
+                Self.refuse("unknown option \(argument)", usage)
+            }
+        }
+    }
+
+    private static func refuse(_ problem: String, _ usage: String) -> Never {
+        FileHandle.standardError.write(Data("\(problem)\n\(usage)\n".utf8))
+        exit(64)
+    }
+
+    /// The text given for `name`, if any.
+    public func text(_ name: String) -> String? { values[name] }
+
+    /// Whether the flag was given.
+    public func flag(_ name: String) -> Bool { flags.contains(name) }
+
+    /// The whole number given for `name` (within `range`), or `fallback`.
+    public func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int> = 1...Int.max) -> Int {
+        guard let text = values[name] else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            Self.refuse("\(name): a whole number from \(range.lowerBound) to \(range.upperBound) expected", usage)
+        }
+        return value
+    }
+}
+
+/// Stops with a sentence instead of a backtrace when pcscd or the virtual reader is not there: the
+/// card benchmarks need both (`scripts/pcscd.sh start`, which `make bench` runs).
+public func requireReader(_ reader: String, present: () -> Bool) {
+    guard present() else {
+        FileHandle.standardError.write(
+            Data(
+                "this benchmark needs pcscd with the virtual reader \"\(reader)\" (scripts/pcscd.sh start; make bench starts it)\n"
+                    .utf8))
+        exit(69)
+    }
 }

@@ -14,10 +14,19 @@ import VirtualCard
 
 func load(_ path: String) throws -> String { try String(contentsOfFile: "Keys/" + path, encoding: .utf8) }
 
+let options = BenchmarkOptions(
+    usage: """
+        usage: CardBenchmark [--taps N]
+          For each card profile, the commands, bytes and wall time of a tap and of a document write
+          through pcscd and the virtual card (run from the repository root, pcscd running).
+          --taps N   taps per profile (default 300, or BENCH_TAPS)
+        """, values: ["--taps"])
+let reader = "Virtual PCD 00 00"
+let taps = options.integer(
+    "--taps", default: Int(ProcessInfo.processInfo.environment["BENCH_TAPS"] ?? "300") ?? 300, in: 1...1_000_000)
+requireReader(reader) { (try? PCSCContext().readers().contains(reader)) ?? false }
 let masterKey = try SymmetricKey(hex: try load("issuer-master-key.hex"))
 let context = try PCSCContext()
-let reader = "Virtual PCD 00 00"
-let taps = Int(ProcessInfo.processInfo.environment["BENCH_TAPS"] ?? "300") ?? 300
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("card-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: folder) }

@@ -22,10 +22,17 @@ import VirtualCard
     import FoundationNetworking
 #endif
 
-let path = option("--database") ?? ".build-bench/credit-1000000.sqlite"
-let duration = Int(option("--seconds") ?? "") ?? 10
-let connections = Int(option("--connections") ?? "") ?? 16
-let issuances = Int(option("--issuances") ?? "") ?? 15
+let options = BenchmarkOptions(
+    usage: """
+        usage: ServiceBenchmark [--database PATH] [--seconds 10] [--connections 16] [--issuances 15]
+          Card-status and view look-ups over HTTP under load beside the same look-ups on the store,
+          then issuance through pcscd per card profile (pcscd running; the database of StoreBenchmark).
+        """, values: ["--database", "--seconds", "--connections", "--issuances"])
+let path = options.text("--database") ?? ".build-bench/credit-1000000.sqlite"
+let duration = options.integer("--seconds", default: 10, in: 1...3_600)
+let connections = options.integer("--connections", default: 16, in: 1...1_000)
+let issuances = options.integer("--issuances", default: 15, in: 0...10_000)
+requireReader("Virtual PCD 00 00") { (try? PCSCContext().readers().contains("Virtual PCD 00 00")) ?? false }
 guard FileManager.default.fileExists(atPath: path) else {
     say("no database at \(path): run StoreBenchmark first (make bench does)")
     exit(1)

@@ -12,14 +12,18 @@ import HandbookCodec
 
 /// Prints a line at once, even when standard output is a file (a long run is followed as it goes).
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String, in arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> String? {
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
-    return arguments[index + 1]
-}
-let count = Int(option("--enterprises") ?? "") ?? 1_000_000
-let path = option("--database") ?? ".build-bench/credit-\(count).sqlite"
-let reuse = arguments.contains("--reuse")
+let options = BenchmarkOptions(
+    usage: """
+        usage: StoreBenchmark [--enterprises N] [--database PATH] [--reuse]
+          Builds N demo enterprises (default 1,000,000: about ten minutes and 5 GB) into a SQLite
+          file, imports fresh files into it, then times look-ups on the store.
+          --reuse           keep and reuse an existing database of that size
+          --generate-only   only time the demo generator
+          --build-only      stop once the database is built
+        """, values: ["--enterprises", "--database"], flags: ["--reuse", "--generate-only", "--build-only"])
+let count = options.integer("--enterprises", default: 1_000_000, in: 100...10_000_000)
+let path = options.text("--database") ?? ".build-bench/credit-\(count).sqlite"
+let reuse = options.flag("--reuse")
 let seed: UInt64 = 2007
 let dataset = DemoDataset(seed: seed, count: DemoDataset.maximumCount)
 let today = try CardDate(year: 2026, month: 11, day: 29)
@@ -29,13 +33,9 @@ func fileSize(_ path: String) -> Int64 {
     ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int64) ?? 0
 }
 
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-}
-
 say("Credit database at scale: \(count) demo enterprises (seed \(seed)), SQLite at \(path)")
 
-if CommandLine.arguments.contains("--generate-only") {
+if options.flag("--generate-only") {
     var records = 0
     let elapsed = clock.measure { for index in 0..<count { records += try dataset.enterprise(index).records.count } }
     say("generated \(count) enterprises, \(records) records in \(format(seconds(elapsed), decimals: 2)) s")
@@ -80,7 +80,7 @@ say(
     "size: \(format(Double(fileSize(path) + fileSize(path + "-wal")) / 1_073_741_824, decimals: 2)) GiB for \(totalRows) rows"
 )
 
-if CommandLine.arguments.contains("--build-only") { exit(0) }
+if options.flag("--build-only") { exit(0) }
 
 // 2. Import throughput: fresh enterprises written as provincial files, imported into the big database
 // (after what earlier runs added, when the database is reused).
