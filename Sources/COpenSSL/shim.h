@@ -1,5 +1,5 @@
 // OpenSSL 3 libcrypto for Swift. Macro APIs and variadic functions that Swift cannot call get
-// `static inline` wrappers here (PLATFORM.md).
+// `static inline` wrappers here (Docs/ARCHITECTURE.md §2).
 #ifndef COPENSSL_SHIM_H
 #define COPENSSL_SHIM_H
 

@@ -1,5 +1,5 @@
 // pcsc-lite for Swift. The headers come through pkg-config (-I/usr/include/PCSC); the helpers below
-// stand in for the macros and globals that do not import (PLATFORM.md).
+// stand in for the macros and globals that do not import (Docs/ARCHITECTURE.md §2).
 #ifndef CPCSC_SHIM_H
 #define CPCSC_SHIM_H
 

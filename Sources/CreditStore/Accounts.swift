@@ -1,7 +1,7 @@
 import CodedErrors
 import HandbookCodec
 
-/// What an account may do (DESIGN.md §6). Every account has one role, scoped to regions.
+/// What an account may do (Docs/ARCHITECTURE.md §7). Every account has one role, scoped to regions.
 public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     /// A city bureau that records credit behaviour (采集).
     case recorder

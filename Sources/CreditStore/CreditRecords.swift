@@ -147,7 +147,7 @@ public struct ShorteningRequest: Sendable, Hashable, Codable {
     }
 }
 
-/// The publication rules of 建市[2007]9号 and 建市[2017]241号 (DOMAIN.md §2).
+/// The publication rules of 建市[2007]9号 and 建市[2017]241号 (Docs/ARCHITECTURE.md §11.3).
 public enum PublicationRules {
     /// Bad and blacklist records: 6 months to 3 years.
     public static let unfavourableMonths = 6...36
@@ -165,7 +165,9 @@ public enum PublicationRules {
                     "a \(kind.chineseName) record is published 6 to 36 months; \(months) months was asked")
             }
         } else if months != favourableMonths {
-            throw StoreError(.invalidInput, "a 良好行为 record is published 36 months; \(months) months was asked")
+            throw StoreError(
+                .invalidInput,
+                "a \(RecordKind.good.chineseName) record is published 36 months; \(months) months was asked")
         }
     }
 }

@@ -155,7 +155,7 @@ extension SQLiteCreditStore {
         ).execute(
             arguments: [
                 document.value, demo.card.description, uscc, demo.province.code, revision, now,
-                try CardDate(Date(timeIntervalSince1970: TimeInterval(now))).adding(months: 12).description,
+                try CardDate(secondsSince1970: now).adding(months: 12).description,
                 Data(Digest.sha256.hash(Array(document.value.utf8))),
             ])
         return demo.records.count
@@ -248,7 +248,7 @@ extension DemoDataset {
                 let record = item.record
                 var row: [String: Any] = [
                     "recordNumber": record.recordNumber.value, "uscc": demo.enterprise.uscc.value,
-                    "kind": record.kind == .good ? "good" : record.kind == .bad ? "bad" : "blacklist",
+                    "kind": record.kind.name,
                     "decisionNumber": record.decisionNumber, "authority": record.authority,
                     "authorityLevel": record.authorityLevel.name, "decisionDate": record.decisionDate.description,
                     "publishedFrom": record.publishedFrom.description,

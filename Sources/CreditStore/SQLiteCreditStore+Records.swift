@@ -130,7 +130,7 @@ extension SQLiteCreditStore {
     // MARK: Dates the workflow accepts
 
     /// The day of the store's clock (UTC).
-    var today: CardDate { CardDate(Date(timeIntervalSince1970: TimeInterval(now))) }
+    var today: CardDate { CardDate(secondsSince1970: now) }
 
     /// A decision date: not after today, and not before the platform's records begin (2005-01-01).
     func checkDecisionDate(_ date: CardDate, _ field: String = "decisionDate") throws(StoreError) {
@@ -321,7 +321,9 @@ extension SQLiteCreditStore {
         }
         guard record.kind.isUnfavourable else {
             throw StoreError(
-                .conflict, "record \(record.recordNumber) is a 良好行为 record; only bad records are shortened")
+                .conflict,
+                "record \(record.recordNumber) is a \(RecordKind.good.chineseName) record; only bad records are shortened"
+            )
         }
         guard until < current else {
             throw StoreError(

@@ -1,4 +1,5 @@
 import GRDB
+import HandbookCodec
 
 /// The schema of the credit database, as numbered migrations. A database is migrated on open;
 /// a database from a newer program is refused rather than guessed at.
@@ -128,7 +129,7 @@ enum Schema {
         CREATE TABLE credit_records (
             record_number TEXT PRIMARY KEY NOT NULL,
             uscc TEXT NOT NULL REFERENCES enterprises (uscc),
-            kind TEXT NOT NULL CHECK (\(oneOf("kind", ["good", "bad", "blacklist"]))),
+            kind TEXT NOT NULL CHECK (\(oneOf("kind", RecordKind.allCases.map(\.name)))),
             behaviour_code TEXT,
             project_number TEXT,
             decision_number TEXT NOT NULL,

@@ -5,7 +5,7 @@ import HandbookCodec
 /// An X.509 certificate, held by OpenSSL.
 ///
 /// Certificates signed with SM2 get the GM/T 0009 signer ID attached when they are loaded, which is
-/// what makes OpenSSL 3.0 verify their signatures (PLATFORM.md).
+/// what makes OpenSSL 3.0 verify their signatures (Docs/ARCHITECTURE.md §6).
 public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
     // @unchecked: the X509 object is only mutated during init (the SM2 signer ID); afterwards it is
     // read-only, and OpenSSL's read accessors on a shared X509 are thread-safe.

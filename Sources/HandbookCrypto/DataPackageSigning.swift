@@ -129,7 +129,7 @@ public enum DataPackageVerifier {
         guard valid else {
             throw DataPackageError(.badSignature, "the signature does not match the package's contents")
         }
-        let createdAt = Date(timeIntervalSince1970: TimeInterval(contents.header.createdAt.secondsSince1970))
+        let createdAt = contents.header.createdAt.foundationDate
         let chain = trustStore.verify(
             signer: signer, purpose: .dataPackageSigning, validAt: createdAt, revocationAt: now)
         guard chain.isTrusted else {

@@ -124,7 +124,7 @@ public enum HandbookVerifier {
         }
 
         // Chain, validity period, revocation.
-        let issuedAt = Date(timeIntervalSince1970: TimeInterval(header.issuedAt.secondsSince1970))
+        let issuedAt = header.issuedAt.foundationDate
         if let signer {
             let chain = trustStore.verify(
                 signer: signer, purpose: .handbookDocumentSigning, validAt: issuedAt, revocationAt: time)

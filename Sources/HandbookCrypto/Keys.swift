@@ -264,7 +264,7 @@ func withContiguousBytes<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafeBuff
 }
 
 /// A digest-sign or digest-verify context for `key`, with the GM/T signer ID set for SM2 (OpenSSL 3.0
-/// takes it only after the init call, PLATFORM.md). The caller frees it with EVP_MD_CTX_free.
+/// takes it only after the init call; Docs/ARCHITECTURE.md §6). The caller frees it with EVP_MD_CTX_free.
 func digestContext(signing: Bool, key: OpaquePointer, algorithm: SignatureAlgorithm, operation: String)
     throws(CryptoError) -> OpaquePointer
 {

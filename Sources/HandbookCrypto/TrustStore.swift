@@ -131,7 +131,7 @@ public struct TrustStore: Sendable {
             }
             chain.append(certificate)
         }
-        // One algorithm per hierarchy (DESIGN.md §5): every certificate signed with its root's algorithm.
+        // One algorithm per hierarchy (Docs/ARCHITECTURE.md §6): every certificate signed with its root's algorithm.
         guard let rootAlgorithm = chain.last?.publicKey.algorithm else {
             return .failure(.init(code: .openssl, reason: "OpenSSL verified an empty chain"))
         }

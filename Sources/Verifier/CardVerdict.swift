@@ -48,7 +48,7 @@ public struct CardVerdict: Sendable {
 
     /// Decides the verdict from the document's checks, the card's answer to INTERNAL AUTHENTICATE
     /// (nil when not done: a card image), and the reference (nil offline without a package), in
-    /// DESIGN.md §7's order: format → signature → chain and revocation → card authentication →
+    /// The order of Docs/ARCHITECTURE.md §8: format → signature → chain and revocation → card authentication →
     /// card and document status → freshness.
     public static func decide(
         _ verification: DocumentVerification, cardAuthenticated: Bool?, reference: Reference?

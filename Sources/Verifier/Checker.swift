@@ -26,7 +26,7 @@ public struct CheckTimings: Sendable, Codable, Equatable {
 }
 
 /// Checks cards: format → signature → chain and revocation → card authentication → card and document
-/// status → freshness (DESIGN.md §7), then records the check locally and, online, with the service.
+/// status → freshness (Docs/ARCHITECTURE.md §8), then records the check locally and, online, with the service.
 ///
 /// One checker serves many checks (`watch`): the trust store and the package are read and verified
 /// once, the service session is kept and renewed when it fails.
@@ -264,7 +264,7 @@ public actor Checker {
         if let packageProblem {
             notes.append(packageProblem)
         } else if let package, let path = settings.package {
-            let created = Date(timeIntervalSince1970: TimeInterval(package.contents.header.createdAt.secondsSince1970))
+            let created = package.contents.header.createdAt.foundationDate
             let age = now.timeIntervalSince(created)
             if age > settings.packageMaxAgeHours * 3_600 {
                 notes.append(

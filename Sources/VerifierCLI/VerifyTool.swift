@@ -8,7 +8,7 @@ import HandbookCrypto
 import ISO7816
 import Verifier
 
-/// The inspector's and the enterprise's tool (DESIGN.md §7): `verify` one card or card image,
+/// The inspector's and the enterprise's tool (Docs/ARCHITECTURE.md §8): `verify` one card or card image,
 /// `watch` every reader at a site, `show` what a card says.
 @main
 struct VerifyTool: AsyncParsableCommand {

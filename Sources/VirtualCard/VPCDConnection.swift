@@ -30,7 +30,7 @@ public struct FaultPlan: Sendable, Equatable {
 }
 
 /// A virtual card in the vsmartcard `vpcd` reader: it connects to the driver's TCP port and answers
-/// what pcscd sends (PLATFORM.md: 2-byte big-endian length, then the payload; a 1-byte payload is a
+/// what pcscd sends (Docs/ARCHITECTURE.md §4: 2-byte big-endian length, then the payload; a 1-byte payload is a
 /// control code — 0 power off, 1 power on, 2 reset, 4 get ATR; anything else is a command APDU).
 /// Closing the socket is taking the card out.
 ///
@@ -168,7 +168,7 @@ public final class VirtualCardInsertion: Sendable {
                 "cannot reach the vpcd reader driver on 127.0.0.1:\(port) (\(reason)): is pcscd running with vsmartcard-vpcd? (scripts/pcscd.sh start)"
             )
         }
-        // Without these, Nagle's algorithm and delayed ACKs cost ~48 ms per APDU (PLATFORM.md).
+        // Without these, Nagle's algorithm and delayed ACKs cost ~48 ms per APDU (Docs/ARCHITECTURE.md §4).
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         return fd

@@ -35,7 +35,7 @@ func demoMain() async throws {
         exit(0)
     }
 
-    section("Identifiers (DOMAIN.md §4–§6)")
+    section("Identifiers (Docs/ARCHITECTURE.md §11.1)")
     let examples: [(String, () throws -> String)] = [
         ("USCC 91310000132209009U", { try USCC("91310000132209009U").value }),
         ("USCC 91310000132209009A", { try USCC("91310000132209009A").value }),

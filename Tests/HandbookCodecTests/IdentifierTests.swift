@@ -23,7 +23,7 @@ struct USCCTests {
         "91350100M000100Y43", "91310000132209009U",
     ]
 
-    @Test("the real and constructed examples of DOMAIN.md validate", arguments: valid)
+    @Test("real identifiers from public data and constructed examples validate", arguments: valid)
     func validExamples(code: String) throws {
         let uscc = try USCC(code)
         #expect(uscc.value == code)

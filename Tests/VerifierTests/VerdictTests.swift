@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 import Verifier
 
-@Suite("verdicts: DESIGN.md §7's order of checks")
+@Suite("verdicts: the order of checks of Docs/ARCHITECTURE.md §8")
 struct VerdictTests {
     static let serial = try! CardSerial(hex: "8656000012345678")
 

@@ -322,7 +322,7 @@ extension ImportSession {
         let level = check.choice(
             row.authorityLevel, "authorityLevel",
             Dictionary(uniqueKeysWithValues: AuthorityLevel.allCases.map { ($0.name, $0) }))
-        let today = CardDate(Date(timeIntervalSince1970: TimeInterval(now)))
+        let today = CardDate(secondsSince1970: now)
         let decided = check.date(row.decisionDate, "decisionDate", in: ImportDates.earliest...today)
         let latestPublication = (try? today.adding(days: WorkflowDates.publicationForwardDays)) ?? today
         let from = check.date(row.publishedFrom, "publishedFrom", in: ImportDates.earliest...latestPublication)

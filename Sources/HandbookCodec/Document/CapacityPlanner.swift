@@ -65,7 +65,7 @@ public struct CapacityError: CodedError, Hashable {
     }
 }
 
-/// Chooses what of an enterprise's view goes on a card of a given slot size (DESIGN.md §4).
+/// Chooses what of an enterprise's view goes on a card of a given slot size (Docs/ARCHITECTURE.md §3).
 ///
 /// Every qualification and every unfavourable record (bad, blacklist) is always kept; when they
 /// alone do not fit, planning fails with a ``CapacityError`` naming the smallest card that would

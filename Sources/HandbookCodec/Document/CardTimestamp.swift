@@ -75,6 +75,9 @@ public struct CardTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
     }
 
     /// `YYYYMMDDhhmmss`.
+    /// The same instant as a Foundation `Date`.
+    public var foundationDate: Date { Date(timeIntervalSince1970: TimeInterval(secondsSince1970)) }
+
     public var digits: String {
         date.yyyymmdd + pad(hour) + pad(minute) + pad(second)
     }
@@ -122,6 +125,11 @@ public struct CardTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
 }
 
 extension CardDate {
+    /// Today in UTC+8 at `secondsSince1970` (a stored timestamp).
+    public init(secondsSince1970 seconds: Int64) {
+        self.init(Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+
     /// Days since 1970-01-01.
     public var daysSince1970: Int { CardTimestamp.days(fromCivil: year, month, day) }
 

@@ -1,4 +1,4 @@
-/// The check-character schemes of the identifiers (DOMAIN.md §4–§5), on character values.
+/// The check-character schemes of the identifiers (Docs/ARCHITECTURE.md §11.1), on character values.
 enum CheckCharacters {
     /// GB 32100: ISO 7064 MOD 31-3 over the first 17 characters; returns the check value 0–30.
     static let usccWeights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]

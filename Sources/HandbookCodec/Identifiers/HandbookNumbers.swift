@@ -91,7 +91,7 @@ public struct RecordNumber: Sendable, Hashable, Comparable, CustomStringConverti
 }
 
 /// A 16-digit project number of the national platform: a GB/T 2260 county code, a date `YYMMDD`
-/// and a four-digit sequence (DOMAIN.md §8), `3101151211210104`.
+/// and a four-digit sequence (Docs/ARCHITECTURE.md §11.1), `3101151211210104`.
 public struct ProjectNumber: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     /// The sixteen digits.
     public let value: String

@@ -28,7 +28,7 @@ public enum IdentityDocumentType: String, Sendable, Hashable, CaseIterable, Coda
 /// A person's identity document: its type and a number that passed that type's rules.
 ///
 /// Only resident identity numbers and residence-permit numbers carry a check character; the other
-/// documents are checked for their format (DOMAIN.md §5). The full number is personal data: cards
+/// documents are checked for their format (Docs/ARCHITECTURE.md §11.1). The full number is personal data: cards
 /// and screens show ``masked``.
 public struct PersonIdentifier: Sendable, Hashable, CustomStringConvertible {
     /// The document type.

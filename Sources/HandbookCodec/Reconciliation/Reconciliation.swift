@@ -1,5 +1,5 @@
-/// What changed between the handbook a card carries and the enterprise's current view (DESIGN.md
-/// §7): a field-level difference keyed by natural keys — certificate number + category,
+/// What changed between the handbook a card carries and the enterprise's current view (Docs/ARCHITECTURE.md
+/// §8): a field-level difference keyed by natural keys — certificate number + category,
 /// registration number, project number, record number — with the changes that tell against the
 /// enterprise flagged and listed first.
 ///

@@ -1,4 +1,4 @@
-/// The verdict on a checked card (DESIGN.md §7), each with a stable exit code.
+/// The verdict on a checked card (Docs/ARCHITECTURE.md §8), each with a stable exit code.
 public enum Verdict: String, Sendable, Hashable, CaseIterable, Codable {
     /// Genuine, unaltered, and what the database says now.
     case current
