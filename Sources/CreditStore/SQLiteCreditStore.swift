@@ -33,6 +33,8 @@ public final class SQLiteCreditStore: CreditStore {
             // 64 MB of page cache per connection instead of SQLite's 2 MB: look-ups in a database
             // of a million enterprises then mostly stay in memory.
             try db.execute(sql: "PRAGMA cache_size = \(Self.writerCacheKiB)")
+            // The name-search triggers call it on every write of a name.
+            db.add(function: NameSearch.function)
         }
         do {
             // The file (and the -wal and -shm files SQLite creates with its mode) readable by the

@@ -54,6 +54,9 @@ public struct BehaviourCode: Sendable, Hashable, Comparable, CustomStringConvert
     /// The category's name, 资质, if listed.
     public var categoryName: String? { BehaviourTable.categories[category] }
 
+    /// The categories of the national table (`D1-1` 资质 …), in the table's order, for a filter.
+    public static var categories: [(code: String, name: String)] { BehaviourTable.categoryList }
+
     /// A warning for a local code; empty for a national one.
     public var warnings: [IdentifierWarning] {
         isNational
@@ -80,4 +83,5 @@ enum BehaviourTable {
     static let parties = descriptions(ofKind: "party")
     static let categories = descriptions(ofKind: "category")
     static let items = descriptions(ofKind: "item")
+    static let categoryList = rows.filter { $0[1] == "category" }.map { (code: $0[0], name: $0[3]) }
 }
