@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "CreditStore", targets: ["CreditStore"]),
         .library(name: "IssuanceService", targets: ["IssuanceService"]),
         .library(name: "Verifier", targets: ["Verifier"]),
+        .library(name: "PublicSite", targets: ["PublicSite"]),
         .executable(name: "virtual-card", targets: ["virtual-card"]),
         .executable(name: "handbook-card", targets: ["handbook-card"]),
         .executable(name: "handbook-issuer", targets: ["handbook-issuer"]),
@@ -37,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C bindings: module map + shim header, no Swift code (Docs/ARCHITECTURE.md §2).
@@ -138,14 +140,47 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The public credit information website: a read-only face of the database on its own
+        // listener, pages from the Mustache templates in Templates/, and the same as JSON under /api.
+        .target(
+            name: "PublicSite",
+            dependencies: [
+                "CreditStore", "HandbookCodec", "HandbookCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                .embedInCode("Templates/top.mustache"),
+                .embedInCode("Templates/bottom.mustache"),
+                .embedInCode("Templates/pager.mustache"),
+                .embedInCode("Templates/home.mustache"),
+                .embedInCode("Templates/enterprises.mustache"),
+                .embedInCode("Templates/enterprise.mustache"),
+                .embedInCode("Templates/records-table.mustache"),
+                .embedInCode("Templates/practitioners.mustache"),
+                .embedInCode("Templates/practitioner.mustache"),
+                .embedInCode("Templates/projects.mustache"),
+                .embedInCode("Templates/project.mustache"),
+                .embedInCode("Templates/records.mustache"),
+                .embedInCode("Templates/record.mustache"),
+                .embedInCode("Templates/check.mustache"),
+                .embedInCode("Templates/message.mustache"),
+                .embedInCode("Templates/site.css"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "handbook-issuer",
             dependencies: [
-                "IssuanceService", "CreditStore", "CardReader", "HandbookApplication", "ISO7816", "HandbookCodec",
-                "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
+                "IssuanceService", "PublicSite", "CreditStore", "CardReader", "HandbookApplication", "ISO7816",
+                "HandbookCodec", "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -266,6 +301,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PublicSiteTests",
+            dependencies: [
+                "PublicSite", "CreditStore", "HandbookCodec", "HandbookCrypto", "TestSupport", "ServiceTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -59,13 +59,15 @@ public struct ServiceConfiguration: Sendable {
     public var tokenLifetimeMinutes: Int = 480
     public var documentValidityMonths: Int = 12
     public var limits = Limits()
+    /// The public website's listener (`host:port`); nil runs no public site.
+    public var publicListen: String?
 
     public init() {}
 
     /// The settings a file may hold.
     static let keys: Set<String> = [
         "database", "listen", "tls", "office", "masterKey", "packageSigner", "readers", "tokenLifetimeMinutes",
-        "documentValidityMonths", "limits",
+        "documentValidityMonths", "limits", "publicListen",
     ]
 
     /// Reads a configuration file (every key optional; unknown keys, wrong types and values out of
@@ -75,6 +77,7 @@ public struct ServiceConfiguration: Sendable {
         var configuration = ServiceConfiguration()
         if let value = try file.path("database") { configuration.database = value }
         if let value = try file.string("listen") { configuration.listen = value }
+        if let value = try file.string("publicListen") { configuration.publicListen = value }
         if let tls = try file.section("tls", known: ["certificate", "key"]) {
             guard let certificate = try tls.path("certificate"), let key = try tls.path("key") else {
                 throw ConfigurationFile.Problem(message: "\(path): \"tls\" needs both \"certificate\" and \"key\"")

@@ -19,7 +19,7 @@ struct VerifyTool: AsyncParsableCommand {
             Exit codes of verify: 0 current, 1 outdated, 2 expired, 3 revoked, 4 incomplete issuance, \
             5 invalid, 6 unreadable, 7 freshness unknown; 64 a bad command line or configuration.
             """,
-        subcommands: [Verify.self, Watch.self, Show.self])
+        subcommands: [Verify.self, Watch.self, Show.self, ReportCommand.self])
 
     /// Files this tool creates are its owner's only (umask 077): databases, card images, logs.
     static func main() async {
@@ -226,3 +226,68 @@ struct Show: AsyncParsableCommand {
         return try result.get()
     }
 }
+
+/// `report FILE`: checks a credit report downloaded from the public site
+/// (`/enterprises/{USCC}/report.json`) offline — its signature, its signer's chain and purpose, that
+/// it holds one enterprise of its region — and prints what it says and when it said it. A client
+/// keeps the file and can check it again later: reports do not go stale, they say their date.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Check a signed credit report from the public site offline, and print it.",
+        discussion: "Exits 0 when the report is genuine, 5 (invalid) when it is not, 65 when it is not a report at all.")
+
+    @Argument(help: "The report file (JSON Lines, as downloaded).")
+    var file: String
+
+    @OptionGroup var options: SettingsOptions
+
+    /// A report holds one enterprise: a few hundred kilobytes at the most.
+    static let limit = 8 << 20
+
+    func run() async throws {
+        let bytes: [UInt8]
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+            defer { try? handle.close() }
+            let data = try handle.read(upToCount: Self.limit + 1) ?? Data()
+            guard data.count <= Self.limit else {
+                FileHandle.standardError.write(Data("handbook-verify report: \(file) is larger than a report can be\n".utf8))
+                throw ExitCode(65)
+            }
+            bytes = Array(data)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandle.standardError.write(Data("handbook-verify report: cannot read \(file): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(66)
+        }
+        let verified: VerifiedDataPackage
+        do {
+            let trust = try options.settings().trustStore()
+            verified = try DataPackageVerifier.verify(bytes, trustStore: trust, now: Date(), maximumAge: .infinity)
+        } catch let error as DataPackageError {
+            FileHandle.standardError.write(Data("handbook-verify report: NOT GENUINE — \(error.message)\n".utf8))
+            throw ExitCode(error.code == .malformed ? 65 : Verdict.invalid.exitCode)
+        }
+        let contents = verified.contents
+        guard contents.views.count == 1, let view = contents.views.values.first else {
+            FileHandle.standardError.write(
+                Data("handbook-verify report: a report holds one enterprise; this file holds \(contents.views.count)\n".utf8))
+            throw ExitCode(65)
+        }
+        print("信用报告 credit report — genuine, signed by \(verified.signer.commonName ?? verified.signer.subject)")
+        print("  生成 made \(contents.header.createdAt) · 公开日期 as of \(contents.header.asOf) · 数据库版本 revision \(contents.header.databaseRevision)")
+        print("  \(view.enterprise.name)  \(view.enterprise.uscc.value)  \(view.enterprise.registeredRegion.code)")
+        print("  资质 qualifications \(view.qualifications.count) · 注册人员 practitioners \(view.practitioners.count) · 项目 projects \(view.projects.count)")
+        if view.creditRecords.isEmpty {
+            print("  信用记录 credit records: 无 none published")
+        }
+        for record in view.creditRecords {
+            print(
+                "  \(record.recordNumber.value) \(record.kind.chineseName) \(record.kind.englishName) \(record.behaviourCode?.code ?? "") \(record.decisionNumber) \(record.decisionDate) 公开至 until \(record.publishedUntil)"
+            )
+        }
+    }
+}
+

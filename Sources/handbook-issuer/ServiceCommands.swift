@@ -6,6 +6,8 @@ import HandbookCrypto
 import Hummingbird
 import IssuanceService
 import Logging
+import PublicSite
+import ServiceLifecycle
 
 /// Where a new account's password comes from: a file, an environment variable, or the terminal.
 struct PasswordOptions: ParsableArguments {
@@ -185,10 +187,15 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option(help: "host:port to listen on (default 127.0.0.1:8080: loopback only).") var listen: String?
     @Option(help: "A reader issuance may use (repeat for more; default: every reader).") var reader: [String] = []
+    @Option(
+        help:
+            "host:port of the public website (read-only, no login; Docs/PUBLIC-SITE.md). Default: the configuration's publicListen, else none."
+    ) var publicListen: String?
 
     func run() async throws {
         var configuration = try store.configuration()
         if let listen { configuration.listen = listen }
+        if let publicListen { configuration.publicListen = publicListen }
         if !reader.isEmpty { configuration.readers = reader }
         let logger = cliLogger()
         do {
@@ -212,12 +219,18 @@ struct Serve: AsyncParsableCommand {
                     directory: URL(fileURLWithPath: configuration.database + ".packages")),
                 readers: configuration.readers)
             let scheme = configuration.tls == nil ? "http" : "https"
+            var services: [any Service] = api.packages.map { [PackageRefresh(shelf: $0)] } ?? []
+            if let publicListen = configuration.publicListen {
+                services.append(
+                    try publicSite(
+                        configuration, listen: publicListen, packages: api.packages, scheme: scheme, logger: logger))
+            }
             let app = Application(
                 router: api.router(),
                 server: try ServiceServer.builder(tls: configuration.tls, limits: configuration.limits),
                 configuration: ServiceServer.configuration(
                     host: host, port: port, name: "handbook-issuer", limits: configuration.limits),
-                services: api.packages.map { [PackageRefresh(shelf: $0)] } ?? [],
+                services: services,
                 onServerRunning: { channel in
                     let address =
                         channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
@@ -229,6 +242,45 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+}
+
+extension Serve {
+    /// The public website on its own listener: its own read-only connection to the database, the
+    /// package signer for its reports, the service's package shelf for its bulk downloads.
+    func publicSite(
+        _ configuration: ServiceConfiguration, listen: String, packages: PackageShelf?, scheme: String, logger: Logger
+    ) throws -> some Service {
+        let (host, port) = try ServiceConfiguration.address(listen, setting: "publicListen")
+        guard configuration.tls != nil || ServiceConfiguration.isLoopback(host) else {
+            throw StoreError(
+                .invalidInput,
+                "publicListen \(host): off loopback the site speaks TLS only; give \"tls\" in the configuration")
+        }
+        let signing = try configuration.packageSigning(
+            directory: URL(fileURLWithPath: configuration.database + ".packages")
+        ).map { PublicSite.ReportSigning(key: $0.key, certificate: $0.certificate) }
+        var source: PublicSite.PackageSource?
+        if let packages {
+            source = { @Sendable region in
+                let built = try await packages.package(region: region)
+                return (path: built.path, revision: built.revision)
+            }
+        }
+        let catalog = try PublicCatalog(path: configuration.database)
+        let site = try PublicSite(catalog: catalog, signing: signing, packages: source)
+        return Application(
+            router: site.router(),
+            server: try ServiceServer.builder(tls: configuration.tls, limits: configuration.limits),
+            configuration: ServiceServer.configuration(
+                host: host, port: port, name: "handbook-public-site", limits: configuration.limits),
+            onServerRunning: { channel in
+                let address =
+                    channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
+                print("public site on \(scheme)://\(address)")
+                fflush(nil)
+            },
+            logger: logger)
     }
 }
 
