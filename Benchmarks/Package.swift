@@ -77,6 +77,17 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "PublicSiteBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "HandbookCodec", package: "CreditHandbook"),
+                .product(name: "CreditStore", package: "CreditHandbook"),
+                .product(name: "PublicSite", package: "CreditHandbook"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
             name: "AvailabilityBenchmark",
             dependencies: ["BenchmarkSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),

@@ -26,6 +26,9 @@ enterprises="${STORE_ENTERPRISES:-1000000}"
 echo
 .build-bench/release/ServiceBenchmark --database ".build-bench/credit-$enterprises.sqlite"
 echo
+# The public website on the same database: name search and enterprise pages, HTTP beside the catalog.
+.build-bench/release/PublicSiteBenchmark --database ".build-bench/credit-$enterprises.sqlite"
+echo
 # Tap to verdict, offline and online, on the same database.
 .build-bench/release/VerifyBenchmark --database ".build-bench/credit-$enterprises.sqlite"
 echo

@@ -8,12 +8,18 @@
 #   again (revoked), shows a tampered copy of the card failing (invalid), and stops everything it
 #   started. Exits non-zero if any step does not give what it should.
 #
-# Settings (environment): DEMO_PORT (default 8765), DEMO_ENTERPRISES (default 2000),
-# DEMO_KEEP=1 keeps the work folder (database, card image, logs) and prints where it is.
+# The public website runs beside the service on its own listener; the demo checks that the new
+# record shows there and that the enterprise's signed credit report verifies.
+#
+# Settings (environment): DEMO_PORT (default 8765), DEMO_PUBLIC_PORT (default 8766),
+# DEMO_ENTERPRISES (default 2000), DEMO_KEEP=1 keeps the work folder (database, card image, logs) and
+# prints where it is, DEMO_STAY=1 keeps the service and the site running until Ctrl-C at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 port=${DEMO_PORT:-8765}
+public_port=${DEMO_PUBLIC_PORT:-8766}
+site="http://127.0.0.1:$public_port"
 enterprises=${DEMO_ENTERPRISES:-2000}
 reader="Virtual PCD 00 00"
 service="http://127.0.0.1:$port"
@@ -58,13 +64,19 @@ for role in recorder approver issuer inspector; do
 done
 echo "accounts: admin, recorder, approver, issuer, inspector (Shanghai, 310000)"
 
-step "The issuance service on $service (office: Shanghai, TEST keys of Keys/)"
+step "The issuance service on $service and the public website on $site (office: Shanghai, TEST keys of Keys/)"
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is in use; run with DEMO_PORT=another"; fi
-LOG_LEVEL=warning $issuer serve --listen "127.0.0.1:$port" --reader "$reader" >"$work/service.log" 2>&1 &
+if (exec 3<>"/dev/tcp/127.0.0.1/$public_port") 2>/dev/null; then
+  fail "port $public_port is in use; run with DEMO_PUBLIC_PORT=another"
+fi
+LOG_LEVEL=warning $issuer serve --listen "127.0.0.1:$port" --public-listen "127.0.0.1:$public_port" --reader "$reader" \
+  >"$work/service.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do curl -sf "$service/v1/health" >/dev/null && break; sleep 0.1; done
 curl -sf "$service/v1/health" >/dev/null || { cat "$work/service.log"; fail "the service did not start"; }
 echo "up: $(curl -s "$service/v1/health")"
+curl -sf "$site/" >/dev/null || { cat "$work/service.log"; fail "the public site did not start"; }
+echo "public site: $site/"
 
 # api METHOD PATH TOKEN [BODY]: the answer's body; fails the demo on an error answer.
 api() {
@@ -116,6 +128,12 @@ api POST "/v1/records/$number/approve" "$approver_token" '{}' >/dev/null
 api POST "/v1/records/$number/publish" "$approver_token" "{\"on\":\"$today\"}" >/dev/null
 echo "record $number: bad behaviour D1-3-01, published $today"
 
+step "The public website shows the record, and the enterprise's signed credit report verifies"
+curl -sf "$site/enterprises/$uscc" | grep -q "$number" || fail "the public page of $uscc does not show record $number"
+echo "$site/enterprises/$uscc shows record $number"
+curl -sf "$site/enterprises/$uscc/report.json" -o "$work/report.jsonl" || fail "no credit report"
+"$bin/handbook-verify" report "$work/report.jsonl" || fail "the credit report does not verify"
+
 step "Verifying again (expected: outdated, with the difference, exit 1)"
 verify 1 "${online[@]}"
 
@@ -133,3 +151,8 @@ step "The record of checks (kept locally, and by the service)"
 jq -c '{checkedAt, cardSerial, documentNumber, verdict, comparedRevision, sentToService}' "$work/checks.jsonl"
 echo
 echo "demo: every verdict as expected: current, outdated, revoked, invalid"
+echo "demo: the service is at $service, the public website at $site/"
+if [ "${DEMO_STAY:-0}" = 1 ]; then
+  echo "demo: both stay up until Ctrl-C (DEMO_STAY=1)"
+  wait "${pids[@]}" || true
+fi

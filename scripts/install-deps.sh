@@ -3,8 +3,11 @@
 # As root it installs them; otherwise it names them and how to install them, and fails.
 set -euo pipefail
 
-# curl and jq drive the API in `make demo`; python3-jsonschema validates handbook-verify's JSON against its schema in the tests.
-packages=(pcscd libpcsclite-dev vsmartcard-vpcd libssl-dev libsqlite3-dev pkg-config openssl python3-jsonschema curl jq)
+# curl and jq drive the API in `make demo`; python3-jsonschema validates handbook-verify's JSON against its schema in the tests;
+# chromium, chromium-driver and python3-selenium walk the public website in a real headless browser in the tests, and
+# fonts-noto-cjk lets it render Chinese (without it, boxes).
+packages=(pcscd libpcsclite-dev vsmartcard-vpcd libssl-dev libsqlite3-dev pkg-config openssl python3-jsonschema curl jq
+  chromium chromium-driver python3-selenium fonts-noto-cjk)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -177,8 +177,9 @@ public struct ProjectQuery: Sendable, Hashable {
     public var award: String?
     public var page: Int
 
-    public init(text: String? = nil, region: String? = nil, role: ProjectRole? = nil, award: String? = nil, page: Int = 1)
-    {
+    public init(
+        text: String? = nil, region: String? = nil, role: ProjectRole? = nil, award: String? = nil, page: Int = 1
+    ) {
         self.text = text
         self.region = region
         self.role = role
@@ -347,10 +348,12 @@ public final class PublicCatalog: Sendable {
     static func exactEnterpriseKey(_ db: Database, _ text: String) -> String? {
         if let uscc = try? USCC(text, mode: .lenient) { return uscc.value }
         let compact = text.replacingOccurrences(of: "-", with: "").uppercased()
-        guard compact.count == 9 || compact.count == 15, compact.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+        guard compact.count == 9 || compact.count == 15,
+            compact.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
         else { return nil }
         let kind = compact.count == 9 ? "organization-code" : "registration-number"
-        let candidates = compact.count == 9 ? [compact, String(compact.prefix(8)) + "-" + String(compact.suffix(1))] : [compact]
+        let candidates =
+            compact.count == 9 ? [compact, String(compact.prefix(8)) + "-" + String(compact.suffix(1))] : [compact]
         for value in candidates {
             if let found = try? String.fetchOne(
                 db, sql: "SELECT uscc FROM enterprise_aliases WHERE kind = ? AND value = ?", arguments: [kind, value])
@@ -454,7 +457,8 @@ public final class PublicCatalog: Sendable {
                 arguments["role"] = Int(role.rawValue)
             }
             if let award = query.award, !award.isEmpty {
-                conditions.append("EXISTS (SELECT 1 FROM awards a WHERE a.project_number = p.project_number AND a.name = :award)")
+                conditions.append(
+                    "EXISTS (SELECT 1 FROM awards a WHERE a.project_number = p.project_number AND a.name = :award)")
                 arguments["award"] = String(award.prefix(100))
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
@@ -491,7 +495,8 @@ public final class PublicCatalog: Sendable {
 
     /// The award names projects hold, for the award filter.
     public func awardNames() async throws(StoreError) -> [String] {
-        try await read { db in try String.fetchAll(db, sql: "SELECT DISTINCT name FROM awards ORDER BY name LIMIT 200") }
+        try await read { db in try String.fetchAll(db, sql: "SELECT DISTINCT name FROM awards ORDER BY name LIMIT 200")
+        }
     }
 
     /// The qualification categories enterprises hold, for the category filter.
@@ -586,8 +591,10 @@ public final class PublicCatalog: Sendable {
             else { return nil }
             let today = day.description
             let aliases = Dictionary(
-                try Row.fetchAll(db, sql: "SELECT kind, value FROM enterprise_aliases WHERE uscc = ?", arguments: [uscc])
-                    .map { ($0["kind"] as String, $0["value"] as String) }, uniquingKeysWith: { first, _ in first })
+                try Row.fetchAll(
+                    db, sql: "SELECT kind, value FROM enterprise_aliases WHERE uscc = ?", arguments: [uscc]
+                )
+                .map { ($0["kind"] as String, $0["value"] as String) }, uniquingKeysWith: { first, _ in first })
             let qualifications = try Row.fetchAll(
                 db, sql: "SELECT * FROM qualifications WHERE uscc = ? ORDER BY valid_until DESC, certificate_number",
                 arguments: [uscc]
@@ -643,7 +650,8 @@ public final class PublicCatalog: Sendable {
         try await read { db in
             guard
                 let id = try Int64.fetchOne(
-                    db, sql: "SELECT practitioner_id FROM registrations WHERE registration_number = ?", arguments: [number])
+                    db, sql: "SELECT practitioner_id FROM registrations WHERE registration_number = ?",
+                    arguments: [number])
             else { return nil }
             let registrations = try Row.fetchAll(
                 db,
@@ -666,7 +674,8 @@ public final class PublicCatalog: Sendable {
     public func project(_ number: String, on day: CardDate) async throws(StoreError) -> PublicProject? {
         try await read { db in
             guard
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM projects WHERE project_number = ?", arguments: [number])
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM projects WHERE project_number = ?", arguments: [number])
             else { return nil }
             let participants = try Row.fetchAll(
                 db,

@@ -68,7 +68,9 @@ struct APIController: Sendable {
                 throw PublicFailure.badRequest("kind: \(PagesController.kinds.joined(separator: ", "))")
             }
             let level = try page.text("level", maximum: 20).map { text in
-                guard let level = AuthorityLevel(name: text) else { throw PublicFailure.badRequest("level: unknown level") }
+                guard let level = AuthorityLevel(name: text) else {
+                    throw PublicFailure.badRequest("level: unknown level")
+                }
                 return level
             }
             let category = try page.text("category", maximum: 10)

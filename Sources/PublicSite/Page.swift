@@ -86,7 +86,8 @@ struct Page {
             "check": link("/check"), "switchLanguage": switchLanguage,
         ]
         guard let html = site.templates.render(context, withTemplate: template) else {
-            throw PublicFailure(status: .internalServerError, headingKey: "unavailable", messageKey: "unavailableMessage")
+            throw PublicFailure(
+                status: .internalServerError, headingKey: "unavailable", messageKey: "unavailableMessage")
         }
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -178,7 +179,8 @@ struct Page {
         }.map { entry in
             [
                 "code": entry.code,
-                "name": (entry.level == .prefecture ? "　" : "") + (language == .english ? entry.englishName : entry.name),
+                "name": (entry.level == .prefecture ? "　" : "")
+                    + (language == .english ? entry.englishName : entry.name),
                 "selected": entry.code == selected,
             ]
         }
@@ -189,10 +191,11 @@ struct Page {
             "recordNumber": record.recordNumber, "href": link("/records/\(record.recordNumber)"),
             "enterpriseName": record.enterpriseName, "enterpriseHref": link("/enterprises/\(record.uscc)"),
             "kindName": language.name(record.kind), "kindClass": record.kind,
-            "behaviourCode": record.behaviourCode as Any, "behaviourDescription": record.behaviourDescription ?? "",
+            "behaviourCode": present(record.behaviourCode), "behaviourDescription": record.behaviourDescription ?? "",
             "summary": record.summary, "decisionNumber": record.decisionNumber, "authority": record.authority,
             "level": language.name(record.authorityLevel), "decisionDate": record.decisionDate,
-            "publishedUntil": record.publishedUntil, "recordedIn": "\(regionName(record.recordedIn)) (\(record.recordedIn))",
+            "publishedUntil": record.publishedUntil,
+            "recordedIn": "\(regionName(record.recordedIn)) (\(record.recordedIn))",
             "publishedBy": record.publishedBy,
         ]
     }
@@ -221,3 +224,7 @@ struct Page {
         values.map { ["value": $0, "selected": $0 == selected] }
     }
 }
+
+/// A value for a template section: the value when there is one, else `false` (Mustache renders a
+/// Swift nil as the text "nil").
+func present(_ value: String?) -> Any { value.map { $0 as Any } ?? false }

@@ -46,7 +46,8 @@ struct PagesController: Sendable {
     func enterprises(_ request: Request) async throws -> Response {
         var page = Page(site: site, request: request, revision: nil)
         let query = EnterpriseQuery(
-            text: try page.text("q"), region: try page.region(), qualificationCategory: try page.text("category", maximum: 100),
+            text: try page.text("q"), region: try page.region(),
+            qualificationCategory: try page.text("category", maximum: 100),
             unfavourableNow: request.uri.queryParameters.get("bad") == "1", page: try page.pageNumber())
         let found = try await catalog.enterprises(query, on: site.today)
         page = Page(site: site, request: request, revision: found.revision)
@@ -54,7 +55,8 @@ struct PagesController: Sendable {
         values["items"] = found.items.map { item in
             [
                 "name": item.name, "uscc": item.uscc, "href": page.link("/enterprises/\(item.uscc)"),
-                "regionName": page.regionName(item.region), "unfavourable": item.unfavourableNow,
+                "regionName": page.regionName(item.region),
+                "unfavourable": item.unfavourableNow > 0 ? item.unfavourableNow as Any : false,
             ] as [String: Any]
         }
         values["form"] = ["q": query.text ?? "", "bad": query.unfavourableNow]
@@ -71,8 +73,8 @@ struct PagesController: Sendable {
         let page = Page(site: site, request: request, revision: found.revision)
         let values: [String: Any] = [
             "e": [
-                "name": found.name, "uscc": found.uscc, "organisationCode": found.organisationCode as Any,
-                "registrationNumber": found.registrationNumber as Any,
+                "name": found.name, "uscc": found.uscc, "organisationCode": present(found.organisationCode),
+                "registrationNumber": present(found.registrationNumber),
                 "legalRepresentative": found.legalRepresentative, "region": found.region,
             ] as [String: Any],
             "regionName": page.regionName(found.region),
@@ -112,7 +114,8 @@ struct PagesController: Sendable {
     }
 
     func practitioner(_ request: Request, _ number: String) async throws -> Response {
-        guard number.count <= 40, let found = try await catalog.practitioner(registration: number, on: site.today) else {
+        guard number.count <= 40, let found = try await catalog.practitioner(registration: number, on: site.today)
+        else {
             throw PublicFailure.notFound
         }
         let page = Page(site: site, request: request, revision: found.revision)
@@ -132,7 +135,8 @@ struct PagesController: Sendable {
             return role
         }
         let query = ProjectQuery(
-            text: try page.text("q"), region: try page.region(), role: role, award: try page.text("award", maximum: 100),
+            text: try page.text("q"), region: try page.region(), role: role,
+            award: try page.text("award", maximum: 100),
             page: try page.pageNumber())
         let found = try await catalog.projects(query)
         page = Page(site: site, request: request, revision: found.revision)
@@ -168,7 +172,9 @@ struct PagesController: Sendable {
     func records(_ request: Request) async throws -> Response {
         var page = Page(site: site, request: request, revision: nil)
         let kindText = try page.text("kind", maximum: 20) ?? "unfavourable"
-        guard Self.kinds.contains(kindText) else { throw PublicFailure.badRequest("kind: \(Self.kinds.joined(separator: ", "))") }
+        guard Self.kinds.contains(kindText) else {
+            throw PublicFailure.badRequest("kind: \(Self.kinds.joined(separator: ", "))")
+        }
         let levelText = try page.text("level", maximum: 20)
         let level = try levelText.map { text in
             guard let level = AuthorityLevel(name: text) else { throw PublicFailure.badRequest("level: unknown level") }
@@ -215,13 +221,16 @@ struct PagesController: Sendable {
         }
         let page = Page(site: site, request: request, revision: try await catalog.revision())
         var values = page.recordValues(found)
-        values["r"] = [
-            "recordNumber": found.recordNumber, "enterpriseName": found.enterpriseName, "uscc": found.uscc,
-            "behaviourCode": found.behaviourCode as Any, "behaviourDescription": found.behaviourDescription ?? "",
-            "decisionNumber": found.decisionNumber, "authority": found.authority, "decisionDate": found.decisionDate,
-            "summary": found.summary, "publishedFrom": found.publishedFrom, "publishedUntil": found.publishedUntil,
-            "recordedIn": "\(page.regionName(found.recordedIn)) (\(found.recordedIn))", "publishedBy": found.publishedBy,
-        ] as [String: Any]
+        values["r"] =
+            [
+                "recordNumber": found.recordNumber, "enterpriseName": found.enterpriseName, "uscc": found.uscc,
+                "behaviourCode": present(found.behaviourCode), "behaviourDescription": found.behaviourDescription ?? "",
+                "decisionNumber": found.decisionNumber, "authority": found.authority,
+                "decisionDate": found.decisionDate,
+                "summary": found.summary, "publishedFrom": found.publishedFrom, "publishedUntil": found.publishedUntil,
+                "recordedIn": "\(page.regionName(found.recordedIn)) (\(found.recordedIn))",
+                "publishedBy": found.publishedBy,
+            ] as [String: Any]
         return try page.render("record", title: "\(page.word("record")) \(found.recordNumber)", values)
     }
 
@@ -235,10 +244,11 @@ struct PagesController: Sendable {
             page = Page(site: site, request: request, revision: found?.revision ?? revision)
             if let found {
                 values["found"] = true
-                values["d"] = [
-                    "documentNumber": found.documentNumber, "enterpriseName": found.enterpriseName,
-                    "issuedOn": found.issuedOn, "endedOn": found.endedOn as Any,
-                ] as [String: Any]
+                values["d"] =
+                    [
+                        "documentNumber": found.documentNumber, "enterpriseName": found.enterpriseName,
+                        "issuedOn": found.issuedOn, "endedOn": present(found.endedOn),
+                    ] as [String: Any]
                 values["enterpriseHref"] = page.link("/enterprises/\(found.uscc)")
                 values["stateClass"] = found.state
                 values["stateName"] = page.language.name(found.state == "revoked" ? "revokedDocument" : found.state)

@@ -179,9 +179,11 @@ struct RevisionCache: RouterMiddleware {
             return try await next(request, context)
         }
         let tag = "\"r\(try await catalog.revision())-\(CardDate(clock()))\""
-        if let asked = request.headers[.ifNoneMatch], asked.split(separator: ",").contains(where: {
-            $0.trimmingCharacters(in: .whitespaces) == tag || $0.trimmingCharacters(in: .whitespaces) == "W/" + tag
-        }) {
+        if let asked = request.headers[.ifNoneMatch],
+            asked.split(separator: ",").contains(where: {
+                $0.trimmingCharacters(in: .whitespaces) == tag || $0.trimmingCharacters(in: .whitespaces) == "W/" + tag
+            })
+        {
             var headers = HTTPFields()
             headers[.eTag] = tag
             headers[.cacheControl] = "public, no-cache"

@@ -235,7 +235,8 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Check a signed credit report from the public site offline, and print it.",
-        discussion: "Exits 0 when the report is genuine, 5 (invalid) when it is not, 65 when it is not a report at all.")
+        discussion: "Exits 0 when the report is genuine, 5 (invalid) when it is not, 65 when it is not a report at all."
+    )
 
     @Argument(help: "The report file (JSON Lines, as downloaded).")
     var file: String
@@ -252,14 +253,16 @@ struct ReportCommand: AsyncParsableCommand {
             defer { try? handle.close() }
             let data = try handle.read(upToCount: Self.limit + 1) ?? Data()
             guard data.count <= Self.limit else {
-                FileHandle.standardError.write(Data("handbook-verify report: \(file) is larger than a report can be\n".utf8))
+                FileHandle.standardError.write(
+                    Data("handbook-verify report: \(file) is larger than a report can be\n".utf8))
                 throw ExitCode(65)
             }
             bytes = Array(data)
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            FileHandle.standardError.write(Data("handbook-verify report: cannot read \(file): \(error.localizedDescription)\n".utf8))
+            FileHandle.standardError.write(
+                Data("handbook-verify report: cannot read \(file): \(error.localizedDescription)\n".utf8))
             throw ExitCode(66)
         }
         let verified: VerifiedDataPackage
@@ -273,13 +276,19 @@ struct ReportCommand: AsyncParsableCommand {
         let contents = verified.contents
         guard contents.views.count == 1, let view = contents.views.values.first else {
             FileHandle.standardError.write(
-                Data("handbook-verify report: a report holds one enterprise; this file holds \(contents.views.count)\n".utf8))
+                Data(
+                    "handbook-verify report: a report holds one enterprise; this file holds \(contents.views.count)\n"
+                        .utf8))
             throw ExitCode(65)
         }
         print("信用报告 credit report — genuine, signed by \(verified.signer.commonName ?? verified.signer.subject)")
-        print("  生成 made \(contents.header.createdAt) · 公开日期 as of \(contents.header.asOf) · 数据库版本 revision \(contents.header.databaseRevision)")
+        print(
+            "  生成 made \(contents.header.createdAt) · 公开日期 as of \(contents.header.asOf) · 数据库版本 revision \(contents.header.databaseRevision)"
+        )
         print("  \(view.enterprise.name)  \(view.enterprise.uscc.value)  \(view.enterprise.registeredRegion.code)")
-        print("  资质 qualifications \(view.qualifications.count) · 注册人员 practitioners \(view.practitioners.count) · 项目 projects \(view.projects.count)")
+        print(
+            "  资质 qualifications \(view.qualifications.count) · 注册人员 practitioners \(view.practitioners.count) · 项目 projects \(view.projects.count)"
+        )
         if view.creditRecords.isEmpty {
             print("  信用记录 credit records: 无 none published")
         }
@@ -290,4 +299,3 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 }
-

@@ -92,7 +92,8 @@ struct PublicSiteTests {
                 let answer = try await client.execute(
                     uri: "/api/enterprises?q=\(encoded(query))", method: .get)
                 #expect(answer.status == .ok)
-                let page = try JSONDecoder().decode(PublicPage<PublicEnterpriseSummary>.self, from: Data(answer.body.readableBytesView))
+                let page = try JSONDecoder().decode(
+                    PublicPage<PublicEnterpriseSummary>.self, from: Data(answer.body.readableBytesView))
                 #expect(page.total > 0, "\(query)")
                 #expect(page.items.allSatisfy { $0.name.contains(query) }, "\(query): \(page.items.map(\.name))")
                 // The HTML page says the count and links the enterprise.
@@ -108,10 +109,16 @@ struct PublicSiteTests {
             #expect(page.text.contains(name))
             // By USCC and by organisation code, exactly.
             let byCode = try await client.execute(uri: "/api/enterprises?q=\(uscc)", method: .get)
-            #expect(try JSONDecoder().decode(PublicPage<PublicEnterpriseSummary>.self, from: Data(byCode.body.readableBytesView)).items.map(\.uscc) == [uscc])
+            #expect(
+                try JSONDecoder().decode(
+                    PublicPage<PublicEnterpriseSummary>.self, from: Data(byCode.body.readableBytesView)
+                ).items.map(\.uscc) == [uscc])
             let organisation = String(uscc.dropFirst(8).prefix(8)) + "-" + String(uscc.dropFirst(16).prefix(1))
             let byOrganisation = try await client.execute(uri: "/api/enterprises?q=\(organisation)", method: .get)
-            #expect(try JSONDecoder().decode(PublicPage<PublicEnterpriseSummary>.self, from: Data(byOrganisation.body.readableBytesView)).items.map(\.uscc) == [uscc])
+            #expect(
+                try JSONDecoder().decode(
+                    PublicPage<PublicEnterpriseSummary>.self, from: Data(byOrganisation.body.readableBytesView)
+                ).items.map(\.uscc) == [uscc])
         }
     }
 
@@ -122,20 +129,30 @@ struct PublicSiteTests {
         let name = try f.dataset.enterprise(5).enterprise.name
         let two = String(Array(name)[0..<2])
         try await f.application.test(.router) { client in
-            for query in ["%", "_", "%%", "\"", "*", "\(two) OR 苏州", "NEAR(\(two))", "\(two)*", "\"\(two)\" OR \"x\"", "^\(two)"] {
+            for query in [
+                "%", "_", "%%", "\"", "*", "\(two) OR 苏州", "NEAR(\(two))", "\(two)*", "\"\(two)\" OR \"x\"", "^\(two)",
+            ] {
                 let answer = try await client.execute(uri: "/api/enterprises?q=\(encoded(query))", method: .get)
                 #expect(answer.status == .ok, "\(query)")
-                let page = try JSONDecoder().decode(PublicPage<PublicEnterpriseSummary>.self, from: Data(answer.body.readableBytesView))
+                let page = try JSONDecoder().decode(
+                    PublicPage<PublicEnterpriseSummary>.self, from: Data(answer.body.readableBytesView))
                 // Only letters and digits are searched, in order: every hit contains them all, in order.
                 let letters = String(query.filter { $0.isLetter || $0.isNumber }).lowercased()
-                #expect(page.items.allSatisfy { $0.name.lowercased().filter { $0.isLetter || $0.isNumber }.contains(letters) }, "\(query)")
+                #expect(
+                    page.items.allSatisfy {
+                        $0.name.lowercased().filter { $0.isLetter || $0.isNumber }.contains(letters)
+                    }, "\(query)")
                 if letters.isEmpty { #expect(page.total == 0, "\(query)") }
             }
             // "两字 OR 苏州" would be a union in FTS syntax; here it is one string no name holds.
             let union = try await client.execute(uri: "/api/enterprises?q=\(encoded("\(two) OR 苏州"))", method: .get)
-            #expect(try JSONDecoder().decode(PublicPage<PublicEnterpriseSummary>.self, from: Data(union.body.readableBytesView)).total == 0)
+            #expect(
+                try JSONDecoder().decode(
+                    PublicPage<PublicEnterpriseSummary>.self, from: Data(union.body.readableBytesView)
+                ).total == 0)
             // Over-long input is refused, not cut.
-            let long = try await client.execute(uri: "/enterprises?q=\(String(repeating: "华", count: 51))", method: .get)
+            let long = try await client.execute(
+                uri: "/enterprises?q=\(String(repeating: "华", count: 51))", method: .get)
             #expect(long.status == .badRequest)
         }
     }
@@ -156,7 +173,9 @@ struct PublicSiteTests {
                 publicationMonths: 6, summary: "偷工减料 <script>alert(1)</script>"), by: recorder)
         try await f.application.test(.router) { client in
             // Recorded but not yet published: not public.
-            #expect(try await client.execute(uri: "/records/\(record.recordNumber.value)", method: .get).status == .notFound)
+            #expect(
+                try await client.execute(uri: "/records/\(record.recordNumber.value)", method: .get).status == .notFound
+            )
             _ = try await f.store.approve(record.recordNumber, by: approver)
             let published = try await f.store.publish(record.recordNumber, on: today, by: approver)
             let until = try #require(published.publishedUntil)
@@ -175,16 +194,26 @@ struct PublicSiteTests {
 
             // The day after the window: gone from every page.
             f.move(to: try CardTimestamp(date: try until.adding(days: 1), hour: 4, minute: 0, second: 0).foundationDate)
-            #expect(!(try await client.execute(uri: "/enterprises/\(enterprise.uscc.value)", method: .get).text.contains(record.recordNumber.value)))
-            #expect(try await client.execute(uri: "/records/\(record.recordNumber.value)", method: .get).status == .notFound)
-            #expect(!(try await client.execute(uri: "/records?kind=bad&region=320500", method: .get).text.contains(record.recordNumber.value)))
+            #expect(
+                !(try await client.execute(uri: "/enterprises/\(enterprise.uscc.value)", method: .get).text.contains(
+                    record.recordNumber.value)))
+            #expect(
+                try await client.execute(uri: "/records/\(record.recordNumber.value)", method: .get).status == .notFound
+            )
+            #expect(
+                !(try await client.execute(uri: "/records?kind=bad&region=320500", method: .get).text.contains(
+                    record.recordNumber.value)))
 
             // Back in the window, then withdrawn: gone.
             f.move(to: Date())
             #expect(try await client.execute(uri: "/records/\(record.recordNumber.value)", method: .get).status == .ok)
             _ = try await f.store.withdraw(record.recordNumber, reason: "复议撤销", by: approver)
-            #expect(try await client.execute(uri: "/records/\(record.recordNumber.value)", method: .get).status == .notFound)
-            #expect(!(try await client.execute(uri: "/enterprises/\(enterprise.uscc.value)", method: .get).text.contains(record.recordNumber.value)))
+            #expect(
+                try await client.execute(uri: "/records/\(record.recordNumber.value)", method: .get).status == .notFound
+            )
+            #expect(
+                !(try await client.execute(uri: "/enterprises/\(enterprise.uscc.value)", method: .get).text.contains(
+                    record.recordNumber.value)))
         }
     }
 
@@ -194,21 +223,28 @@ struct PublicSiteTests {
         defer { f.remove() }
         try await f.application.test(.router) { client in
             let first = try JSONDecoder().decode(
-                PublicPage<PublicRecord>.self, from: Data(try await client.execute(uri: "/api/records?kind=good", method: .get).body.readableBytesView))
+                PublicPage<PublicRecord>.self,
+                from: Data(try await client.execute(uri: "/api/records?kind=good", method: .get).body.readableBytesView)
+            )
             #expect(first.total > 40)
             #expect(first.items.count == 20)
             let second = try JSONDecoder().decode(
                 PublicPage<PublicRecord>.self,
-                from: Data(try await client.execute(uri: "/api/records?kind=good&page=2", method: .get).body.readableBytesView))
+                from: Data(
+                    try await client.execute(uri: "/api/records?kind=good&page=2", method: .get).body.readableBytesView)
+            )
             #expect(Set(first.items.map(\.recordNumber)).isDisjoint(with: second.items.map(\.recordNumber)))
             let again = try JSONDecoder().decode(
-                PublicPage<PublicRecord>.self, from: Data(try await client.execute(uri: "/api/records?kind=good", method: .get).body.readableBytesView))
+                PublicPage<PublicRecord>.self,
+                from: Data(try await client.execute(uri: "/api/records?kind=good", method: .get).body.readableBytesView)
+            )
             #expect(again.items == first.items)
             let html = try await client.execute(uri: "/records?kind=good", method: .get).text
             #expect(links(html).contains("/records?kind=good&page=2"))
             #expect(html.contains("aria-current=\"page\""))
             for bad in ["0", "501", "-1", "x", "99999999999999999999"] {
-                #expect(try await client.execute(uri: "/records?page=\(bad)", method: .get).status == .badRequest, "\(bad)")
+                #expect(
+                    try await client.execute(uri: "/records?page=\(bad)", method: .get).status == .badRequest, "\(bad)")
             }
             let empty = try await client.execute(uri: "/enterprises?q=%E9%BE%98%E9%BE%98%E9%BE%98", method: .get).text
             #expect(empty.contains("没有找到符合条件的结果"))
@@ -249,7 +285,9 @@ struct PublicSiteTests {
             #expect(current.contains(demo.enterprise.name))
             #expect(!current.contains(demo.card.description))
             // By card serial: the card's current document.
-            #expect(try await client.execute(uri: "/check?key=\(demo.card.description)", method: .get).text.contains(old.value))
+            #expect(
+                try await client.execute(uri: "/check?key=\(demo.card.description)", method: .get).text.contains(
+                    old.value))
 
             // A new issuance supersedes it.
             let entry = try await f.store.openIssuance(
@@ -258,7 +296,8 @@ struct PublicSiteTests {
             _ = try await f.store.advanceIssuance(
                 entry.id, to: .writing, document: [0x61, 0x00], viewRevision: try await f.store.revision(),
                 expiresOn: try CardDate(Date()).adding(months: 12))
-            _ = try await f.store.advanceIssuance(entry.id, to: .committing, document: nil, viewRevision: nil, expiresOn: nil)
+            _ = try await f.store.advanceIssuance(
+                entry.id, to: .committing, document: nil, viewRevision: nil, expiresOn: nil)
             let issued = try await f.store.commitIssuance(entry.id)
             let superseded = try await client.execute(uri: "/check?key=\(old.value)", method: .get).text
             #expect(superseded.contains("已被新手册取代"))
@@ -281,7 +320,8 @@ struct PublicSiteTests {
         defer { f.remove() }
         let demo = try f.dataset.enterprise(9)
         try await f.application.test(.router) { client in
-            let answer = try await client.execute(uri: "/enterprises/\(demo.enterprise.uscc.value)/report.json", method: .get)
+            let answer = try await client.execute(
+                uri: "/enterprises/\(demo.enterprise.uscc.value)/report.json", method: .get)
             #expect(answer.status == .ok)
             let bytes = Array(answer.body.readableBytesView)
             let verified = try DataPackageVerifier.verify(
@@ -294,7 +334,8 @@ struct PublicSiteTests {
                 in: claimed.range, with: "\"databaseRevision\":\((UInt64(claimed.output.1) ?? 0) + 1)")
             let forged = Array(forgedText.utf8)
             #expect(throws: DataPackageError.self) {
-                try DataPackageVerifier.verify(forged, trustStore: try Repository.trustStore(), now: Date(), maximumAge: 3_600)
+                try DataPackageVerifier.verify(
+                    forged, trustStore: try Repository.trustStore(), now: Date(), maximumAge: 3_600)
             }
             // And with handbook-verify report, as a client would.
             let file = f.directory.appendingPathComponent("report.jsonl")
@@ -303,7 +344,8 @@ struct PublicSiteTests {
             #expect(run.status == 0, "\(run.errors)")
             #expect(run.output.contains(demo.enterprise.name))
             try Data(forged).write(to: file)
-            #expect(try await runProgram(Repository.executable("handbook-verify").path, ["report", file.path]).status == 5)
+            #expect(
+                try await runProgram(Repository.executable("handbook-verify").path, ["report", file.path]).status == 5)
         }
     }
 
@@ -312,11 +354,15 @@ struct PublicSiteTests {
         let f = try await PublicFixture()
         defer { f.remove() }
         try await f.application.test(.router) { client in
-            for path in ["/v1/health", "/v1/login", "/v1/cards/8656000000000032", "/console", "/console/login", "/v1/packages/320000"] {
+            for path in [
+                "/v1/health", "/v1/login", "/v1/cards/8656000000000032", "/console", "/console/login",
+                "/v1/packages/320000",
+            ] {
                 #expect(try await client.execute(uri: path, method: .get).status == .notFound, "\(path)")
                 #expect(try await client.execute(uri: path, method: .post).status == .notFound || true)
             }
-            #expect(try await client.execute(uri: "/v1/login", method: .post, body: ByteBuffer(string: "{}")).status != .ok)
+            #expect(
+                try await client.execute(uri: "/v1/login", method: .post, body: ByteBuffer(string: "{}")).status != .ok)
             let home = try await client.execute(uri: "/", method: .get)
             #expect(home.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
             #expect(home.headers[.xContentTypeOptions] == "nosniff")
@@ -377,7 +423,9 @@ struct PublicSiteTests {
             // Searching by a full identity number finds nobody.
             let number = try #require(numbers.first)
             let search = try await client.execute(uri: "/api/practitioners?q=\(number)", method: .get)
-            #expect(try JSONDecoder().decode(PublicPage<PublicRegistration>.self, from: Data(search.body.readableBytesView)).total == 0)
+            #expect(
+                try JSONDecoder().decode(PublicPage<PublicRegistration>.self, from: Data(search.body.readableBytesView))
+                    .total == 0)
         }
     }
 }

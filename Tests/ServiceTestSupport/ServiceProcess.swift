@@ -104,6 +104,8 @@ public final class ServiceProcess: @unchecked Sendable {
     /// "http" or "https", as the service announced.
     public let scheme: String
     public let errors: URL
+    /// The public site's port, when the service was started with `--public-listen`.
+    public let publicPort: Int?
 
     public init(config: URL, arguments: [String] = [], environment extra: [String: String] = [:]) throws {
         process.executableURL = Repository.executable("handbook-issuer")
@@ -119,7 +121,10 @@ public final class ServiceProcess: @unchecked Sendable {
         process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
         var seen = ""
-        while !seen.contains("\n") {
+        let publicSite = arguments.contains("--public-listen")
+        while seen.range(of: #"listening on [^\n]*\n"#, options: .regularExpression) == nil
+            || (publicSite && seen.range(of: #"public site on [^\n]*\n"#, options: .regularExpression) == nil)
+        {
             let chunk = output.fileHandleForReading.availableData
             guard !chunk.isEmpty else { break }
             seen += String(decoding: chunk, as: UTF8.self)
@@ -133,6 +138,9 @@ public final class ServiceProcess: @unchecked Sendable {
         }
         self.port = port
         scheme = seen[range].contains("https://") ? "https" : "http"
+        publicPort = seen.range(of: #"public site on https?://127\.0\.0\.1:\d+"#, options: .regularExpression).flatMap {
+            seen[$0].split(separator: ":").last.flatMap { Int($0) }
+        }
     }
 
     /// A request over plain HTTP through URLSession: the status and body, or nil when no answer came.

@@ -1,0 +1,142 @@
+// The public website on a large credit database (issue 15): name searches of one, two and three
+// characters and enterprise pages over HTTP on loopback under load (wrk), side by side in the same
+// run with the same queries made directly on the read-only catalog with the same concurrency.
+//
+//   PublicSiteBenchmark [--database PATH] [--seconds 10] [--connections 8]
+
+import BenchmarkSupport
+import CreditStore
+import Foundation
+import HandbookCodec
+import Hummingbird
+import Logging
+import PublicSite
+
+let options = BenchmarkOptions(
+    usage: """
+        usage: PublicSiteBenchmark [--database PATH] [--seconds 10] [--connections 8]
+          Name search and enterprise pages of the public site over HTTP (wrk) beside the same queries
+          on the catalog. Default database: the StoreBenchmark's .build-bench/credit-1000000.sqlite.
+        """, values: ["--database", "--seconds", "--connections"])
+let path = options.text("--database") ?? ".build-bench/credit-1000000.sqlite"
+let duration = options.integer("--seconds", default: 10, in: 1...3_600)
+let connections = options.integer("--connections", default: 8, in: 1...1_000)
+guard FileManager.default.fileExists(atPath: path) else {
+    say("no database at \(path): run StoreBenchmark first (make bench does), or give --database")
+    exit(1)
+}
+// Opened once for writing so that an older file is migrated (the name index), then read-only.
+_ = try SQLiteCreditStore(path: path)
+let catalog = try PublicCatalog(path: path)
+let site = try PublicSite(catalog: catalog, signing: nil, limiter: RateLimiter(burst: 1e12, perSecond: 1e12))
+var logger = Logger(label: "bench")
+logger.logLevel = .error
+let portBox = PortBox()
+let app = Application(
+    router: site.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+    onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) }, logger: logger)
+let server = Task { try await app.runService() }
+while portBox.port == 0 { try await Task.sleep(for: .milliseconds(20)) }
+let port = portBox.port
+let today = CardDate(Date())
+
+struct Figures {
+    var p50: Double
+    var p99: Double
+    var perSecond: Double
+}
+
+func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+
+func wrk(_ paths: [String]) throws -> Figures {
+    let script = FileManager.default.temporaryDirectory.appendingPathComponent("public-bench-\(getpid()).lua")
+    let list = paths.map { "\"\($0)\"" }.joined(separator: ",")
+    try """
+    local paths = {\(list)}
+    local i = 0
+    request = function()
+      i = i + 1
+      return wrk.format("GET", paths[(i % #paths) + 1])
+    end
+    """.write(to: script, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: script) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+        "wrk", "-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, "http://127.0.0.1:\(port)",
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    func milliseconds(_ label: String) -> Double {
+        guard
+            let line = text.split(separator: "\n").first(where: {
+                $0.trimmingCharacters(in: .whitespaces).hasPrefix(label)
+            }),
+            let value = line.split(separator: " ").last
+        else { return .nan }
+        let number = Double(value.filter { $0.isNumber || $0 == "." }) ?? .nan
+        if value.hasSuffix("us") { return number / 1_000 }
+        if value.hasSuffix("ms") { return number }
+        return number * 1_000
+    }
+    let rate =
+        text.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }.flatMap {
+            Double($0.split(separator: " ").last ?? "")
+        } ?? .nan
+    if text.contains("Non-2xx") { say("  wrk saw non-2xx answers:\n\(text)") }
+    return Figures(p50: milliseconds("50%"), p99: milliseconds("99%"), perSecond: rate)
+}
+
+func direct<T: Sendable>(_ items: [T], _ body: @escaping @Sendable (T) async throws -> Void) async throws -> Figures {
+    let deadline = ContinuousClock.now + .seconds(duration)
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        for worker in 0..<connections {
+            group.addTask {
+                var mine: [Double] = []
+                var index = worker
+                while ContinuousClock.now < deadline {
+                    let start = ContinuousClock.now
+                    try await body(items[index % items.count])
+                    mine.append(milliseconds(ContinuousClock.now - start))
+                    index += connections
+                }
+                return mine
+            }
+        }
+        var all: [Double] = []
+        for try await part in group { all += part }
+        return all
+    }
+    return Figures(
+        p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99),
+        perSecond: Double(latencies.count) / Double(duration))
+}
+
+func line(_ label: String, _ http: Figures, _ store: Figures) -> String {
+    "\(pad(label, 30)) HTTP p50 \(format(http.p50, decimals: 2)) ms, p99 \(format(http.p99, decimals: 2)) ms, \(Int(http.perSecond))/s"
+        + "  |  catalog p50 \(format(store.p50, decimals: 2)) ms, p99 \(format(store.p99, decimals: 2)) ms, \(Int(store.perSecond))/s"
+}
+
+// Queries people type: prefixes of real names of the database, one, two and three characters.
+let sample = try await catalog.enterprises(EnterpriseQuery(page: 1), on: today)
+let names = Array(Set(sample.items.map(\.name))).sorted()
+let enterprises =
+    (try await catalog.enterprises(EnterpriseQuery(page: 3), on: today)).items.map(\.uscc) + sample.items.map(\.uscc)
+say(
+    "Public site on \(path) (revision \(sample.revision)), wrk \(duration) s × \(connections) connections; catalog: \(connections) tasks"
+)
+for length in 1...3 {
+    let queries = Array(Set(names.map { String($0.prefix(length)) })).sorted()
+    let http = try wrk(queries.map { "/enterprises?q=\(encoded($0))" })
+    let store = try await direct(queries) { query in
+        _ = try await catalog.enterprises(EnterpriseQuery(text: query), on: today)
+    }
+    say(line("name search, \(length) character\(length == 1 ? "" : "s") (\(queries.count) queries)", http, store))
+}
+let pageHTTP = try wrk(enterprises.map { "/enterprises/\($0)" })
+let pageStore = try await direct(enterprises) { uscc in _ = try await catalog.enterprise(uscc, on: today) }
+say(line("enterprise page (\(enterprises.count) enterprises)", pageHTTP, pageStore))
+server.cancel()
