@@ -141,16 +141,19 @@ public struct EnterpriseQuery: Sendable, Hashable {
     public var text: String?
     public var region: String?
     public var qualificationCategory: String?
+    /// A grade of that category (特级, 壹级 …), or of any category when none is given.
+    public var qualificationGrade: String?
     public var unfavourableNow: Bool
     public var page: Int
 
     public init(
-        text: String? = nil, region: String? = nil, qualificationCategory: String? = nil, unfavourableNow: Bool = false,
-        page: Int = 1
+        text: String? = nil, region: String? = nil, qualificationCategory: String? = nil,
+        qualificationGrade: String? = nil, unfavourableNow: Bool = false, page: Int = 1
     ) {
         self.text = text
         self.region = region
         self.qualificationCategory = qualificationCategory
+        self.qualificationGrade = qualificationGrade
         self.unfavourableNow = unfavourableNow
         self.page = page
     }
@@ -315,13 +318,17 @@ public final class PublicCatalog: Sendable {
                 arguments["low"] = prefix
                 arguments["high"] = prefix + "\u{7F}"
             }
-            if let category = query.qualificationCategory, !category.isEmpty {
+            let category = query.qualificationCategory.flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
+            let grade = query.qualificationGrade.flatMap { $0.isEmpty ? nil : String($0.prefix(40)) }
+            if category != nil || grade != nil {
                 conditions.append(
                     """
-                    EXISTS (SELECT 1 FROM qualifications q WHERE q.uscc = e.uscc AND q.category = :category
+                    EXISTS (SELECT 1 FROM qualifications q WHERE q.uscc = e.uscc
+                        AND (:category IS NULL OR q.category = :category) AND (:grade IS NULL OR q.grade = :grade)
                         AND q.status = 'valid' AND q.valid_from <= :today AND q.valid_until >= :today)
                     """)
-                arguments["category"] = String(category.prefix(100))
+                arguments["category"] = category
+                arguments["grade"] = grade
             }
             if query.unfavourableNow { conditions.append("\(Self.unfavourableNowSQL) > 0") }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
@@ -506,6 +513,13 @@ public final class PublicCatalog: Sendable {
         }
     }
 
+    /// The qualification grades enterprises hold, for the grade filter.
+    public func qualificationGrades() async throws(StoreError) -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT grade FROM qualifications ORDER BY grade LIMIT 100")
+        }
+    }
+
     /// The registration types, for the practitioners' filter.
     public func registrationTypes() async throws(StoreError) -> [String] {
         try await read { db in
@@ -513,6 +527,25 @@ public final class PublicCatalog: Sendable {
                 db, sql: "SELECT DISTINCT registration_type FROM registrations ORDER BY registration_type LIMIT 200")
         }
     }
+
+    /// A registration with its practitioner and enterprise, as ``registration(_:)`` reads it.
+    static let registrationSelect = """
+        SELECT r.registration_number, r.registration_type, r.valid_until, p.name, p.identity_type,
+            p.identity_number, e.uscc, e.name AS enterprise_name, e.registered_region
+        FROM registrations r JOIN practitioners p ON p.id = r.practitioner_id JOIN enterprises e ON e.uscc = r.uscc
+        """
+
+    /// A project participation with its project and enterprise, as ``participation(_:_:)`` reads it.
+    static let participationSelect = """
+        SELECT p.project_number, p.name, p.region, pp.uscc, e.name AS enterprise_name, pp.role,
+            pp.contract_amount, pp.completion_date
+        FROM project_participants pp JOIN projects p ON p.project_number = pp.project_number
+        JOIN enterprises e ON e.uscc = pp.uscc
+        """
+
+    /// A record with its enterprise's name, as ``record(_:)`` reads it.
+    static let recordSelect =
+        "SELECT r.*, e.name AS enterprise_name FROM credit_records r JOIN enterprises e ON e.uscc = r.uscc"
 
     /// What makes a record public on `day`: published, and its (possibly shortened) window holds it.
     static let publishedNow = "r.status = 'published' AND r.published_from <= :today AND r.published_until >= :today"
@@ -610,9 +643,7 @@ public final class PublicCatalog: Sendable {
             let practitioners = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.registration_number, r.registration_type, r.valid_until, p.name, p.identity_type,
-                        p.identity_number, e.uscc, e.name AS enterprise_name, e.registered_region
-                    FROM registrations r JOIN practitioners p ON p.id = r.practitioner_id JOIN enterprises e ON e.uscc = r.uscc
+                    \(Self.registrationSelect)
                     WHERE r.uscc = ? AND r.status = 'active' AND (r.valid_until IS NULL OR r.valid_until >= ?)
                     ORDER BY r.registration_number
                     """, arguments: [uscc, today]
@@ -620,17 +651,14 @@ public final class PublicCatalog: Sendable {
             let projects = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT p.project_number, p.name, p.region, pp.uscc, e.name AS enterprise_name, pp.role,
-                        pp.contract_amount, pp.completion_date
-                    FROM project_participants pp JOIN projects p ON p.project_number = pp.project_number
-                    JOIN enterprises e ON e.uscc = pp.uscc
+                    \(Self.participationSelect)
                     WHERE pp.uscc = ? ORDER BY pp.completion_date DESC, p.project_number
                     """, arguments: [uscc]
             ).map { try Self.participation(db, $0) }
             let records = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.*, e.name AS enterprise_name FROM credit_records r JOIN enterprises e ON e.uscc = r.uscc
+                    \(Self.recordSelect)
                     WHERE r.uscc = :uscc AND \(Self.publishedNow) ORDER BY r.decision_date DESC, r.record_number
                     """, arguments: ["uscc": uscc, "today": today]
             ).map(self.record)
@@ -656,9 +684,7 @@ public final class PublicCatalog: Sendable {
             let registrations = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.registration_number, r.registration_type, r.valid_until, p.name, p.identity_type,
-                        p.identity_number, e.uscc, e.name AS enterprise_name, e.registered_region
-                    FROM registrations r JOIN practitioners p ON p.id = r.practitioner_id JOIN enterprises e ON e.uscc = r.uscc
+                    \(Self.registrationSelect)
                     WHERE r.practitioner_id = ? AND r.status = 'active' AND (r.valid_until IS NULL OR r.valid_until >= ?)
                     ORDER BY r.registration_number
                     """, arguments: [id, day.description]
@@ -680,16 +706,13 @@ public final class PublicCatalog: Sendable {
             let participants = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT p.project_number, p.name, p.region, pp.uscc, e.name AS enterprise_name, pp.role,
-                        pp.contract_amount, pp.completion_date
-                    FROM project_participants pp JOIN projects p ON p.project_number = pp.project_number
-                    JOIN enterprises e ON e.uscc = pp.uscc WHERE pp.project_number = ? ORDER BY pp.role, pp.uscc
+                    \(Self.participationSelect) WHERE pp.project_number = ? ORDER BY pp.role, pp.uscc
                     """, arguments: [number]
             ).map { try Self.participation(db, $0) }
             let records = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.*, e.name AS enterprise_name FROM credit_records r JOIN enterprises e ON e.uscc = r.uscc
+                    \(Self.recordSelect)
                     WHERE r.project_number = :number AND \(Self.publishedNow) ORDER BY r.decision_date DESC
                     """, arguments: ["number": number, "today": day.description]
             ).map(self.record)
@@ -707,7 +730,7 @@ public final class PublicCatalog: Sendable {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT r.*, e.name AS enterprise_name FROM credit_records r JOIN enterprises e ON e.uscc = r.uscc
+                    \(Self.recordSelect)
                     WHERE r.record_number = :number AND \(Self.publishedNow)
                     """, arguments: ["number": number, "today": day.description]
             ).map(self.record)

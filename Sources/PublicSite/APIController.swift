@@ -18,6 +18,7 @@ struct APIController: Sendable {
                     EnterpriseQuery(
                         text: try page.text("q"), region: try page.region(),
                         qualificationCategory: try page.text("category", maximum: 100),
+                        qualificationGrade: try page.text("grade", maximum: 40),
                         unfavourableNow: request.uri.queryParameters.get("bad") == "1", page: try page.pageNumber()),
                     on: site.today))
         }

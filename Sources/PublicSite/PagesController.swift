@@ -48,6 +48,7 @@ struct PagesController: Sendable {
         let query = EnterpriseQuery(
             text: try page.text("q"), region: try page.region(),
             qualificationCategory: try page.text("category", maximum: 100),
+            qualificationGrade: try page.text("grade", maximum: 40),
             unfavourableNow: request.uri.queryParameters.get("bad") == "1", page: try page.pageNumber())
         let found = try await catalog.enterprises(query, on: site.today)
         page = Page(site: site, request: request, revision: found.revision)
@@ -63,6 +64,7 @@ struct PagesController: Sendable {
         values["regions"] = page.regionOptions(selected: query.region)
         values["categories"] = Page.options(
             try await catalog.qualificationCategories(), selected: query.qualificationCategory)
+        values["grades"] = Page.options(try await catalog.qualificationGrades(), selected: query.qualificationGrade)
         return try page.render("enterprises", title: page.word("enterprises"), values)
     }
 

@@ -251,6 +251,79 @@ struct PublicSiteTests {
         }
     }
 
+    @Test(
+        "filters narrow every list: region, qualification category and grade, bad records now, award, role, record kind"
+    )
+    func filters() async throws {
+        let f = try await PublicFixture()
+        defer { f.remove() }
+        try await f.application.test(.router) { client in
+            let all = try decode(
+                PublicPage<PublicEnterpriseSummary>.self,
+                try await client.execute(uri: "/api/enterprises", method: .get))
+            let jiangsu = try decode(
+                PublicPage<PublicEnterpriseSummary>.self,
+                try await client.execute(uri: "/api/enterprises?region=320000", method: .get))
+            #expect(jiangsu.total > 0 && jiangsu.total < all.total)
+            #expect(jiangsu.items.allSatisfy { $0.region.hasPrefix("32") })
+            let bad = try decode(
+                PublicPage<PublicEnterpriseSummary>.self,
+                try await client.execute(uri: "/api/enterprises?bad=1", method: .get))
+            #expect(bad.total > 0 && bad.items.allSatisfy { $0.unfavourableNow > 0 })
+            // Category and grade: every hit holds such a qualification, valid now.
+            let sample = try #require(try f.dataset.enterprise(4).qualifications.first)
+            let query = "/api/enterprises?category=\(encoded(sample.category))&grade=\(encoded(sample.grade))"
+            let graded = try decode(
+                PublicPage<PublicEnterpriseSummary>.self, try await client.execute(uri: query, method: .get))
+            #expect(graded.total > 0)
+            for item in graded.items.prefix(5) {
+                let page = try decode(
+                    PublicEnterprise.self, try await client.execute(uri: "/api/enterprises/\(item.uscc)", method: .get))
+                #expect(
+                    page.qualifications.contains {
+                        $0.category == sample.category && $0.grade == sample.grade && $0.standing == "valid"
+                    })
+            }
+            // Projects by award and by role.
+            let award = try #require(
+                try (0..<300).lazy.flatMap { try f.dataset.enterprise($0).projects.flatMap(\.awards) }.first)
+            let awarded = try decode(
+                PublicPage<PublicParticipation>.self,
+                try await client.execute(uri: "/api/projects?award=\(encoded(award))", method: .get))
+            #expect(awarded.total > 0 && awarded.items.allSatisfy { $0.awards.contains(award) })
+            let supervision = try decode(
+                PublicPage<PublicParticipation>.self,
+                try await client.execute(uri: "/api/projects?role=supervision", method: .get))
+            #expect(supervision.items.allSatisfy { $0.role == "supervision" })
+            // Records by kind, category and level; blacklist only.
+            let category = try decode(
+                PublicPage<PublicRecord>.self,
+                try await client.execute(uri: "/api/records?kind=bad&category=D1-3&level=province", method: .get))
+            #expect(
+                category.items.allSatisfy {
+                    $0.kind == "bad" && ($0.behaviourCode ?? "").hasPrefix("D1-3-") && $0.authorityLevel == "province"
+                })
+            let blacklist = try decode(
+                PublicPage<PublicRecord>.self,
+                try await client.execute(uri: "/api/records?kind=blacklist", method: .get))
+            #expect(blacklist.items.allSatisfy { $0.kind == "blacklist" })
+            for bad in [
+                "/api/records?kind=secret", "/api/records?category=D1-01", "/api/projects?role=owner",
+                "/api/enterprises?region=999999",
+            ] {
+                #expect(try await client.execute(uri: bad, method: .get).status == .badRequest, "\(bad)")
+            }
+            // A practitioner by registration number, exactly; the page masks the identity.
+            let person = try f.dataset.enterprise(8).practitioners[0]
+            let found = try decode(
+                PublicPage<PublicRegistration>.self,
+                try await client.execute(
+                    uri: "/api/practitioners?q=\(encoded(person.registrationNumber))", method: .get))
+            #expect(found.items.map(\.registrationNumber) == [person.registrationNumber])
+            #expect(found.items.first?.maskedIdentityNumber == person.identity.masked)
+        }
+    }
+
     @Test("Chinese by default, English with one switch that keeps the page")
     func languages() async throws {
         let f = try await PublicFixture()
@@ -403,14 +476,17 @@ struct PublicSiteTests {
             try (0..<300).flatMap { try f.dataset.enterprise($0).practitioners.map { $0.identity.number } })
         #expect(numbers.count > 100)
         try await f.application.test(.router) { client in
-            var pages: [String] = ["/", "/practitioners", "/practitioners?page=2", "/projects", "/records?kind=good"]
-            for index in 0..<60 {
+            var pages: [String] = [
+                "/", "/practitioners", "/practitioners?page=2", "/projects", "/records?kind=good", "/records?kind=bad",
+                "/api/practitioners", "/api/records?kind=bad",
+            ]
+            // Every enterprise of the demo data: its page, its JSON and its practitioners' and projects' pages.
+            for index in 0..<300 {
                 let demo = try f.dataset.enterprise(index)
                 pages.append("/enterprises/\(demo.enterprise.uscc.value)")
                 pages.append("/api/enterprises/\(demo.enterprise.uscc.value)")
-                if let registration = demo.practitioners.first?.registrationNumber {
-                    pages.append("/practitioners/\(registration)")
-                }
+                pages += demo.practitioners.map { "/practitioners/\($0.registrationNumber)" }
+                pages += demo.projects.prefix(1).map { "/projects/\($0.number.value)" }
             }
             // Every run of 8 or more identity characters on a page is looked up among the numbers
             // (all the demo's identity documents are letters, digits and parentheses).
@@ -428,6 +504,11 @@ struct PublicSiteTests {
                     .total == 0)
         }
     }
+}
+
+/// An answer's body as JSON.
+func decode<T: Decodable>(_ type: T.Type, _ answer: TestResponse) throws -> T {
+    try JSONDecoder().decode(type, from: Data(answer.body.readableBytesView))
 }
 
 /// A query parameter's value, percent-encoded.

@@ -14,6 +14,7 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def main():
@@ -42,6 +43,13 @@ def main():
         def body():
             return driver.find_element(By.TAG_NAME, "body").text
 
+        def arrive(condition, what):
+            """Waits (a loaded machine is slow) until the browser's address satisfies `condition`."""
+            try:
+                WebDriverWait(driver, 30).until(lambda d: condition(d.current_url))
+            except Exception:
+                raise AssertionError(f"{what}: the browser is at {driver.current_url}")
+
         # Home, then a search typed into the one box: one, two and three characters.
         name = expect["name"]
         for length in (1, 2, 3):
@@ -52,7 +60,7 @@ def main():
             box = driver.find_element(By.ID, "q")
             box.send_keys(name[:length])
             box.submit()
-            check("/enterprises?" in driver.current_url, f"the search went to {driver.current_url}")
+            arrive(lambda url: "/enterprises?" in url, "the search did not go to the results")
             check("条结果" in body(), "the result count is not shown")
             links = driver.find_elements(By.CSS_SELECTOR, "table.list td a")
             check(len(links) > 0, f"no result for {name[:length]!r}")
@@ -63,25 +71,25 @@ def main():
         step = "reach the enterprise page from the results"
         driver.get(args.site + "/enterprises?q=" + name)
         driver.find_element(By.LINK_TEXT, name).click()
-        check(expect["uscc"] in driver.current_url, f"the result led to {driver.current_url}")
+        arrive(lambda url: expect["uscc"] in url, "the result did not lead to the enterprise")
         check(expect["record"] in body(), "the published bad record is not on the enterprise page")
         check("公开至" in body(), "the record does not say until when it is public")
         shot("enterprise")
 
         step = "switch to English and back, keeping the page"
         driver.find_element(By.CSS_SELECTOR, "a.lang").click()
-        check(expect["uscc"] in driver.current_url and "lang=en" in driver.current_url, driver.current_url)
+        arrive(lambda url: expect["uscc"] in url and "lang=en" in url, "the switch did not keep the page")
         check("Credit records published now" in body(), "the English page is not English")
         check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "html lang is not en")
         shot("enterprise-en")
         driver.find_element(By.CSS_SELECTOR, "a.lang").click()
-        check("lang=en" not in driver.current_url and expect["uscc"] in driver.current_url, driver.current_url)
+        arrive(lambda url: "lang=en" not in url and expect["uscc"] in url, "the switch back did not keep the page")
 
         step = "page through the good records"
         driver.get(args.site + "/records?kind=good")
         first = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "table.records td.code a")]
         driver.find_element(By.CSS_SELECTOR, "nav.pager a[rel=next]").click()
-        check("page=2" in driver.current_url, driver.current_url)
+        arrive(lambda url: "page=2" in url, "the next-page link did not lead to page 2")
         second = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "table.records td.code a")]
         check(first and second and not set(first) & set(second), "page 2 repeats page 1")
         shot("records-page-2")
@@ -97,6 +105,7 @@ def main():
             field = driver.find_element(By.ID, "key")
             field.send_keys(key)
             field.submit()
+            arrive(lambda url: "key=" in url, "the check form did not submit")
             check(words in body(), f"the check of {key} does not say {words}")
         shot("check-revoked")
 

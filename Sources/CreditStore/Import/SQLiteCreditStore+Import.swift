@@ -43,6 +43,8 @@ extension SQLiteCreditStore {
             configuration.foreignKeysEnabled = true
             configuration.busyMode = .timeout(Self.busyTimeout)
             configuration.label = "CreditStore.import"
+            // The name-search triggers run on the rows this connection writes.
+            configuration.prepareDatabase { db in db.add(function: NameSearch.function) }
             connection = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
             throw Self.mapped(error)
