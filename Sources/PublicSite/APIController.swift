@@ -12,15 +12,8 @@ struct APIController: Sendable {
 
     func addRoutes(to api: RouterGroup<PublicContext>) {
         api.get("/enterprises") { request, _ in
-            let page = Page(site: site, request: request, revision: nil)
-            return JSONAnswer(
-                try await catalog.enterprises(
-                    EnterpriseQuery(
-                        text: try page.text("q"), region: try page.region(),
-                        qualificationCategory: try page.text("category", maximum: 100),
-                        qualificationGrade: try page.text("grade", maximum: 40),
-                        unfavourableNow: request.uri.queryParameters.get("bad") == "1", page: try page.pageNumber()),
-                    on: site.today))
+            JSONAnswer(
+                try await catalog.enterprises(try Page(site: site, request: request).enterpriseQuery(), on: site.today))
         }
         api.get("/enterprises/:uscc") { _, context in
             let key = try context.parameters.require("uscc")
@@ -30,12 +23,9 @@ struct APIController: Sendable {
             return JSONAnswer(found)
         }
         api.get("/practitioners") { request, _ in
-            let page = Page(site: site, request: request, revision: nil)
-            return JSONAnswer(
+            JSONAnswer(
                 try await catalog.practitioners(
-                    PractitionerQuery(
-                        text: try page.text("q"), registrationType: try page.text("type", maximum: 100),
-                        region: try page.region(), page: try page.pageNumber()), on: site.today))
+                    try Page(site: site, request: request).practitionerQuery(), on: site.today))
         }
         api.get("/practitioners/:number") { _, context in
             let number = try context.parameters.require("number")
@@ -44,16 +34,7 @@ struct APIController: Sendable {
             return JSONAnswer(found)
         }
         api.get("/projects") { request, _ in
-            let page = Page(site: site, request: request, revision: nil)
-            let role = try page.text("role", maximum: 40).map { text in
-                guard let role = ProjectRole(name: text) else { throw PublicFailure.badRequest("role: unknown role") }
-                return role
-            }
-            return JSONAnswer(
-                try await catalog.projects(
-                    ProjectQuery(
-                        text: try page.text("q"), region: try page.region(), role: role,
-                        award: try page.text("award", maximum: 100), page: try page.pageNumber())))
+            JSONAnswer(try await catalog.projects(try Page(site: site, request: request).projectQuery()))
         }
         api.get("/projects/:number") { _, context in
             let number = try context.parameters.require("number")
@@ -63,27 +44,8 @@ struct APIController: Sendable {
             return JSONAnswer(found)
         }
         api.get("/records") { request, _ in
-            let page = Page(site: site, request: request, revision: nil)
-            let kind = try page.text("kind", maximum: 20) ?? "unfavourable"
-            guard PagesController.kinds.contains(kind) else {
-                throw PublicFailure.badRequest("kind: \(PagesController.kinds.joined(separator: ", "))")
-            }
-            let level = try page.text("level", maximum: 20).map { text in
-                guard let level = AuthorityLevel(name: text) else {
-                    throw PublicFailure.badRequest("level: unknown level")
-                }
-                return level
-            }
-            let category = try page.text("category", maximum: 10)
-            if let category, category.wholeMatch(of: #/[A-G]1-[1-9][0-9]?/#) == nil {
-                throw PublicFailure.badRequest("category: a behaviour category such as D1-1")
-            }
-            return JSONAnswer(
-                try await catalog.records(
-                    RecordQuery(
-                        favourable: kind == "good", kind: RecordKind(name: kind), region: try page.region(),
-                        category: category, authorityLevel: level, decidedFrom: try page.date("from"),
-                        decidedUntil: try page.date("until"), page: try page.pageNumber()), on: site.today))
+            JSONAnswer(
+                try await catalog.records(try Page(site: site, request: request).recordQuery().query, on: site.today))
         }
         api.get("/records/:number") { _, context in
             let number = try context.parameters.require("number")
@@ -93,8 +55,9 @@ struct APIController: Sendable {
             return JSONAnswer(found)
         }
         api.get("/check") { request, _ in
-            let page = Page(site: site, request: request, revision: nil)
-            guard let key = try page.text("key", maximum: 20) else { throw PublicFailure.badRequest("key: required") }
+            guard let key = try Page(site: site, request: request).text("key", maximum: 20) else {
+                throw PublicFailure.badRequest("key: required")
+            }
             guard let found = try await catalog.documentStatus(key.uppercased()) else { throw PublicFailure.notFound }
             return JSONAnswer(found)
         }

@@ -13,7 +13,7 @@ struct Page {
     let language: Language
     let revision: UInt64?
 
-    init(site: PublicSite, request: Request, revision: UInt64?) {
+    init(site: PublicSite, request: Request, revision: UInt64? = nil) {
         self.site = site
         self.request = request
         self.revision = revision
@@ -161,6 +161,56 @@ struct Page {
         guard let text = try text(name, maximum: 10) else { return nil }
         guard let date = try? CardDate(iso: text) else { throw PublicFailure.badRequest("\(name): YYYY-MM-DD") }
         return date
+    }
+
+    // MARK: The lists' questions, as the pages and the API read them
+
+    func enterpriseQuery() throws -> EnterpriseQuery {
+        EnterpriseQuery(
+            text: try text("q"), region: try region(), qualificationCategory: try text("category", maximum: 100),
+            qualificationGrade: try text("grade", maximum: 40),
+            unfavourableNow: request.uri.queryParameters.get("bad") == "1", page: try pageNumber())
+    }
+
+    func practitionerQuery() throws -> PractitionerQuery {
+        PractitionerQuery(
+            text: try text("q"), registrationType: try text("type", maximum: 100), region: try region(),
+            page: try pageNumber())
+    }
+
+    func projectQuery() throws -> ProjectQuery {
+        let role = try text("role", maximum: 40).map { name in
+            guard let role = ProjectRole(name: name) else { throw PublicFailure.badRequest("role: unknown role") }
+            return role
+        }
+        return ProjectQuery(
+            text: try text("q"), region: try region(), role: role, award: try text("award", maximum: 100),
+            page: try pageNumber())
+    }
+
+    /// The record kinds a list shows: one kind, both unfavourable kinds, or good.
+    static let recordKinds = ["bad", "blacklist", "unfavourable", "good"]
+
+    /// The records' question and the kind asked for (`unfavourable` by default).
+    func recordQuery() throws -> (query: RecordQuery, kind: String) {
+        let kind = try text("kind", maximum: 20) ?? "unfavourable"
+        guard Self.recordKinds.contains(kind) else {
+            throw PublicFailure.badRequest("kind: \(Self.recordKinds.joined(separator: ", "))")
+        }
+        let level = try text("level", maximum: 20).map { name in
+            guard let level = AuthorityLevel(name: name) else { throw PublicFailure.badRequest("level: unknown level") }
+            return level
+        }
+        let category = try text("category", maximum: 10)
+        if let category, category.wholeMatch(of: #/[A-G]1-[1-9][0-9]?/#) == nil {
+            throw PublicFailure.badRequest("category: a behaviour category such as D1-1")
+        }
+        return (
+            RecordQuery(
+                favourable: kind == "good", kind: RecordKind(name: kind), region: try region(), category: category,
+                authorityLevel: level, decidedFrom: try date("from"), decidedUntil: try date("until"),
+                page: try pageNumber()), kind
+        )
     }
 
     // MARK: Names of things in this language

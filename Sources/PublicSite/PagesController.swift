@@ -45,11 +45,7 @@ struct PagesController: Sendable {
 
     func enterprises(_ request: Request) async throws -> Response {
         var page = Page(site: site, request: request, revision: nil)
-        let query = EnterpriseQuery(
-            text: try page.text("q"), region: try page.region(),
-            qualificationCategory: try page.text("category", maximum: 100),
-            qualificationGrade: try page.text("grade", maximum: 40),
-            unfavourableNow: request.uri.queryParameters.get("bad") == "1", page: try page.pageNumber())
+        let query = try page.enterpriseQuery()
         let found = try await catalog.enterprises(query, on: site.today)
         page = Page(site: site, request: request, revision: found.revision)
         var values = page.pager(found)
@@ -102,9 +98,7 @@ struct PagesController: Sendable {
 
     func practitioners(_ request: Request) async throws -> Response {
         var page = Page(site: site, request: request, revision: nil)
-        let query = PractitionerQuery(
-            text: try page.text("q"), registrationType: try page.text("type", maximum: 100), region: try page.region(),
-            page: try page.pageNumber())
+        let query = try page.practitionerQuery()
         let found = try await catalog.practitioners(query, on: site.today)
         page = Page(site: site, request: request, revision: found.revision)
         var values = page.pager(found)
@@ -131,15 +125,8 @@ struct PagesController: Sendable {
 
     func projects(_ request: Request) async throws -> Response {
         var page = Page(site: site, request: request, revision: nil)
-        let roleText = try page.text("role", maximum: 40)
-        let role = try roleText.map { text in
-            guard let role = ProjectRole(name: text) else { throw PublicFailure.badRequest("role: unknown role") }
-            return role
-        }
-        let query = ProjectQuery(
-            text: try page.text("q"), region: try page.region(), role: role,
-            award: try page.text("award", maximum: 100),
-            page: try page.pageNumber())
+        let query = try page.projectQuery()
+        let role = query.role
         let found = try await catalog.projects(query)
         page = Page(site: site, request: request, revision: found.revision)
         var values = page.pager(found)
@@ -169,27 +156,11 @@ struct PagesController: Sendable {
             ])
     }
 
-    static let kinds = ["bad", "blacklist", "unfavourable", "good"]
-
     func records(_ request: Request) async throws -> Response {
         var page = Page(site: site, request: request, revision: nil)
-        let kindText = try page.text("kind", maximum: 20) ?? "unfavourable"
-        guard Self.kinds.contains(kindText) else {
-            throw PublicFailure.badRequest("kind: \(Self.kinds.joined(separator: ", "))")
-        }
-        let levelText = try page.text("level", maximum: 20)
-        let level = try levelText.map { text in
-            guard let level = AuthorityLevel(name: text) else { throw PublicFailure.badRequest("level: unknown level") }
-            return level
-        }
-        let category = try page.text("category", maximum: 10)
-        if let category, category.wholeMatch(of: #/[A-G]1-[1-9][0-9]?/#) == nil {
-            throw PublicFailure.badRequest("category: a behaviour category such as D1-1")
-        }
-        let query = RecordQuery(
-            favourable: kindText == "good", kind: RecordKind(name: kindText), region: try page.region(),
-            category: category, authorityLevel: level, decidedFrom: try page.date("from"),
-            decidedUntil: try page.date("until"), page: try page.pageNumber())
+        let (query, kindText) = try page.recordQuery()
+        let category = query.category
+        let level = query.authorityLevel
         let found = try await catalog.records(query, on: site.today)
         page = Page(site: site, request: request, revision: found.revision)
         var values = page.pager(found)
@@ -198,7 +169,7 @@ struct PagesController: Sendable {
         values["heading"] =
             kindText == "good"
             ? page.word("goodRecords") : kindText == "blacklist" ? page.word("blacklist") : page.word("badRecords")
-        values["kinds"] = Self.kinds.map { value in
+        values["kinds"] = Page.recordKinds.map { value in
             [
                 "value": value,
                 "label": value == "unfavourable"

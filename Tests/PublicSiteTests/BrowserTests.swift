@@ -1,9 +1,14 @@
 import CreditStore
 import Foundation
 import HandbookCodec
+import HandbookCrypto
 import ServiceTestSupport
 import TestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The public site of a real `handbook-issuer serve --public-listen` process, walked in a real
 /// headless Chromium (Tests/browser/site_walk.py through Selenium and chromedriver): search by
@@ -73,6 +78,14 @@ struct PublicSiteBrowserTests {
                 output.path, "--expect", expectations.path,
             ])
         #expect(run.status == 0, "\(run.errors)")
+
+        // Bulk: the region's signed data package from the site, as the service builds it.
+        let (bytes, response) = try await URLSession.shared.data(
+            from: try #require(URL(string: "http://127.0.0.1:\(publicPort)/packages/320000")))
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let package = try DataPackageVerifier.verify(
+            Array(bytes), trustStore: try Repository.trustStore(), now: Date(), maximumAge: 3_600)
+        #expect(package.contents.views[target.enterprise.uscc] != nil)
         for name in ["home", "search-two-characters", "enterprise", "enterprise-en", "records-page-2", "check-revoked"]
         {
             let size =

@@ -84,77 +84,16 @@ let picks = (0..<5_000).map { _ in try dataset.enterprise(Int.random(in: 0..<min
 }
 let today = CardDate(Date())
 
-struct Figures {
-    var p50: Double
-    var p99: Double
-    var perSecond: Double
-}
+typealias Figures = LoadFigures
 
 func wrk(_ paths: [String]) throws -> Figures {
-    let script = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(getpid()).lua")
-    let list = paths.map { "\"\($0)\"" }.joined(separator: ",")
-    try """
-    local paths = {\(list)}
-    local i = 0
-    request = function()
-      i = i + 1
-      return wrk.format("GET", paths[(i % #paths) + 1], {["Authorization"] = "Bearer \(token)"})
-    end
-    """.write(to: script, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: script) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-        "wrk", "-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path, "http://127.0.0.1:\(port)",
-    ]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    func milliseconds(_ label: String) -> Double {
-        guard
-            let line = text.split(separator: "\n").first(where: {
-                $0.trimmingCharacters(in: .whitespaces).hasPrefix(label)
-            }),
-            let value = line.split(separator: " ").last
-        else { return .nan }
-        let number = Double(value.filter { $0.isNumber || $0 == "." }) ?? .nan
-        if value.hasSuffix("us") { return number / 1_000 }
-        if value.hasSuffix("ms") { return number }
-        return number * 1_000
-    }
-    let rate =
-        text.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }.flatMap {
-            Double($0.split(separator: " ").last ?? "")
-        } ?? .nan
-    if text.contains("Non-2xx") { say("  wrk saw non-2xx answers:\n\(text)") }
-    return Figures(p50: milliseconds("50%"), p99: milliseconds("99%"), perSecond: rate)
+    try wrkLoad(
+        port: port, paths: paths, connections: connections, seconds: duration,
+        headers: ["Authorization": "Bearer \(token)"])
 }
 
 func direct(_ body: @escaping @Sendable (DemoEnterprise) async throws -> Void) async throws -> Figures {
-    let deadline = ContinuousClock.now + .seconds(duration)
-    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-        for worker in 0..<connections {
-            group.addTask {
-                var mine: [Double] = []
-                var index = worker
-                while ContinuousClock.now < deadline {
-                    let start = ContinuousClock.now
-                    try await body(picks[index % picks.count])
-                    mine.append(seconds(ContinuousClock.now - start) * 1_000)
-                    index += connections
-                }
-                return mine
-            }
-        }
-        var all: [Double] = []
-        for try await part in group { all += part }
-        return all.sorted()
-    }
-    return Figures(
-        p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-        perSecond: Double(latencies.count) / Double(duration))
+    try await concurrentLoad(picks, connections: connections, seconds: duration, body)
 }
 
 func line(_ label: String, _ http: Figures, _ store: Figures) -> String {
