@@ -89,7 +89,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "AvailabilityBenchmark",
-            dependencies: ["BenchmarkSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "BenchmarkSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HandbookCodec", package: "CreditHandbook"),
+            ]
         ),
         .executableTarget(
             name: "CodecBenchmark",

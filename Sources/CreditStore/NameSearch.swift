@@ -99,7 +99,11 @@ public enum NameSearch {
         END;
 
         CREATE INDEX awards_name ON awards (name);
+        CREATE INDEX qualifications_category ON qualifications (category, grade);
+        CREATE INDEX qualifications_grade ON qualifications (grade);
+        CREATE INDEX registrations_type ON registrations (registration_type);
         CREATE INDEX project_participants_project ON project_participants (project_number);
         CREATE INDEX credit_records_public ON credit_records (status, decision_date);
+        CREATE INDEX credit_records_project ON credit_records (project_number) WHERE project_number IS NOT NULL;
         """
 }

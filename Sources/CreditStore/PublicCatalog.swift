@@ -332,8 +332,13 @@ public final class PublicCatalog: Sendable {
             }
             if query.unfavourableNow { conditions.append("\(Self.unfavourableNowSQL) > 0") }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let order = joins.isEmpty ? "ORDER BY e.uscc" : "ORDER BY i.id"
-            let base = "SELECT e.uscc FROM enterprises e \(joins) \(filter)"
+            // With a name query, the index's own order (no sort of every hit); otherwise by USCC.
+            let order = joins.isEmpty ? "ORDER BY e.uscc" : "ORDER BY n.rowid"
+            // A name query alone is counted on the index (every entry is an enterprise's).
+            let base =
+                conditions.count == 1 && !joins.isEmpty
+                ? "SELECT rowid FROM enterprise_names WHERE enterprise_names MATCH :phrase"
+                : "SELECT e.uscc FROM enterprises e \(joins) \(filter)"
             let (total, more) = try Self.count(db, base, StatementArguments(arguments))
             let rows = try Row.fetchAll(
                 db,
@@ -414,7 +419,8 @@ public final class PublicCatalog: Sendable {
                 sql: """
                     SELECT r.registration_number, r.registration_type, r.valid_until, p.name, p.identity_type,
                         p.identity_number, e.uscc, e.name AS enterprise_name, e.registered_region
-                    \(from) ORDER BY r.registration_number LIMIT \(Self.pageSize) OFFSET \(Self.offset(query.page))
+                    \(from) ORDER BY \(joins.isEmpty ? "" : "n.rowid, ")r.registration_number
+                    LIMIT \(Self.pageSize) OFFSET \(Self.offset(query.page))
                     """, arguments: StatementArguments(arguments))
             return PublicPage(
                 items: rows.map(Self.registration), total: total, totalIsAtLeast: more, page: query.page,
@@ -479,7 +485,7 @@ public final class PublicCatalog: Sendable {
                 sql: """
                     SELECT p.project_number, p.name, p.region, pp.uscc, e.name AS enterprise_name, pp.role,
                         pp.contract_amount, pp.completion_date
-                    \(from) ORDER BY p.project_number, pp.role, pp.uscc
+                    \(from) ORDER BY \(joins.isEmpty ? "" : "n.rowid, ")p.project_number, pp.role, pp.uscc
                     LIMIT \(Self.pageSize) OFFSET \(Self.offset(query.page))
                     """, arguments: StatementArguments(arguments))
             return PublicPage(
@@ -500,32 +506,39 @@ public final class PublicCatalog: Sendable {
                 db, sql: "SELECT name FROM awards WHERE project_number = ? ORDER BY name", arguments: [number]))
     }
 
+    /// The distinct values of an indexed column, up to 200, in order: one index step per value
+    /// (a loose index scan), not a pass over every row — the filters' options on every list page.
+    static func distinct(_ db: Database, _ column: String, of table: String) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: """
+                WITH RECURSIVE v(value, n) AS (
+                    SELECT min(\(column)), 1 FROM \(table)
+                    UNION ALL
+                    SELECT (SELECT min(\(column)) FROM \(table) WHERE \(column) > v.value), n + 1 FROM v
+                    WHERE v.value IS NOT NULL AND n < 200)
+                SELECT value FROM v WHERE value IS NOT NULL
+                """)
+    }
+
     /// The award names projects hold, for the award filter.
     public func awardNames() async throws(StoreError) -> [String] {
-        try await read { db in try String.fetchAll(db, sql: "SELECT DISTINCT name FROM awards ORDER BY name LIMIT 200")
-        }
+        try await read { db in try Self.distinct(db, "name", of: "awards") }
     }
 
     /// The qualification categories enterprises hold, for the category filter.
     public func qualificationCategories() async throws(StoreError) -> [String] {
-        try await read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT category FROM qualifications ORDER BY category LIMIT 200")
-        }
+        try await read { db in try Self.distinct(db, "category", of: "qualifications") }
     }
 
     /// The qualification grades enterprises hold, for the grade filter.
     public func qualificationGrades() async throws(StoreError) -> [String] {
-        try await read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT grade FROM qualifications ORDER BY grade LIMIT 100")
-        }
+        try await read { db in try Self.distinct(db, "grade", of: "qualifications") }
     }
 
     /// The registration types, for the practitioners' filter.
     public func registrationTypes() async throws(StoreError) -> [String] {
-        try await read { db in
-            try String.fetchAll(
-                db, sql: "SELECT DISTINCT registration_type FROM registrations ORDER BY registration_type LIMIT 200")
-        }
+        try await read { db in try Self.distinct(db, "registration_type", of: "registrations") }
     }
 
     /// A registration with its practitioner and enterprise, as ``registration(_:)`` reads it.
@@ -546,6 +559,13 @@ public final class PublicCatalog: Sendable {
     /// A record with its enterprise's name, as ``record(_:)`` reads it.
     static let recordSelect =
         "SELECT r.*, e.name AS enterprise_name FROM credit_records r JOIN enterprises e ON e.uscc = r.uscc"
+
+    /// An enterprise's records: through its own index (the planner would otherwise walk every
+    /// published record in decision-date order, for the ORDER BY).
+    static let enterpriseRecordSelect = """
+        SELECT r.*, e.name AS enterprise_name FROM credit_records r INDEXED BY credit_records_uscc
+        JOIN enterprises e ON e.uscc = r.uscc
+        """
 
     /// What makes a record public on `day`: published, and its (possibly shortened) window holds it.
     static let publishedNow = "r.status = 'published' AND r.published_from <= :today AND r.published_until >= :today"
@@ -658,7 +678,7 @@ public final class PublicCatalog: Sendable {
             let records = try Row.fetchAll(
                 db,
                 sql: """
-                    \(Self.recordSelect)
+                    \(Self.enterpriseRecordSelect)
                     WHERE r.uscc = :uscc AND \(Self.publishedNow) ORDER BY r.decision_date DESC, r.record_number
                     """, arguments: ["uscc": uscc, "today": today]
             ).map(self.record)
@@ -712,7 +732,8 @@ public final class PublicCatalog: Sendable {
             let records = try Row.fetchAll(
                 db,
                 sql: """
-                    \(Self.recordSelect)
+                    SELECT r.*, e.name AS enterprise_name FROM credit_records r INDEXED BY credit_records_project
+                    JOIN enterprises e ON e.uscc = r.uscc
                     WHERE r.project_number = :number AND \(Self.publishedNow) ORDER BY r.decision_date DESC
                     """, arguments: ["number": number, "today": day.description]
             ).map(self.record)

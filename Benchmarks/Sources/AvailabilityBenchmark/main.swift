@@ -17,6 +17,7 @@
 import BenchmarkSupport
 import Foundation
 import GRDB
+import HandbookCodec
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -24,11 +25,11 @@ import GRDB
 
 let options = BenchmarkOptions(
     usage: """
-        usage: AvailabilityBenchmark --issuer PATH [--baseline PATH --baseline-label TEXT] [--seconds 10]
-                                     [--rows 100000]
+        usage: AvailabilityBenchmark --issuer PATH [--baseline PATH --baseline-label TEXT]
+                                     [--baseline-format 1] [--seconds 10] [--rows 100000]
           `handbook-issuer serve` of each build as its own process: card-status and view throughput,
           then card status during a burst of logins, service writes during a large import.
-        """, values: ["--issuer", "--baseline", "--baseline-label", "--seconds", "--rows"])
+        """, values: ["--issuer", "--baseline", "--baseline-label", "--baseline-format", "--seconds", "--rows"])
 let seconds = options.integer("--seconds", default: 10, in: 1...3_600)
 let rows = options.integer("--rows", default: 100_000, in: 10...10_000_000)
 let password = "benchmark password 2026"
@@ -88,14 +89,20 @@ final class Setup: @unchecked Sendable {
     var card = ""
     var uscc = ""
 
-    init(issuer: String) throws {
+    init(issuer: String, format: Int) throws {
         self.issuer = issuer
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("availability-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         config = folder.appendingPathComponent("issuer.json").path
         try JSONSerialization.data(withJSONObject: [
             "database": folder.appendingPathComponent("credit.sqlite").path,
-            "office": ["region": "320000", "name": "江苏省住房和城乡建设厅"],
+            "office": [
+                "region": "320000", "name": "江苏省住房和城乡建设厅",
+                // Absolute: a build from before the review requires them and reads them from its
+                // working directory; later builds read them relative to the file.
+                "key": FileManager.default.currentDirectoryPath + "/Keys/p256/office-320000.key.pem",
+                "certificate": FileManager.default.currentDirectoryPath + "/Keys/p256/office-320000.pem",
+            ],
         ]).write(to: URL(fileURLWithPath: config))
         let environment = ["HANDBOOK_PASSWORD": password]
         try run(issuer, ["init", "--config", config], environment: environment)
@@ -103,27 +110,13 @@ final class Setup: @unchecked Sendable {
             issuer, ["accounts", "add", "inspector", "--role", "inspector", "--regions", "320000", "--config", config],
             environment: environment)
         try run(issuer, ["seed-demo", "--enterprises", "3000", "--config", config], environment: environment)
-        // The import file: the demo generator's own output for Jiangsu, in this build's format. About
-        // a third of the enterprises are Jiangsu's; the file is cut to `rows` rows (and its end line
-        // put right, for a format that has one).
-        let files = folder.appendingPathComponent("files")
-        try run(
-            issuer,
-            [
-                "seed-demo", "--enterprises", "\(rows * 3 + rows / 2)", "--seed", "99", "--files", files.path,
-                "--config", config,
-            ],
-            environment: environment)
-        let source = try String(contentsOf: files.appendingPathComponent("320000-enterprises.jsonl"), encoding: .utf8)
-        var lines = source.split(separator: "\n").map(String.init)
-        let hasEnd = lines.last?.hasPrefix(#"{"end""#) ?? false
-        if hasEnd { lines.removeLast() }
-        guard lines.count > rows else { throw Failure(description: "only \(lines.count - 1) Jiangsu rows generated") }
-        lines = Array(lines.prefix(rows + 1))
-        if hasEnd { lines.append(#"{"end":true,"rows":\#(rows)}"#) }
+        // The import file: `rows` Jiangsu enterprises of the demo generator (seed 99, none of them in
+        // the database), in the import format this build reads — version 2 with its end line, or
+        // version 1 for a build from before the review (`--baseline-format 1`). Written here from the
+        // codec's generator, the same rows for both builds, rather than by each build's `seed-demo
+        // --files`, which writes every entity of 350,000 enterprises to get them.
         importFile = folder.appendingPathComponent("import.jsonl").path
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: importFile))
-        try? FileManager.default.removeItem(at: files)
+        try Data(importRows(format: format).utf8).write(to: URL(fileURLWithPath: importFile))
 
         // A Jiangsu card, read straight from the file (no program of either build involved).
         let database = try DatabaseQueue(
@@ -176,6 +169,37 @@ final class Setup: @unchecked Sendable {
         service?.waitUntilExit()
         try? FileManager.default.removeItem(at: folder)
     }
+}
+
+/// The Jiangsu enterprise rows of the import, made once for every build.
+let jiangsuRows: [String] = {
+    let dataset = DemoDataset(seed: 99, count: DemoDataset.maximumCount)
+    var lines: [String] = []
+    var index = 0
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    while lines.count < rows {
+        defer { index += 1 }
+        guard let demo = try? dataset.enterprise(index), demo.province.code == "320000" else { continue }
+        let uscc = demo.enterprise.uscc.value
+        let body = Array(uscc)[8..<16]
+        let row = [
+            "uscc": uscc, "name": demo.enterprise.name, "legalRepresentative": demo.enterprise.legalRepresentative,
+            "registeredRegion": demo.enterprise.registeredRegion.code,
+            "organizationCode": String(body) + "-" + String(Array(uscc)[16]),
+        ]
+        if let data = try? encoder.encode(row) { lines.append(String(decoding: data, as: UTF8.self)) }
+    }
+    return lines
+}()
+
+/// The import file in `format` 1 or 2.
+func importRows(format: Int) -> String {
+    let header =
+        #"{"entity":"enterprises","format":"credit-handbook-import","region":"320000","source":"availability benchmark","version":\#(format)}"#
+    var lines = [header] + jiangsuRows
+    if format >= 2 { lines.append(#"{"end":true,"rows":\#(jiangsuRows.count)}"#) }
+    return lines.joined(separator: "\n") + "\n"
 }
 
 /// wrk on the card-status route: requests per second and the 99th percentile in milliseconds.
@@ -285,8 +309,8 @@ struct Figures {
     var importSeconds = 0.0
 }
 
-func measureBuild(_ issuer: String) async throws -> Figures {
-    let setup = try Setup(issuer: issuer)
+func measureBuild(_ issuer: String, format: Int) async throws -> Figures {
+    let setup = try Setup(issuer: issuer, format: format)
     defer { setup.stop() }
     try await setup.start()
     var figures = Figures()
@@ -332,11 +356,12 @@ guard let issuer = options.text("--issuer") else {
 }
 let baseline = options.text("--baseline")
 let baselineLabel = options.text("--baseline-label") ?? "baseline"
+let baselineFormat = options.integer("--baseline-format", default: 1, in: 1...2)
 say("Availability of `handbook-issuer serve` (\(seconds) s per load, \(rows)-row import)")
-let current = try await measureBuild(issuer)
+let current = try await measureBuild(issuer, format: 2)
 let before: Figures? = try await { () async throws -> Figures? in
     guard let baseline else { return nil }
-    return try await measureBuild(baseline)
+    return try await measureBuild(baseline, format: baselineFormat)
 }()
 
 @MainActor func row(_ label: String, _ value: (Figures) -> String) {

@@ -58,10 +58,17 @@ func line(_ label: String, _ http: Figures, _ store: Figures) -> String {
 }
 
 // Queries people type: prefixes of real names of the database, one, two and three characters.
+// Enterprises spread over the three provinces and their cities.
+var sampled: [PublicEnterpriseSummary] = []
+for region in ["310000", "320100", "320200", "320500", "321000", "330100", "330200", "330300", "330600"] {
+    for number in [1, 60, 120] {
+        sampled += try await catalog.enterprises(EnterpriseQuery(region: region, page: number), on: today).items
+            .prefix(3)
+    }
+}
 let sample = try await catalog.enterprises(EnterpriseQuery(page: 1), on: today)
-let names = Array(Set(sample.items.map(\.name))).sorted()
-let enterprises =
-    (try await catalog.enterprises(EnterpriseQuery(page: 3), on: today)).items.map(\.uscc) + sample.items.map(\.uscc)
+let names = Array(Set(sampled.map(\.name))).sorted()
+let enterprises = sampled.map(\.uscc)
 say(
     "Public site on \(path) (revision \(sample.revision)), wrk \(duration) s × \(connections) connections; catalog: \(connections) tasks"
 )
