@@ -145,7 +145,7 @@ let package = Package(
         .target(
             name: "PublicSite",
             dependencies: [
-                "CreditStore", "HandbookCodec", "HandbookCrypto",
+                "CreditStore", "HandbookCodec", "HandbookCrypto", "CodedErrors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,3 +1,4 @@
+import CodedErrors
 import CreditStore
 import Foundation
 import HTTPTypes
@@ -127,7 +128,10 @@ struct PublicErrors: RouterMiddleware {
             case let failure as HTTPError:
                 (status, heading, message) = (failure.status, words["badRequest"] ?? "", "")
             default:
-                context.logger.error("public \(request.uri.path): \(error)")
+                // Escaped: the path comes from the request.
+                context.logger.error(
+                    "public \(LogText.escaped(request.uri.path, limit: 120)): \(LogText.escaped(String(describing: error), limit: 400))"
+                )
                 (status, heading, message) = (
                     .serviceUnavailable, words["unavailable"] ?? "", words["unavailableMessage"] ?? ""
                 )

@@ -33,7 +33,9 @@ public final class RateLimiter: Sendable {
             bucket.at = now
             guard bucket.tokens >= 1 else {
                 table[address] = bucket
-                return max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))
+                // Bounded before the conversion: a rate near zero must not make an infinite wait.
+                let wait = ((1 - bucket.tokens) / max(perSecond, 1e-6)).rounded(.up)
+                return Int(min(max(wait, 1), 3_600))
             }
             bucket.tokens -= 1
             if table[address] == nil && table.count >= maximumAddresses {
