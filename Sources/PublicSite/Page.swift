@@ -11,7 +11,8 @@ struct Page {
     let site: PublicSite
     let request: Request
     let language: Language
-    let revision: UInt64?
+    /// The revision the page's data was read at, shown in its footer.
+    var revision: UInt64?
 
     init(site: PublicSite, request: Request, revision: UInt64? = nil) {
         self.site = site

@@ -44,10 +44,10 @@ struct PagesController: Sendable {
     }
 
     func enterprises(_ request: Request) async throws -> Response {
-        var page = Page(site: site, request: request, revision: nil)
+        var page = Page(site: site, request: request)
         let query = try page.enterpriseQuery()
         let found = try await catalog.enterprises(query, on: site.today)
-        page = Page(site: site, request: request, revision: found.revision)
+        page.revision = found.revision
         var values = page.pager(found)
         values["items"] = found.items.map { item in
             [
@@ -97,10 +97,10 @@ struct PagesController: Sendable {
     }
 
     func practitioners(_ request: Request) async throws -> Response {
-        var page = Page(site: site, request: request, revision: nil)
+        var page = Page(site: site, request: request)
         let query = try page.practitionerQuery()
         let found = try await catalog.practitioners(query, on: site.today)
-        page = Page(site: site, request: request, revision: found.revision)
+        page.revision = found.revision
         var values = page.pager(found)
         values["items"] = found.items.map(page.registrationValues)
         values["form"] = ["q": query.text ?? ""]
@@ -124,11 +124,11 @@ struct PagesController: Sendable {
     }
 
     func projects(_ request: Request) async throws -> Response {
-        var page = Page(site: site, request: request, revision: nil)
+        var page = Page(site: site, request: request)
         let query = try page.projectQuery()
         let role = query.role
         let found = try await catalog.projects(query)
-        page = Page(site: site, request: request, revision: found.revision)
+        page.revision = found.revision
         var values = page.pager(found)
         values["items"] = found.items.map(page.participationValues)
         values["form"] = ["q": query.text ?? ""]
@@ -157,12 +157,12 @@ struct PagesController: Sendable {
     }
 
     func records(_ request: Request) async throws -> Response {
-        var page = Page(site: site, request: request, revision: nil)
+        var page = Page(site: site, request: request)
         let (query, kindText) = try page.recordQuery()
         let category = query.category
         let level = query.authorityLevel
         let found = try await catalog.records(query, on: site.today)
-        page = Page(site: site, request: request, revision: found.revision)
+        page.revision = found.revision
         var values = page.pager(found)
         values["records"] = found.items.map(page.recordValues)
         values["showEnterprise"] = true
@@ -208,13 +208,16 @@ struct PagesController: Sendable {
     }
 
     func check(_ request: Request) async throws -> Response {
-        var page = Page(site: site, request: request, revision: nil)
+        var page = Page(site: site, request: request)
         let key = try page.text("key", maximum: 20)
         var values: [String: Any] = ["form": ["key": key ?? ""], "asked": key != nil]
         if let key {
             let found = try await catalog.documentStatus(key.uppercased())
-            let revision = try await catalog.revision()
-            page = Page(site: site, request: request, revision: found?.revision ?? revision)
+            if let revision = found?.revision {
+                page.revision = revision
+            } else {
+                page.revision = try await catalog.revision()
+            }
             if let found {
                 values["found"] = true
                 values["d"] =
@@ -231,7 +234,7 @@ struct PagesController: Sendable {
                 values["stateClass"] = "unknown"
             }
         } else {
-            page = Page(site: site, request: request, revision: try await catalog.revision())
+            page.revision = try await catalog.revision()
         }
         return try page.render("check", title: page.word("documentCheck"), values)
     }

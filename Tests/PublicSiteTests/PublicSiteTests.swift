@@ -432,7 +432,7 @@ struct PublicSiteTests {
                 "/v1/packages/320000",
             ] {
                 #expect(try await client.execute(uri: path, method: .get).status == .notFound, "\(path)")
-                #expect(try await client.execute(uri: path, method: .post).status == .notFound || true)
+                #expect(try await client.execute(uri: path, method: .post).status == .notFound, "POST \(path)")
             }
             #expect(
                 try await client.execute(uri: "/v1/login", method: .post, body: ByteBuffer(string: "{}")).status != .ok)
