@@ -69,7 +69,8 @@ public struct RecordAmendment: Sendable, Hashable, Codable {
         self.summary = summary
     }
 
-    var isEmpty: Bool {
+    /// Whether the amendment changes nothing.
+    public var isEmpty: Bool {
         behaviourCode == nil && decisionNumber == nil && authority == nil && authorityLevel == nil
             && decisionDate == nil && summary == nil
     }

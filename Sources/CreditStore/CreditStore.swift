@@ -152,6 +152,11 @@ public protocol CreditStore: Sendable {
         -> [ShorteningRequest]
     /// A record as it stands, if the actor sees it.
     func creditRecord(_ number: RecordNumber, by actor: Account) async throws(StoreError) -> StoredRecord?
+    /// Records of the actor's regions by state, enterprise or recorder (work lists: the approval
+    /// queue, a recorder's own records, an enterprise's records in every state).
+    func creditRecords(_ query: WorkListQuery, by actor: Account) async throws(StoreError) -> [RecordListItem]
+    /// Shortening requests waiting for a decision in the actor's regions, oldest first.
+    func pendingShortenings(limit: Int, by actor: Account) async throws(StoreError) -> [ShorteningRequest]
     /// Every step of a record's history, oldest first.
     func history(of number: RecordNumber, by actor: Account) async throws(StoreError) -> [RecordHistoryEntry]
 
@@ -196,6 +201,10 @@ public protocol CreditStore: Sendable {
     func journalEntry(_ id: Int64) async throws(StoreError) -> JournalEntry?
     /// One journal entry, if the actor sees its enterprise.
     func journalEntry(_ id: Int64, by actor: Account) async throws(StoreError) -> JournalEntry?
+    /// The issuance journal of a card, newest first (at most 100 entries).
+    func journal(of card: CardSerial, by actor: Account) async throws(StoreError) -> [JournalEntry]
+    /// The cards of an enterprise the actor sees.
+    func cards(of uscc: USCC, by actor: Account) async throws(StoreError) -> [CardStatusReport]
     /// Revokes a card (and the document it carries).
     func revokeCard(_ serial: CardSerial, reason: String, by actor: Account) async throws(StoreError)
         -> CardStatusReport
@@ -203,6 +212,8 @@ public protocol CreditStore: Sendable {
     func revokeDocument(_ number: DocumentNumber, reason: String, by actor: Account) async throws(StoreError)
     /// Keeps a verifier's proof of check of a card of the actor's regions; it gets an audit entry.
     func recordCheck(_ check: CheckRecord, by actor: Account) async throws(StoreError) -> StoredCheck
+    /// The newest proofs of check of the actor's regions, over every card.
+    func recentChecks(limit: Int, by actor: Account) async throws(StoreError) -> [StoredCheck]
     /// The proofs of check of a card, newest first.
     func checks(of card: CardSerial, limit: Int, by actor: Account) async throws(StoreError) -> [StoredCheck]
 
@@ -222,6 +233,8 @@ public protocol CreditStore: Sendable {
 
     /// Audit entries of the actor's regions with ids above `after`, oldest first, at most `limit`.
     func auditEntries(after: Int64, limit: Int, by actor: Account) async throws(StoreError) -> [AuditEntry]
+    /// Audit entries of the actor's regions matching the query, newest first.
+    func auditEntries(_ query: AuditQuery, by actor: Account) async throws(StoreError) -> [AuditEntry]
     /// Walks the whole audit chain.
     func verifyAuditChain(by actor: Account) async throws(StoreError) -> AuditVerification
 }

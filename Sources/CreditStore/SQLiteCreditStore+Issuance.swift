@@ -359,18 +359,21 @@ extension SQLiteCreditStore {
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM checks WHERE card_serial = ? ORDER BY id DESC LIMIT ?",
                 arguments: [card.description, max(1, min(limit, 1_000))]
-            ).map { row in
-                let document: String? = row["document_number"]
-                let revision: Int64? = row["compared_revision"]
-                return StoredCheck(
-                    id: row["id"],
-                    check: CheckRecord(
-                        checkedAt: CardTimestamp(secondsSince1970: row["checked_at"]), cardSerial: card,
-                        documentNumber: try document.map { try DocumentNumber($0) }, verdict: row["verdict"],
-                        comparedRevision: try revision.map(Self.revision), detail: row["detail"]),
-                    account: row["account"], receivedAt: CardTimestamp(secondsSince1970: row["received_at"]))
-            }
+            ).map(Self.check)
         }
+    }
+
+    static func check(_ row: Row) throws -> StoredCheck {
+        let document: String? = row["document_number"]
+        let revision: Int64? = row["compared_revision"]
+        return StoredCheck(
+            id: row["id"],
+            check: CheckRecord(
+                checkedAt: CardTimestamp(secondsSince1970: row["checked_at"]),
+                cardSerial: try CardSerial(hex: row["card_serial"]),
+                documentNumber: try document.map { try DocumentNumber($0) }, verdict: row["verdict"],
+                comparedRevision: try revision.map(Self.revision), detail: row["detail"]),
+            account: row["account"], receivedAt: CardTimestamp(secondsSince1970: row["received_at"]))
     }
 
     /// Makes sure the licensing office of `region` exists (its document serials live in its row).

@@ -376,7 +376,14 @@ public final class SQLiteCreditStore: CreditStore {
 
     public func enterprise(identifiedBy key: String, by actor: Account) async throws(StoreError) -> Enterprise? {
         try actor.require(.readEnterprise)
-        guard let found = try await enterprise(identifiedBy: key), actor.sees(found.registeredRegion) else {
+        // An enterprise registered outside the platform's provinces belongs to none of them: every
+        // office may find it by its identifier, to record what it did there (the seed's 二(一)).
+        guard let found = try await enterprise(identifiedBy: key),
+            actor.sees(found.registeredRegion)
+                || !RegionScope.platformProvinces.contains(where: {
+                    $0.covers(found.registeredRegion)
+                })
+        else {
             return nil
         }
         return found

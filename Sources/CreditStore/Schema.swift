@@ -13,6 +13,7 @@ enum Schema {
         migrator.registerMigration("v3-journal-documents") { db in try db.execute(sql: version3) }
         migrator.registerMigration("v4-regions-of-cards-and-audit") { db in try db.execute(sql: version4) }
         migrator.registerMigration("v5-name-search") { db in try db.execute(sql: NameSearch.schema) }
+        migrator.registerMigration("v6-work-lists") { db in try db.execute(sql: WorkListSchema.version6) }
         return migrator
     }
 

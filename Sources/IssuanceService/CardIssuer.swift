@@ -92,7 +92,7 @@ public final class CardIssuer: Sendable {
     }
 
     /// Readers with an issuance in progress in this process.
-    private let busy = BusyReaders()
+    let busy = BusyReaders()
 
     /// Issues the current view of `uscc` to the card in `reader`.
     ///
@@ -320,4 +320,92 @@ final class BusyReaders: Sendable {
 
     func take(_ reader: String) -> Bool { readers.withLock { $0.insert(reader).inserted } }
     func give(_ reader: String) { _ = readers.withLock { $0.remove(reader) } }
+}
+
+/// What a reader of the service host holds, as an official sees it before an issuance.
+public struct ReaderProbe: Sendable, Hashable {
+    public enum State: String, Sendable, Hashable {
+        /// No card in the reader.
+        case empty
+        /// A handbook card with no committed document (new, or personalised only).
+        case blank
+        /// A handbook card carrying a document.
+        case handbook
+        /// A card that does not answer as a handbook card.
+        case unreadable
+    }
+
+    public var reader: String
+    public var state: State
+    public var serial: CardSerial?
+    public var profile: String?
+    public var uscc: USCC?
+    public var enterpriseName: String?
+    public var document: DocumentNumber?
+    public var problem: String?
+}
+
+extension CardIssuer {
+    /// What `reader` holds, read through a shared connection on the reader's executor (never on
+    /// the cooperative pool); a reader with an issuance in progress is not touched.
+    public func probe(reader: String) async -> ReaderProbe {
+        var probe = ReaderProbe(reader: reader, state: .empty)
+        guard busy.take(reader) else {
+            probe.state = .unreadable
+            probe.problem = "an issuance to this reader is in progress"
+            return probe
+        }
+        defer { busy.give(reader) }
+        do {
+            let readout = try await CardExecutor.forReader(reader).run {
+                context throws(CardError) -> (present: Bool, readout: CardReadout?) in
+                let states = try context.waitForChange([reader: nil], timeoutMilliseconds: 0)
+                guard states.first(where: { $0.reader == reader })?.hasCard == true else { return (false, nil) }
+                let connection = try context.connect(reader: reader)
+                defer { connection.disconnect() }
+                do throws(CardReadError) {
+                    return (true, try HandbookCard(transport: connection).read())
+                } catch {
+                    switch error {
+                    case .transport(let failure): throw failure
+                    case .content(let failure): throw CardError(.protocolViolation, "\(failure)")
+                    }
+                }
+            }
+            guard readout.present, let card = readout.readout else { return probe }
+            probe.serial = card.info.serial
+            probe.profile = card.info.profileName
+            guard let bytes = card.document else {
+                probe.state = .blank
+                return probe
+            }
+            probe.state = .handbook
+            if let document = try? HandbookDocument(decoding: bytes) {
+                probe.uscc = document.content.enterprise.uscc
+                probe.enterpriseName = document.content.enterprise.name
+                probe.document = document.content.header.documentNumber
+            }
+        } catch {
+            probe.state = .unreadable
+            probe.problem = "\(error)"
+        }
+        return probe
+    }
+
+    /// What a card of `profile` issued now would hold of `view`: the capacity planner's choice,
+    /// with a header of the real sizes (the office's key standing in for the card's own).
+    public func plan(view: HandbookView, profile: CardProfile) throws -> HandbookContent {
+        let header = DocumentHeader(
+            documentNumber: try DocumentNumber(region: credentials.office.region, serial: 9_999_999_999),
+            cardSerial: try CardSerial(hex: "0000000000000000"), issuedAt: CardTimestamp(clock()),
+            expiresOn: credentials.certificate.lastDocumentDay, issuingOffice: credentials.office,
+            databaseRevision: UInt64(Int64.max), cardPublicKey: credentials.certificate.publicKey.spkiDER)
+        return try CapacityPlanner.plan(
+            view: view, header: header, slotSize: profile.slotSize,
+            signatureLength: CapacityPlanner.signatureLength(
+                certificateLength: credentials.certificate.derEncoded.count))
+    }
+
+    /// The office this issuer signs for.
+    public var office: IssuingOffice { credentials.office }
 }

@@ -61,13 +61,17 @@ public struct ServiceConfiguration: Sendable {
     public var limits = Limits()
     /// The public website's listener (`host:port`); nil runs no public site.
     public var publicListen: String?
+    /// The officials' console's sessions: seconds without a request before a session ends, and
+    /// seconds after login before it ends however busy it is.
+    public var consoleIdleSeconds: Int = 1_800
+    public var consoleLifetimeSeconds: Int = 43_200
 
     public init() {}
 
     /// The settings a file may hold.
     static let keys: Set<String> = [
         "database", "listen", "tls", "office", "masterKey", "packageSigner", "readers", "tokenLifetimeMinutes",
-        "documentValidityMonths", "limits", "publicListen",
+        "documentValidityMonths", "limits", "publicListen", "console",
     ]
 
     /// Reads a configuration file (every key optional; unknown keys, wrong types and values out of
@@ -101,6 +105,14 @@ public struct ServiceConfiguration: Sendable {
         if let value = try file.strings("readers") { configuration.readers = value }
         if let value = try file.integer("tokenLifetimeMinutes", in: 1...10_080) {
             configuration.tokenLifetimeMinutes = value
+        }
+        if let console = try file.section("console", known: ["idleSeconds", "lifetimeSeconds"]) {
+            if let value = try console.integer("idleSeconds", in: 1...86_400) {
+                configuration.consoleIdleSeconds = value
+            }
+            if let value = try console.integer("lifetimeSeconds", in: 60...604_800) {
+                configuration.consoleLifetimeSeconds = value
+            }
         }
         if let value = try file.integer("documentValidityMonths", in: 1...120) {
             configuration.documentValidityMonths = value

@@ -27,5 +27,5 @@ public struct ServiceContext: RequestContext, RemoteAddressRequestContext {
     }
 
     /// The client's address without the port, for rate limiting.
-    var clientAddress: String { remoteAddress?.ipAddress ?? "local" }
+    public var clientAddress: String { remoteAddress?.ipAddress ?? "local" }
 }

@@ -57,6 +57,9 @@ public struct BehaviourCode: Sendable, Hashable, Comparable, CustomStringConvert
     /// The categories of the national table (`D1-1` 资质 …), in the table's order, for a filter.
     public static var categories: [(code: String, name: String)] { BehaviourTable.categoryList }
 
+    /// Every behaviour of the national table with its description, in the table's order.
+    public static var national: [(code: String, description: String)] { BehaviourTable.itemList }
+
     /// A warning for a local code; empty for a national one.
     public var warnings: [IdentifierWarning] {
         isNational
@@ -84,4 +87,5 @@ enum BehaviourTable {
     static let categories = descriptions(ofKind: "category")
     static let items = descriptions(ofKind: "item")
     static let categoryList = rows.filter { $0[1] == "category" }.map { (code: $0[0], name: $0[3]) }
+    static let itemList = rows.filter { $0[1] == "item" }.map { (code: $0[0], description: $0[3]) }
 }

@@ -67,33 +67,15 @@ struct AccountsController: Sendable {
 
     func login(_ request: Request, _ context: ServiceContext) async throws -> Response {
         let body = try await decode(LoginBody.self, request, context)
-        guard body.name.utf8.count <= 64, body.password.utf8.count <= Credentials.maximumPasswordBytes else {
-            throw ServiceError(.malformed, "BAD_JSON", "a name of at most 64 bytes and a password of at most 1 KiB")
-        }
-        let name = body.name.lowercased()
-        if let wait = await throttle.retryAfter(name: name, address: context.clientAddress) {
-            var response = ServiceError(
-                .rateLimited, "AUTH_THROTTLED", "too many failed logins: try again in \(wait) s"
-            ).response()
-            response.headers[.retryAfter] = String(wait)
+        let account: Account
+        do {
+            account = try await LoginCheck(store: store, throttle: throttle, passwords: passwords).check(
+                name: body.name, password: body.password, address: context.clientAddress, logger: context.logger)
+        } catch let refusal as LoginCheck.Throttled {
+            var response = refusal.error.response()
+            response.headers[.retryAfter] = String(refusal.retryAfter)
             return response
         }
-        // The same work whether or not the name exists or is disabled: a lookup, then scrypt.
-        let account = try await store.account(named: name)
-        let hash = try await store.passwordHash(ofAccount: name)
-        let usable = account.map { !$0.disabled } ?? false
-        let matches = try await passwords.verify(body.password, against: usable ? hash : nil)
-        guard matches, let account else {
-            await throttle.failed(name: name, address: context.clientAddress)
-            context.logger.notice(
-                "failed login",
-                metadata: [
-                    "name": "\(LogText.escaped(body.name, limit: 64))",
-                    "from": "\(LogText.escaped(context.clientAddress, limit: 64))",
-                ])
-            throw ServiceError(.unauthenticated, "AUTH_FAILED", "unknown account or wrong password")
-        }
-        await throttle.succeeded(name: name, address: context.clientAddress)
         let session = try await sessions.open(for: account.name)
         context.logger.info("login", metadata: ["account": "\(account.name)"])
         return try JSONBody(
@@ -106,7 +88,54 @@ struct AccountsController: Sendable {
 
 extension PasswordChecks {
     /// A new password's hash, made on the password threads.
-    func hash(_ password: String) async throws -> String {
+    public func hash(_ password: String) async throws -> String {
         try await run { [cost] in try PasswordHash.make(password, cost: cost) }
+    }
+}
+
+/// One login attempt, as the API and the console make it: the throttle, then the same work
+/// whether or not the name exists or is disabled (a lookup, then scrypt), then the throttle told.
+public struct LoginCheck: Sendable {
+    /// Too many failures from this name and address: try again in `retryAfter` seconds.
+    public struct Throttled: Error {
+        public let retryAfter: Int
+        public var error: ServiceError {
+            ServiceError(.rateLimited, "AUTH_THROTTLED", "too many failed logins: try again in \(retryAfter) s")
+        }
+    }
+
+    public let store: any CreditStore
+    public let throttle: LoginThrottle
+    public let passwords: PasswordChecks
+
+    public init(store: any CreditStore, throttle: LoginThrottle, passwords: PasswordChecks) {
+        self.store = store
+        self.throttle = throttle
+        self.passwords = passwords
+    }
+
+    /// The account whose name and password these are; `Throttled`, or 401 AUTH_FAILED (the same
+    /// for an unknown name, a disabled account and a wrong password).
+    public func check(name given: String, password: String, address: String, logger: Logger) async throws -> Account {
+        guard given.utf8.count <= 64, password.utf8.count <= Credentials.maximumPasswordBytes else {
+            throw ServiceError(.malformed, "BAD_JSON", "a name of at most 64 bytes and a password of at most 1 KiB")
+        }
+        let name = given.lowercased()
+        if let wait = await throttle.retryAfter(name: name, address: address) { throw Throttled(retryAfter: wait) }
+        let account = try await store.account(named: name)
+        let hash = try await store.passwordHash(ofAccount: name)
+        let usable = account.map { !$0.disabled } ?? false
+        let matches = try await passwords.verify(password, against: usable ? hash : nil)
+        guard matches, let account else {
+            await throttle.failed(name: name, address: address)
+            logger.notice(
+                "failed login",
+                metadata: [
+                    "name": "\(LogText.escaped(given, limit: 64))", "from": "\(LogText.escaped(address, limit: 64))",
+                ])
+            throw ServiceError(.unauthenticated, "AUTH_FAILED", "unknown account or wrong password")
+        }
+        await throttle.succeeded(name: name, address: address)
+        return account
     }
 }
