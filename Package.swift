@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "IssuanceService", targets: ["IssuanceService"]),
         .library(name: "Verifier", targets: ["Verifier"]),
         .library(name: "PublicSite", targets: ["PublicSite"]),
+        .library(name: "OfficialsConsole", targets: ["OfficialsConsole"]),
         .executable(name: "virtual-card", targets: ["virtual-card"]),
         .executable(name: "handbook-card", targets: ["handbook-card"]),
         .executable(name: "handbook-issuer", targets: ["handbook-issuer"]),
@@ -172,10 +173,50 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The officials' console: pages under /console on the service's listener, over the same
+        // store operations and action table as the API; templates in Templates/.
+        .target(
+            name: "OfficialsConsole",
+            dependencies: [
+                "IssuanceService", "CreditStore", "CardReader", "ISO7816", "HandbookCodec", "HandbookCrypto",
+                "CodedErrors",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                .embedInCode("Templates/console-accounts.mustache"),
+                .embedInCode("Templates/console-amend.mustache"),
+                .embedInCode("Templates/console-audit.mustache"),
+                .embedInCode("Templates/console-bottom.mustache"),
+                .embedInCode("Templates/console-card.mustache"),
+                .embedInCode("Templates/console-checks.mustache"),
+                .embedInCode("Templates/console-data.mustache"),
+                .embedInCode("Templates/console-enterprise.mustache"),
+                .embedInCode("Templates/console-enterprises.mustache"),
+                .embedInCode("Templates/console-home.mustache"),
+                .embedInCode("Templates/console-import.mustache"),
+                .embedInCode("Templates/console-issue.mustache"),
+                .embedInCode("Templates/console-issued.mustache"),
+                .embedInCode("Templates/console-login.mustache"),
+                .embedInCode("Templates/console-message.mustache"),
+                .embedInCode("Templates/console-queue.mustache"),
+                .embedInCode("Templates/console-record-form.mustache"),
+                .embedInCode("Templates/console-record-rows.mustache"),
+                .embedInCode("Templates/console-record.mustache"),
+                .embedInCode("Templates/console-records.mustache"),
+                .embedInCode("Templates/console-top.mustache"),
+                .embedInCode("Templates/console.css"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "handbook-issuer",
             dependencies: [
-                "IssuanceService", "PublicSite", "CreditStore", "CardReader", "HandbookApplication", "ISO7816",
+                "IssuanceService", "PublicSite", "OfficialsConsole", "CreditStore", "CardReader", "HandbookApplication",
+                "ISO7816",
                 "HandbookCodec", "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -308,6 +349,17 @@ let package = Package(
             name: "PublicSiteTests",
             dependencies: [
                 "PublicSite", "CreditStore", "HandbookCodec", "HandbookCrypto", "TestSupport", "ServiceTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OfficialsConsoleTests",
+            dependencies: [
+                "OfficialsConsole", "IssuanceService", "CreditStore", "HandbookCodec", "HandbookCrypto", "TestSupport",
+                "ServiceTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

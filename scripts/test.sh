@@ -16,8 +16,10 @@ if [ $# -gt 0 ]; then
 else
   # The issuance suites drive cards through the service and a separate service process; they run
   # after the rest, so that no other suite's card traffic meets theirs in the vpcd driver.
-  swift test --skip-build --skip CardIssuanceTests --skip ServiceCrashTests --skip VerifierVerdictTests --skip WatchTests
-  swift test --skip-build --filter CardIssuanceTests --filter ServiceCrashTests --filter VerifierVerdictTests
+  swift test --skip-build --skip CardIssuanceTests --skip ServiceCrashTests --skip VerifierVerdictTests --skip WatchTests \
+    --skip ConsoleBrowserTests
+  swift test --skip-build --filter CardIssuanceTests --filter ServiceCrashTests --filter VerifierVerdictTests \
+    --filter ConsoleBrowserTests
   # `watch` through a pcscd restart: alone, since it stops the pcscd every other card test uses.
   swift test --skip-build --filter WatchTests
 fi

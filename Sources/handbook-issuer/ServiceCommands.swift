@@ -6,6 +6,7 @@ import HandbookCrypto
 import Hummingbird
 import IssuanceService
 import Logging
+import OfficialsConsole
 import PublicSite
 import ServiceLifecycle
 
@@ -225,8 +226,17 @@ struct Serve: AsyncParsableCommand {
                     try publicSite(
                         configuration, listen: publicListen, packages: api.packages, scheme: scheme, logger: logger))
             }
+            // The officials' console shares the API's listener, store, sessions' rules and action table.
+            let router = api.router()
+            try OfficialsConsole(
+                api: api,
+                options: .init(
+                    idleSeconds: configuration.consoleIdleSeconds,
+                    lifetimeSeconds: configuration.consoleLifetimeSeconds,
+                    secureCookie: configuration.tls != nil)
+            ).addRoutes(to: router)
             let app = Application(
-                router: api.router(),
+                router: router,
                 server: try ServiceServer.builder(tls: configuration.tls, limits: configuration.limits),
                 configuration: ServiceServer.configuration(
                     host: host, port: port, name: "handbook-issuer", limits: configuration.limits),
@@ -235,6 +245,7 @@ struct Serve: AsyncParsableCommand {
                     let address =
                         channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
                     print("listening on \(scheme)://\(address)")
+                    print("console on \(scheme)://\(address)/console")
                     fflush(nil)
                 },
                 logger: logger)
