@@ -9,7 +9,9 @@
 #   started. Exits non-zero if any step does not give what it should.
 #
 # The public website runs beside the service on its own listener; the demo checks that the new
-# record shows there and that the enterprise's signed credit report verifies.
+# record shows there and that the enterprise's signed credit report verifies. The officials'
+# console is on the service's listener under /console; the demo logs in there as the approver and
+# finds the new record in the approval queue. Both addresses and the demo accounts are printed.
 #
 # Settings (environment): DEMO_PORT (default 8765), DEMO_PUBLIC_PORT (default 8766),
 # DEMO_ENTERPRISES (default 2000), DEMO_KEEP=1 keeps the work folder (database, card image, logs) and
@@ -59,10 +61,11 @@ export HANDBOOK_PASSWORD="demo password, not a secret"
 issuer="$bin/handbook-issuer"
 $issuer init
 $issuer seed-demo --enterprises "$enterprises"
-for role in recorder approver issuer inspector; do
+for role in recorder approver issuer inspector auditor; do
   $issuer accounts add "$role" --role "$role" --regions 310000 >/dev/null
 done
-echo "accounts: admin, recorder, approver, issuer, inspector (Shanghai, 310000)"
+echo "accounts: admin (all three provinces), recorder, approver, issuer, inspector, auditor (Shanghai, 310000)"
+echo "password of every demo account: $HANDBOOK_PASSWORD"
 
 step "The issuance service on $service and the public website on $site (office: Shanghai, TEST keys of Keys/)"
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is in use; run with DEMO_PORT=another"; fi
@@ -77,6 +80,8 @@ curl -sf "$service/v1/health" >/dev/null || { cat "$work/service.log"; fail "the
 echo "up: $(curl -s "$service/v1/health")"
 curl -sf "$site/" >/dev/null || { cat "$work/service.log"; fail "the public site did not start"; }
 echo "public site: $site/"
+curl -s -o /dev/null -w '%{http_code}' "$service/console/login" | grep -q 200 || fail "the console did not answer"
+echo "officials' console: $service/console (log in as one of the accounts above)"
 
 # api METHOD PATH TOKEN [BODY]: the answer's body; fails the demo on an error answer.
 api() {
@@ -124,6 +129,13 @@ record=$(api POST /v1/records "$recorder_token" "$(jq -nc --arg region "$region"
   decisionNumber: "沪建罚〔2026〕108号", authority: "上海市住房和城乡建设管理委员会", authorityLevel: "province",
   decisionDate: $day, publicationMonths: 6, summary: "施工中偷工减料，降低工程质量标准"}')")
 number=$(jq -r .recordNumber <<<"$record")
+# The approver's console: log in with the form, find the record waiting in the queue.
+jar="$work/console-cookies"
+curl -sf -c "$jar" -o /dev/null --data-urlencode "name=approver" --data-urlencode "password=$HANDBOOK_PASSWORD" \
+  "$service/console/login" || fail "the console login failed"
+curl -sf -b "$jar" "$service/console/queue" | grep -q "data-number=\"$number\"" ||
+  fail "record $number is not in the approver's queue on the console"
+echo "the console's approval queue ($service/console/queue) lists record $number"
 api POST "/v1/records/$number/approve" "$approver_token" '{}' >/dev/null
 api POST "/v1/records/$number/publish" "$approver_token" "{\"on\":\"$today\"}" >/dev/null
 echo "record $number: bad behaviour D1-3-01, published $today"
@@ -151,7 +163,7 @@ step "The record of checks (kept locally, and by the service)"
 jq -c '{checkedAt, cardSerial, documentNumber, verdict, comparedRevision, sentToService}' "$work/checks.jsonl"
 echo
 echo "demo: every verdict as expected: current, outdated, revoked, invalid"
-echo "demo: the service is at $service, the public website at $site/"
+echo "demo: the service is at $service, its console at $service/console, the public website at $site/"
 if [ "${DEMO_STAY:-0}" = 1 ]; then
   echo "demo: both stay up until Ctrl-C (DEMO_STAY=1)"
   wait "${pids[@]}" || true

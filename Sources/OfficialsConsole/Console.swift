@@ -294,6 +294,10 @@ extension RouterMethods where Context == ServiceContext {
                 await console.sessions.close(id)
                 throw login
             }
+            // The role before anything is read: a refused upload is not received first.
+            if let action, !action.allows(account.role) {
+                throw ServiceError(.forbidden, "STORE_FORBIDDEN", language.refusal(account, action))
+            }
             var form = FormFields()
             if request.method == .post {
                 form = try await FormFields.read(&request, uploadLimit: console.options.uploadLimit)
@@ -303,7 +307,6 @@ extension RouterMethods where Context == ServiceContext {
                         .forbidden, "CSRF", language.strings["csrfMessage"] ?? "the form's token does not match")
                 }
             }
-            if let action { try account.require(action) }
             var context = context
             context.account = account
             context.logger[metadataKey: "account"] = "\(account.name)"

@@ -26,6 +26,17 @@ enum ConsoleLanguage: String, Sendable {
         self == .chinese ? ConsoleStrings.chineseActions[action] ?? action.rawValue : action.rawValue
     }
 
+    /// Why an account's role may not take an action: its role and the roles that may.
+    func refusal(_ account: Account, _ action: Action) -> String {
+        let roles = action.roles.map { name("role." + $0.rawValue) }.sorted()
+        if self == .chinese {
+            return
+                "账户 \(account.name) 的角色是\(name("role." + account.role.rawValue))；\(self.action(action))需要以下角色之一：\(roles.joined(separator: "、"))。"
+        }
+        return
+            "account \(account.name) is a \(account.role.rawValue); to \(action.rawValue) takes a \(roles.joined(separator: " or "))"
+    }
+
     /// A region as `code name`.
     func region(_ region: RegionCode) -> String { "\(region.code) \(region.name)" }
 

@@ -117,7 +117,7 @@ struct ConsoleBrowserTests {
         // by a real POST with its session and token.
         let recorderSession = try await ConsoleSession.login(console, "recorder")
         let refusal = try await recorderSession.post("/console/records/\(toReject)/approve", [:])
-        #expect(refusal.status == 403 && refusal.body.contains("approver"), "\(refusal.status) \(refusal.body)")
+        #expect(refusal.status == 403 && refusal.body.contains("审核人"), "\(refusal.status) \(refusal.body)")
 
         let current = try await verify()
         #expect(current.report["verdict"] as? String == "current", "\(current.report)")
@@ -177,7 +177,8 @@ struct ConsoleBrowserTests {
         let chain = try await store.verifyAuditChain(by: admin)
         #expect(chain.isIntact, "\(chain)")
         for name in [
-            "home-recorder", "enterprise", "record-form-error", "record-recorded", "queue", "record-published",
+            "home-recorder", "enterprise", "record-form-error", "record-recorded", "recorder-may-not-approve", "queue",
+            "record-published",
             "queue-en", "mine-rejected", "issue", "issued", "card", "other-region-404", "audit", "checks", "accounts",
             "import", "data", "session-expired",
         ] {

@@ -144,6 +144,17 @@ class Walk:
         self.check(not self.exists("approve"), "the recorder is offered to approve")
         self.result["record"] = self.by_id("record-number").text
         self.shot("record-recorded")
+        # The page offers no approval; the recorder's own form, posted anyway, is refused with the reason.
+        self.driver.execute_script(
+            "const f = document.createElement('form'); f.method = 'post'; f.action = arguments[0];"
+            "const t = document.createElement('input'); t.type = 'hidden'; t.name = 'csrf';"
+            "t.value = document.querySelector('form.logout input[name=csrf]').value; f.appendChild(t);"
+            "document.body.appendChild(f); f.submit();",
+            "/console/records/" + self.result["record"] + "/approve")
+        self.wait_for("heading", "the approval by its recorder was not answered")
+        self.check(self.by_id("heading").text == "无权操作", "the recorder's approval was not refused")
+        self.check("审核人" in self.by_id("message").text, "the refusal does not name the role it takes")
+        self.shot("recorder-may-not-approve")
 
     def approve_publish_reject(self):
         """An approver takes the queue oldest first: approves and publishes one, sends one back."""
