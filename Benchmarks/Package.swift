@@ -88,6 +88,19 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "ConsoleBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "HandbookCodec", package: "CreditHandbook"),
+                .product(name: "HandbookCrypto", package: "CreditHandbook"),
+                .product(name: "CreditStore", package: "CreditHandbook"),
+                .product(name: "IssuanceService", package: "CreditHandbook"),
+                .product(name: "OfficialsConsole", package: "CreditHandbook"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
             name: "AvailabilityBenchmark",
             dependencies: [
                 "BenchmarkSupport", .product(name: "GRDB", package: "GRDB.swift"),

@@ -29,6 +29,10 @@ echo
 # The public website on the same database: name search and enterprise pages, HTTP beside the catalog.
 .build-bench/release/PublicSiteBenchmark --database ".build-bench/credit-$enterprises.sqlite"
 echo
+# The officials' console on the same database: the approval queue and the enterprise page, HTTP
+# (logged in) beside the store calls each page makes.
+.build-bench/release/ConsoleBenchmark --database ".build-bench/credit-$enterprises.sqlite"
+echo
 # Tap to verdict, offline and online, on the same database.
 .build-bench/release/VerifyBenchmark --database ".build-bench/credit-$enterprises.sqlite"
 echo

@@ -229,7 +229,8 @@ struct ConsoleErrors: RouterMiddleware {
         }
         response.headers[.contentSecurityPolicy] = Self.policy
         response.headers[.xContentTypeOptions] = "nosniff"
-        if let name = HTTPField.Name("Referrer-Policy") { response.headers[name] = "no-referrer" }
+        // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on its own POSTs.
+        if let name = HTTPField.Name("Referrer-Policy") { response.headers[name] = "same-origin" }
         if let name = HTTPField.Name("X-Frame-Options") { response.headers[name] = "DENY" }
         return response
     }
@@ -300,6 +301,7 @@ extension RouterMethods where Context == ServiceContext {
             }
             var form = FormFields()
             if request.method == .post {
+                try requireSameOrigin(request, language)
                 form = try await FormFields.read(&request, uploadLimit: console.options.uploadLimit)
                 let sent = form["csrf"] ?? request.uri.queryParameters.get("csrf") ?? ""
                 guard constantTimeEquals(sent, session.csrf) else {
@@ -315,6 +317,16 @@ extension RouterMethods where Context == ServiceContext {
                     console: console, request: request, context: context, account: account, sessionID: id,
                     csrf: session.csrf, form: form, language: language))
         }
+    }
+}
+
+/// Refuses a POST a browser sent from another site: when the request names its origin, it must be
+/// this service's own (the login form has no session token yet, so this is its CSRF defence).
+func requireSameOrigin(_ request: Request, _ language: ConsoleLanguage) throws {
+    guard let origin = request.headers[.origin] else { return }
+    let host = request.head.authority ?? ""
+    guard !host.isEmpty, origin == "http://" + host || origin == "https://" + host else {
+        throw ServiceError(.forbidden, "CSRF_ORIGIN", language.strings["csrfMessage"] ?? "cross-site request refused")
     }
 }
 

@@ -68,7 +68,7 @@ struct DataPages: Sendable {
                     "packages": visit.account.scope.regions.map { region in
                         [
                             "region": visit.language.region(region),
-                            "href": visit.link("/console/data/packages/\(region.provinceCode.code)"),
+                            "href": visit.link("/console/data/packages/\(region.code)"),
                         ]
                     },
                 ])
@@ -77,21 +77,19 @@ struct DataPages: Sendable {
         group.page(.get, "/data/imports/:id", .importData, console: console) { visit in try progress(visit) }
         group.page(.get, "/data/packages/:region", .exportPackage, console: console) { visit in
             let region = try visit.parameter("region") { try RegionCode($0) }
-            guard visit.account.sees(region) else {
-                throw ServiceError(
-                    .forbidden, "STORE_FORBIDDEN",
-                    "account \(visit.account.name) acts for \(visit.account.scope), not for region \(region.code)")
-            }
+            try visit.account.authorise(.exportPackage, in: region)
             guard let shelf = console.api.packages else {
                 throw ServiceError(.unavailable, "PACKAGES_NOT_CONFIGURED", visit.word("noPackages"))
             }
             let built = try await shelf.package(region: region)
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: built.path))
             var headers = HTTPFields()
-            headers[.contentType] = "application/octet-stream"
-            headers[.contentDisposition] = "attachment; filename=\"package-\(region.code)-r\(built.revision).hbp\""
+            headers[.contentType] = "application/jsonl"
+            headers[.contentDisposition] = "attachment; filename=\"\(region.code)-r\(built.revision).package.jsonl\""
             if let name = HTTPField.Name("Package-Revision") { headers[name] = String(built.revision) }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            // Read by NIO's file I/O, off the cooperative pool.
+            return Response(
+                status: .ok, headers: headers,
+                body: try await FileIO().loadFile(path: built.path, context: visit.context))
         }
     }
 
@@ -109,10 +107,9 @@ struct DataPages: Sendable {
             base.unicodeScalars.filter { $0.properties.isAlphabetic || "0123456789.-_".unicodeScalars.contains($0) }
                 .prefix(80))
         let url = folder.appendingPathComponent(safe.isEmpty || safe.hasPrefix(".") ? "upload.jsonl" : safe)
-        guard
-            FileManager.default.createFile(
-                atPath: url.path, contents: Data(file.bytes.readableBytesView), attributes: [.posixPermissions: 0o600])
-        else { throw ServiceError(.internal, "IMPORT_SPOOL", "cannot write the uploaded file") }
+        // Written by NIO's file system, off the cooperative pool; the folder is the service's alone
+        // (0700) and the process's umask keeps the file private.
+        try await FileIO().writeFile(buffer: file.bytes, path: url.path, context: visit.context)
         let jobs = console.imports
         jobs.start(id, account: visit.account.name, file: url.lastPathComponent)
         let store = console.store

@@ -45,7 +45,7 @@ struct SessionPages: Sendable {
     /// Only a path of the console itself: never a redirect elsewhere.
     func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/console"), !next.hasPrefix("/console/login"), !next.contains("//"),
-            !next.contains("\\"), next.utf8.count <= 512
+            !next.contains("\\"), next.utf8.count <= 512, next.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
         else { return "/console" }
         return next
     }
@@ -53,6 +53,7 @@ struct SessionPages: Sendable {
     func login(_ request: Request, _ context: ServiceContext) async throws -> Response {
         var request = request
         let language = ConsoleLanguage.of(request)
+        try requireSameOrigin(request, language)
         let form = try await FormFields.read(&request, uploadLimit: FormFields.maximumFormBytes)
         let name = form["name"] ?? ""
         let next = safeNext(form["next"])

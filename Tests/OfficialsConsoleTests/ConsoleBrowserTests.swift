@@ -162,6 +162,15 @@ struct ConsoleBrowserTests {
             "/console/records/\(pending.recordNumber)/approve", [:], token: .value(String(repeating: "0", count: 64)))
         #expect(wrongToken.status == 403)
         #expect(try await store.creditRecord(pending.recordNumber, by: admin)?.status == .recorded)
+        // A login form posted from another site is refused before the password is looked at.
+        var foreign = URLRequest(url: try #require(URL(string: console + "/console/login")))
+        foreign.httpMethod = "POST"
+        foreign.setValue("https://evil.example", forHTTPHeaderField: "Origin")
+        foreign.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        foreign.httpBody = Data("name=approver&password=\(testPassword)".utf8)
+        let (_, foreignAnswer) = try await ConsoleSession.session.data(for: foreign)
+        #expect((foreignAnswer as? HTTPURLResponse)?.statusCode == 403)
+        #expect((foreignAnswer as? HTTPURLResponse)?.value(forHTTPHeaderField: "Set-Cookie") == nil)
         // A Shanghai record by its address: answered as absent, for a page and for an action.
         let page = try await approverSession.get("/console/records/\(shanghaiRecord)")
         #expect(page.status == 404)
