@@ -1,6 +1,7 @@
 import CreditStore
 import Foundation
 import HandbookCodec
+import HandbookCrypto
 import ServiceTestSupport
 import TestSupport
 import Testing
@@ -182,6 +183,50 @@ struct ConsoleBrowserTests {
         #expect(approved.status == 303)
         #expect(try await store.creditRecord(pending.recordNumber, by: admin)?.status == .approved)
 
+        // The region's signed package from the console verifies and holds the enterprise.
+        let package = try await approverSession.get("/console/data/packages/320000")
+        #expect(package.status == 200)
+        let contents = try DataPackageVerifier.verify(
+            Array(package.body.utf8), trustStore: try Repository.trustStore(), now: Date(), maximumAge: 3_600)
+        #expect(contents.contents.views[target.enterprise.uscc] != nil)
+        #expect((try await approverSession.get("/console/data/packages/310000")).status == 403)
+
+        // An import with a bad row: refused whole, the row and field named on its page.
+        let adminSession = try await ConsoleSession.login(console, "admin")
+        let badRow = try await adminSession.upload(
+            "320000-enterprises.jsonl",
+            [
+                #"{"format":"credit-handbook-import","version":2,"entity":"enterprises","region":"320000"}"#,
+                #"{"uscc":"\#(try dataset.enterprise(401).enterprise.uscc.value)","name":"甲","legalRepresentative":"乙","registeredRegion":"999999"}"#,
+                #"{"end":true,"rows":1}"#,
+            ].joined(separator: "\n") + "\n")
+        #expect(badRow.status == 303)
+        var report = ""
+        for _ in 0..<100 where !report.contains("import-failed") {
+            try await Task.sleep(for: .milliseconds(100))
+            report = try await adminSession.get(badRow.location).body
+        }
+        #expect(report.contains("import-failed") && report.contains("registeredRegion"), "\(report)")
+        #expect(
+            try await store.enterprise(identifiedBy: try dataset.enterprise(401).enterprise.uscc.value, by: admin)
+                == nil)
+        // Accounts: disable, change role and regions, reset a password — each takes effect.
+        #expect(try await adminSession.post("/console/accounts/recorder-wuxi/disable", [:]).status == 303)
+        #expect(try await store.account(named: "recorder-wuxi")?.disabled == true)
+        #expect(try await adminSession.post("/console/accounts/recorder-wuxi/enable", [:]).status == 303)
+        #expect(
+            try await adminSession.post("/console/accounts/recorder-wuxi", ["role": "approver", "regions": "320200"])
+                .status == 303)
+        let changed = try await store.account(named: "recorder-wuxi")
+        #expect(changed?.role == .approver && changed?.scope.description == "320200")
+        #expect(
+            try await adminSession.post(
+                "/console/accounts/recorder-wuxi/password", ["password": "another long password"]
+            )
+            .status == 303)
+        #expect(
+            try await ConsoleSession.login(console, "recorder-wuxi", password: "another long password").csrf.count == 64
+        )
         // The audit chain verifies after the whole run.
         let chain = try await store.verifyAuditChain(by: admin)
         #expect(chain.isIntact, "\(chain)")
@@ -220,11 +265,13 @@ struct ConsoleSession {
         return URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
     }()
 
-    static func login(_ base: String, _ name: String) async throws -> ConsoleSession {
+    static func login(_ base: String, _ name: String, password: String = testPassword) async throws -> ConsoleSession {
         var request = URLRequest(url: try #require(URL(string: base + "/console/login")))
         request.httpMethod = "POST"
         request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data("name=\(name)&password=\(testPassword)&next=/console".utf8)
+        request.httpBody = Data(
+            "name=\(name)&password=\(password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&next=/console"
+                .utf8)
         let (_, response) = try await session.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
         #expect(http.statusCode == 303)
@@ -244,6 +291,22 @@ struct ConsoleSession {
         request.setValue(cookie, forHTTPHeaderField: "Cookie")
         let (data, response) = try await Self.session.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Uploads a file as the console's import form does (multipart, the token in the address);
+    /// the status and where the answer points.
+    func upload(_ name: String, _ text: String) async throws -> (status: Int, location: String) {
+        var request = URLRequest(url: try #require(URL(string: base + "/console/data/imports?csrf=\(csrf)")))
+        request.httpMethod = "POST"
+        request.setValue(cookie, forHTTPHeaderField: "Cookie")
+        let boundary = "console-test-boundary"
+        request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(
+            ("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n\(text)\r\n--\(boundary)--\r\n").utf8)
+        let (_, response) = try await Self.session.data(for: request)
+        let http = response as? HTTPURLResponse
+        return (http?.statusCode ?? 0, http?.value(forHTTPHeaderField: "Location") ?? "")
     }
 
     /// Which CSRF token a POST carries.

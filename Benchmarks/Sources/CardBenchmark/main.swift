@@ -69,7 +69,7 @@ for profile in CardProfile.all {
     card.channel.resetCounters()
     _ = try card.write(document: document, masterKey: masterKey)
     let (writeCommands, writeBytes) = (card.channel.commandCount, card.channel.bytesSent + card.channel.bytesReceived)
-    card.channel.connection.disconnect()
+    (card.channel.transport as? CardConnection)?.disconnect()
 
     // The fewest commands the profile allows: on a T=0 card every answer to a command with data
     // (SELECT, INTERNAL AUTHENTICATE) costs a GET RESPONSE more.

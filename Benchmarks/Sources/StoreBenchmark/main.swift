@@ -37,7 +37,9 @@ say("Credit database at scale: \(count) demo enterprises (seed \(seed)), SQLite 
 
 if options.flag("--generate-only") {
     var records = 0
-    let elapsed = clock.measure { for index in 0..<count { records += try dataset.enterprise(index).records.count } }
+    let elapsed = try clock.measure {
+        for index in 0..<count { records += try dataset.enterprise(index).records.count }
+    }
     say("generated \(count) enterprises, \(records) records in \(format(seconds(elapsed), decimals: 2)) s")
     exit(0)
 }
@@ -90,9 +92,10 @@ let importCount = 20_000
 func freeBlock(from start: Int) async throws -> Int {
     var block = start
     while true {
-        let first = try await reopened.enterprise(identifiedBy: try dataset.enterprise(block).enterprise.uscc.value)
+        let first = try await reopened.enterprise(
+            identifiedBy: try dataset.enterprise(block).enterprise.uscc.value, by: admin)
         let last = try await reopened.enterprise(
-            identifiedBy: try dataset.enterprise(block + importCount - 1).enterprise.uscc.value)
+            identifiedBy: try dataset.enterprise(block + importCount - 1).enterprise.uscc.value, by: admin)
         if first == nil && last == nil { return block }
         block += importCount
     }
@@ -119,7 +122,7 @@ for file in files {
 // what is stored), counted in the same unit: the lines their import files would have.
 let directStart = try await freeBlock(from: present + importCount)
 let directRange = directStart..<(directStart + importCount)
-let directRows = directRange.reduce(0) { total, index in
+let directRows = try directRange.reduce(0) { total, index in
     let demo = try dataset.enterprise(index)
     return total + 1 + demo.qualifications.count + demo.practitioners.count + demo.projects.count + demo.records.count
 }
@@ -138,9 +141,9 @@ for entity in ImportEntity.allCases {
 // 3. Look-ups on the store: uniformly random enterprises of the whole database.
 var rng = SeededGenerator(seed: 99)
 let samples = 20_000
-let picks = (0..<samples).map { _ in try dataset.enterprise(Int.random(in: 0..<count, using: &rng)) }
+let picks = try (0..<samples).map { _ in try dataset.enterprise(Int.random(in: 0..<count, using: &rng)) }
 for pick in picks.prefix(500) {  // warm the page cache a little, as a running service would be
-    _ = try await reopened.cardStatus(pick.card)
+    _ = try await reopened.cardStatus(pick.card, by: admin)
 }
 func lookups(_ label: String, _ body: (DemoEnterprise) async throws -> Bool) async throws {
     var latencies: [Double] = []
@@ -159,5 +162,7 @@ func lookups(_ label: String, _ body: (DemoEnterprise) async throws -> Bool) asy
     )
 }
 say("look-ups directly on the store, \(samples) random enterprises:")
-try await lookups("card status") { try await reopened.cardStatus($0.card) != nil }
-try await lookups("current view") { try await reopened.currentView(of: $0.enterprise.uscc, on: today) != nil }
+try await lookups("card status") { try await reopened.cardStatus($0.card, by: admin) != nil }
+try await lookups("current view") {
+    try await reopened.currentView(of: $0.enterprise.uscc, on: today, by: admin) != nil
+}
