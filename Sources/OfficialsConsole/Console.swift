@@ -76,6 +76,10 @@ public struct OfficialsConsole: Sendable {
         CardPages(console: self).addRoutes(to: group)
         DataPages(console: self).addRoutes(to: group)
         OversightPages(console: self).addRoutes(to: group)
+        // Any other path under /console: the console's own 404 page, not the API's JSON.
+        group.get("/**") { request, _ -> Response in
+            throw ServiceError(.notFound, "NOT_FOUND", ConsoleLanguage.of(request).strings["noSuchObject"] ?? "")
+        }
     }
 }
 

@@ -44,7 +44,10 @@ say("Issuance service on \(path) (\(enterprises) enterprises), wrk \(duration) s
 
 // An inspector and an issuer to log in as.
 let password = "benchmark password 2026"
-let root = try await store.accounts().first { $0.role == .admin }!
+guard let root = try await store.account(named: "admin") else {
+    say("no admin account in \(path): build it with StoreBenchmark")
+    exit(1)
+}
 for (name, role) in [("bench-inspector", Role.inspector), ("bench-issuer", Role.issuer)]
 where try await store.account(named: name) == nil {
     _ = try await store.createAccount(
@@ -80,8 +83,10 @@ let token = (try JSONSerialization.jsonObject(with: loginData) as! [String: Any]
 
 // The same random enterprises for both sides.
 var rng = SeededGenerator(seed: 77)
-let picks = (0..<5_000).map { _ in try dataset.enterprise(Int.random(in: 0..<min(enterprises, 1_000_000), using: &rng))
+let picks = try (0..<5_000).map { _ in
+    try dataset.enterprise(Int.random(in: 0..<min(enterprises, 1_000_000), using: &rng))
 }
+guard let inspector = try await store.account(named: "bench-inspector") else { exit(1) }
 let today = CardDate(Date())
 
 typealias Figures = LoadFigures
@@ -105,10 +110,10 @@ say(
     "look-ups of \(picks.count) random enterprises, \(connections) at a time (HTTP: wrk over loopback; store: \(connections) tasks):"
 )
 let statusHTTP = try wrk(picks.map { "/v1/cards/\($0.card)" })
-let statusStore = try await direct { _ = try await store.cardStatus($0.card) }
+let statusStore = try await direct { _ = try await store.cardStatus($0.card, by: inspector) }
 say(line("card status", statusHTTP, statusStore))
 let viewHTTP = try wrk(picks.map { "/v1/enterprises/\($0.enterprise.uscc)/view" })
-let viewStore = try await direct { _ = try await store.currentView(of: $0.enterprise.uscc, on: today) }
+let viewStore = try await direct { _ = try await store.currentView(of: $0.enterprise.uscc, on: today, by: inspector) }
 say(line("current view", viewHTTP, viewStore))
 
 // Issuance through pcscd, per profile: the card in "Virtual PCD 00 00", issued again and again.

@@ -56,7 +56,12 @@ if fresh {
         name: "bench-admin", role: .admin, scope: allRegions, passwordHash: try PasswordHash.make(password), by: nil)
     try store.loadDemo(dataset, range: 0..<2_000, by: root)
 }
-let admin = try await store.accounts().first { $0.role == .admin }!
+let benchAdmin = try await store.account(named: "bench-admin")
+let firstAdmin = try await store.account(named: "admin")
+guard let admin = benchAdmin ?? firstAdmin else {
+    say("no admin account in \(databasePath)")
+    exit(1)
+}
 for (name, role) in [("bench-inspector", Role.inspector), ("bench-issuer", Role.issuer)]
 where try await store.account(named: name) == nil {
     _ = try await store.createAccount(
@@ -65,7 +70,7 @@ where try await store.account(named: name) == nil {
 for office in regionalOffices { try store.ensureOffice(office) }
 let enterprises = try store.tableCounts()["enterprises"] ?? 0
 // Four Jiangsu enterprises, a card each (one enterprise's new card would supersede the others').
-let jiangsu = (0..<200).map(dataset.enterprise).filter { $0.enterprise.registeredRegion.code.hasPrefix("32") }
+let jiangsu = try (0..<200).map(dataset.enterprise).filter { $0.enterprise.registeredRegion.code.hasPrefix("32") }
     .prefix(4).map(\.enterprise.uscc)
 let issuerAccount = try await store.account(named: "bench-issuer")!
 
