@@ -353,14 +353,24 @@ extension CardStackTests {
         #expect(!before.hasCard)
 
         // A wait with a card arriving meanwhile.
-        let waiter = Task.detached { () throws -> [PCSCContext.ReaderState] in
+        // pcsc-lite may first report a change of the empty reader's other state bits (a removal by
+        // the previous test settling, under load): the waiter waits on from what it saw, as a real
+        // one does, until the card is there.
+        let waiter = Task.detached { () throws -> PCSCContext.ReaderState? in
             let context = try PCSCContext()
-            return try context.waitForChange([name: before], timeoutMilliseconds: 10_000)
+            var known: PCSCContext.ReaderState? = before
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                let states = try context.waitForChange([name: known], timeoutMilliseconds: 10_000)
+                guard let state = states.first(where: { $0.reader == name }) else { continue }
+                if state.hasCard { return state }
+                known = state
+            }
+            return nil
         }
         try await Task.sleep(for: .milliseconds(100))
         try await reader.insert()
-        let after = try await waiter.value
-        let seen = try #require(after.first { $0.reader == name })
+        let seen = try #require(try await waiter.value, "no card seen within 10 s")
         #expect(seen.hasCard)
         #expect(seen.atr.first == 0x3B)
         #expect(seen.eventCount != before.eventCount, "pcsc-lite counts the insertion")

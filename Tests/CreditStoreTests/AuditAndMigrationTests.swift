@@ -125,7 +125,7 @@ struct MigrationTests {
         #expect(
             versions.known == [
                 "v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents",
-                "v4-regions-of-cards-and-audit", "v5-name-search",
+                "v4-regions-of-cards-and-audit", "v5-name-search", "v6-work-lists",
             ])
         #expect(try await store.revision() == 0)
         let (mode, foreignKeys) = try await store.pool.read { db in
@@ -169,7 +169,7 @@ struct MigrationTests {
         #expect(
             try store.schemaVersions().applied == [
                 "v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents",
-                "v4-regions-of-cards-and-audit", "v5-name-search",
+                "v4-regions-of-cards-and-audit", "v5-name-search", "v6-work-lists",
             ])
         #expect(try await store.pool.read { try $0.tableExists("checks") })
         #expect(try await store.revision() == 7)
