@@ -360,6 +360,8 @@ let package = Package(
             dependencies: [
                 "OfficialsConsole", "IssuanceService", "CreditStore", "HandbookCodec", "HandbookCrypto", "TestSupport",
                 "ServiceTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PropertyBased
 import Testing
 
 @testable import OfficialsConsole
@@ -46,6 +47,30 @@ struct ConsolePartsTests {
         // A part whose headers never end is skipped, not read past the body.
         let torn = "--\(boundary)\r\nContent-Disposition: form-data; name=\"x\"\r\n--\(boundary)--"
         #expect(try FormFields(multipart: ByteBuffer(string: torn), boundary: boundary)["x"] == nil)
+    }
+
+    @Test("arbitrary bytes, as forms and as multipart bodies: parsed or refused, never a crash; values bounded")
+    func arbitraryBodies() async {
+        // Bytes drawn from the characters that steer the parsers, so that structure is likely.
+        let alphabet = Array("a=&%+E8\r\n-\";:b".utf8) + [0x00, 0xFF, 0xE8, 0x8B]
+        let boundary = "b"
+        await propertyCheck(count: 3_000, input: Gen.uint8(in: 0...UInt8(alphabet.count - 1)).array(of: 0...200)) {
+            indices in
+            let bytes = indices.map { alphabet[Int($0)] }
+            if let form = try? FormFields(urlEncoded: bytes) {
+                #expect(form.values.count <= FormFields.maximumFields)
+                #expect(
+                    form.values.values.allSatisfy { $0.allSatisfy { $0.utf8.count <= FormFields.maximumValueBytes } })
+            }
+            let framed =
+                Array("--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n".utf8) + bytes
+                + Array("\r\n--b--".utf8)
+            for body in [bytes, framed] {
+                if let form = try? FormFields(multipart: ByteBuffer(bytes: body), boundary: boundary) {
+                    #expect((form.file?.bytes.readableBytes ?? 0) <= body.count)
+                }
+            }
+        }
     }
 
     @Test("sessions end after the idle time, and after the lifetime however busy; tokens are random")
