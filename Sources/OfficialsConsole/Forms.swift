@@ -2,6 +2,7 @@ import CodedErrors
 import Foundation
 import Hummingbird
 import IssuanceService
+import MultipartKit
 import NIOCore
 
 /// The fields of a submitted form (`application/x-www-form-urlencoded`), and of a file upload
@@ -57,51 +58,44 @@ struct FormFields: Sendable {
         return decoded
     }
 
-    /// Parses a `multipart/form-data` body: text fields and at most one file.
+    /// Parses a `multipart/form-data` body (with Vapor's MultipartKit parser): text fields and at
+    /// most one file; a body in which no part completes is refused.
     init(multipart buffer: ByteBuffer, boundary: String) throws {
-        let body = buffer.readableBytesView
-        let delimiter = Array("--\(boundary)".utf8)
-        let headerEnd: [UInt8] = [13, 10, 13, 10]
-        var starts: [Int] = []
-        var index = body.startIndex
-        while let found = Self.find(delimiter, in: body, from: index) {
-            starts.append(found)
-            index = found + delimiter.count
+        let parser = MultipartParser(boundary: boundary)
+        var headers: [(String, String)] = []
+        var body = ByteBuffer()
+        var parts: [(headers: [(String, String)], body: ByteBuffer)] = []
+        parser.onHeader = { name, value in headers.append((name, value)) }
+        parser.onBody = { chunk in body.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            parts.append((headers, body))
+            headers = []
+            body = ByteBuffer()
         }
-        guard starts.count >= 2 else {
+        do {
+            try parser.execute(buffer)
+        } catch {
+            throw ServiceError(.malformed, "FORM_MULTIPART", "the upload is not a valid multipart/form-data body")
+        }
+        guard !parts.isEmpty else {
             throw ServiceError(.malformed, "FORM_MULTIPART", "the upload is not a complete multipart/form-data body")
         }
-        for (start, next) in zip(starts, starts.dropFirst()) {
-            // A part: CRLF, headers, CRLF CRLF, content, CRLF, then the next delimiter.
-            let partStart = start + delimiter.count + 2
-            let partEnd = next - 2
-            guard partStart <= partEnd, let split = Self.find(headerEnd, in: body, from: partStart), split < partEnd
-            else { continue }
-            let headers = String(decoding: body[partStart..<split], as: UTF8.self)
-            let contentStart = split + headerEnd.count
-            guard contentStart <= partEnd else { continue }
+        for part in parts {
             guard
-                let disposition = headers.split(separator: "\r\n").first(where: {
-                    $0.lowercased().hasPrefix("content-disposition:")
-                })
+                let disposition = part.headers.first(where: { $0.0.lowercased() == "content-disposition" })?.1,
+                let name = Self.parameter("name", in: Substring(disposition))
             else { continue }
-            guard let name = Self.parameter("name", in: disposition) else { continue }
-            if let fileName = Self.parameter("filename", in: disposition) {
+            if let fileName = Self.parameter("filename", in: Substring(disposition)) {
                 guard file == nil else {
                     throw ServiceError(.malformed, "FORM_MULTIPART", "upload one file at a time")
                 }
-                file = (
-                    fileName,
-                    buffer.getSlice(
-                        at: buffer.readerIndex + contentStart - body.startIndex, length: partEnd - contentStart)
-                        ?? ByteBuffer()
-                )
+                file = (fileName, part.body)
             } else {
-                guard values.count < Self.maximumFields, partEnd - contentStart <= Self.maximumValueBytes else {
+                guard values.count < Self.maximumFields, part.body.readableBytes <= Self.maximumValueBytes else {
                     throw ServiceError(
                         .malformed, "FORM_FIELD_TOO_LONG", "\(name.prefix(40)): longer than the form accepts")
                 }
-                values[name, default: []].append(String(decoding: body[contentStart..<partEnd], as: UTF8.self))
+                values[name, default: []].append(String(buffer: part.body))
             }
         }
     }
@@ -114,19 +108,6 @@ struct FormFields: Sendable {
             var value = trimmed.dropFirst(name.count + 1)
             if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = value.dropFirst().dropLast() }
             return String(value)
-        }
-        return nil
-    }
-
-    /// The first position of `needle` in `haystack` at or after `from`.
-    static func find(_ needle: [UInt8], in haystack: ByteBufferView, from: Int) -> Int? {
-        guard let first = needle.first, !needle.isEmpty else { return nil }
-        var index = from
-        let end = haystack.endIndex - needle.count
-        while index <= end {
-            guard let candidate = haystack[index...end].firstIndex(of: first) else { return nil }
-            if haystack[candidate..<(candidate + needle.count)].elementsEqual(needle) { return candidate }
-            index = candidate + 1
         }
         return nil
     }
