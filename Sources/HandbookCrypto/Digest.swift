@@ -22,6 +22,16 @@ public enum Digest: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Cryptographically strong random bytes from OpenSSL's generator.
+/// Whether two byte strings are equal, compared by OpenSSL's `CRYPTO_memcmp` in a time that does
+/// not depend on where they differ (only their lengths, which are not secret, end it early).
+public func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    guard !a.isEmpty else { return true }
+    return a.withUnsafeBytes { x in
+        b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, x.count) == 0 }
+    }
+}
+
 public func randomBytes(_ count: Int) throws(CryptoError) -> [UInt8] {
     guard let length = Int32(exactly: count), length >= 0 else {
         throw CryptoError(

@@ -3,6 +3,7 @@ import CreditStore
 import Foundation
 import HTTPTypes
 import HandbookCodec
+import HandbookCrypto
 import Hummingbird
 import IssuanceService
 import Logging
@@ -308,7 +309,7 @@ extension RouterMethods where Context == ServiceContext {
                 try requireSameOrigin(request, language)
                 form = try await FormFields.read(&request, uploadLimit: console.options.uploadLimit)
                 let sent = form["csrf"] ?? request.uri.queryParameters.get("csrf") ?? ""
-                guard constantTimeEquals(sent, session.csrf) else {
+                guard tokenMatches(sent, session.csrf) else {
                     throw ServiceError(
                         .forbidden, "CSRF", language.strings["csrfMessage"] ?? "the form's token does not match")
                 }
@@ -334,12 +335,7 @@ func requireSameOrigin(_ request: Request, _ language: ConsoleLanguage) throws {
     }
 }
 
-/// Compares two tokens in time independent of where they differ.
-func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8)
-    let y = Array(b.utf8)
-    guard x.count == y.count, !x.isEmpty else { return false }
-    var difference: UInt8 = 0
-    for index in x.indices { difference |= x[index] ^ y[index] }
-    return difference == 0
+/// Whether a form's token is the session's: never when empty, compared in constant time.
+func tokenMatches(_ sent: String, _ expected: String) -> Bool {
+    !sent.isEmpty && constantTimeEquals(Array(sent.utf8), Array(expected.utf8))
 }

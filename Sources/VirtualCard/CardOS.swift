@@ -227,7 +227,7 @@ public final class CardOS: @unchecked Sendable {
         guard command.data.count == 16 else { return ([], StatusWord.wrongLength) }
         let expected =
             (try? CardKeys.externalAuthenticateCryptogram(cardKey: managementKey, challenge: challenge)) ?? []
-        if !expected.isEmpty && constantTimeEqual(expected, command.data) {
+        if !expected.isEmpty && constantTimeEquals(expected, command.data) {
             image.externalAuthenticateTriesLeft = CardLayout.externalAuthenticateTries
             authenticated = true
             onChange(image)
@@ -277,11 +277,6 @@ public final class CardOS: @unchecked Sendable {
         }
         guard let signature = try? key.sign(command.data + serial.bytes) else { return ([], StatusWord.unknownError) }
         return (signature, StatusWord.success)
-    }
-
-    private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 
