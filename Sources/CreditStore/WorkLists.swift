@@ -15,16 +15,19 @@ public struct WorkListQuery: Sendable, Hashable {
     public var newestFirst: Bool
     /// At most this many (1…500).
     public var limit: Int
+    /// After skipping this many of the list (0…10,000): a later page.
+    public var offset: Int
 
     public init(
         statuses: Set<RecordStatus>? = nil, uscc: USCC? = nil, recordedBy: String? = nil, newestFirst: Bool = false,
-        limit: Int = 100
+        limit: Int = 100, offset: Int = 0
     ) {
         self.statuses = statuses
         self.uscc = uscc
         self.recordedBy = recordedBy
         self.newestFirst = newestFirst
         self.limit = limit
+        self.offset = offset
     }
 }
 
@@ -79,6 +82,7 @@ extension SQLiteCreditStore {
     public func creditRecords(_ query: WorkListQuery, by actor: Account) async throws(StoreError) -> [RecordListItem] {
         try actor.require(.readRecord)
         let limit = max(1, min(query.limit, 500))
+        let offset = max(0, min(query.offset, 10_000))
         var conditions: [String] = []
         var statementArguments = StatementArguments()
         if let statuses = query.statuses {
@@ -111,10 +115,15 @@ extension SQLiteCreditStore {
         return try await read { db in
             try self.requireCurrent(actor, db)
             var items: [RecordListItem] = []
+            var skipped = 0
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
             while items.count < limit, let row = try cursor.next() {
                 let record = try Self.record(row)
                 guard actor.sees(record.recordNumber.region) else { continue }
+                guard skipped >= offset else {
+                    skipped += 1
+                    continue
+                }
                 let at: Int64? = row["recorded_at"]
                 items.append(
                     RecordListItem(

@@ -392,16 +392,45 @@ struct RecordPages: Sendable {
         return row
     }
 
+    /// Rows of the queue's lists per page.
+    static let pageSize = 50
+
+    /// The records of `query`'s page `page` (from 1) and whether a further page exists.
+    func page(_ query: WorkListQuery, _ page: Int, _ account: Account) async throws -> ([RecordListItem], Bool) {
+        var query = query
+        query.offset = (page - 1) * Self.pageSize
+        query.limit = Self.pageSize + 1
+        let items = try await store.creditRecords(query, by: account)
+        return (Array(items.prefix(Self.pageSize)), items.count > Self.pageSize)
+    }
+
     func queue(_ visit: Visit) async throws -> Response {
-        let waiting = try await store.creditRecords(WorkListQuery(statuses: [.recorded], limit: 200), by: visit.account)
-        let approved = try await store.creditRecords(
-            WorkListQuery(statuses: [.approved], limit: 200), by: visit.account)
+        // The waiting list and the approved list each in pages of 50, oldest first.
+        func number(_ name: String) throws -> Int {
+            guard let text = visit.request.uri.queryParameters.get(name) else { return 1 }
+            guard let value = Int(text), (1...200).contains(value) else {
+                throw ServiceError(.malformed, "BAD_PARAMETER", "\(name): a page from 1 to 200")
+            }
+            return value
+        }
+        let waitingPage = try number("page")
+        let approvedPage = try number("approvedPage")
+        let (waiting, moreWaiting) = try await page(WorkListQuery(statuses: [.recorded]), waitingPage, visit.account)
+        let (approved, moreApproved) = try await page(
+            WorkListQuery(statuses: [.approved]), approvedPage, visit.account)
         let shortenings = try await store.pendingShortenings(limit: 200, by: visit.account)
+        func link(_ waiting: Int, _ approved: Int) -> String {
+            visit.link("/console/queue", [("page", String(waiting)), ("approvedPage", String(approved))])
+        }
         return try visit.render(
             "console-queue", title: visit.word("queueTitle"),
             [
                 "waitingList": ["rows": waiting.map { RecordPages.row(visit, $0) }], "noWaiting": waiting.isEmpty,
                 "approvedList": ["rows": approved.map { RecordPages.row(visit, $0) }], "noApproved": approved.isEmpty,
+                "waitingNext": moreWaiting ? link(waitingPage + 1, approvedPage) : "",
+                "waitingPrevious": waitingPage > 1 ? link(waitingPage - 1, approvedPage) : "",
+                "approvedNext": moreApproved ? link(waitingPage, approvedPage + 1) : "",
+                "approvedPrevious": approvedPage > 1 ? link(waitingPage, approvedPage - 1) : "",
                 "shortenings": shortenings.map { request in
                     [
                         "record": request.recordNumber.value, "until": request.requestedUntil.description,

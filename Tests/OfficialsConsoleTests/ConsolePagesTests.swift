@@ -102,9 +102,9 @@ struct ConsolePagesTests {
         #expect(try await store.creditRecord(number, by: Self.admin(store))?.publishedUntil?.description == until)
     }
 
-    @Test("English pages, the console's own 404, and no console without a session")
+    @Test("the queue in pages, English pages, the console's own 404, and no console without a session")
     func languageAndPaths() async throws {
-        let (folder, server, _) = try await Self.service()
+        let (folder, server, store) = try await Self.service()
         defer {
             server.stop()
             folder.remove()
@@ -112,7 +112,26 @@ struct ConsolePagesTests {
         let console = "http://127.0.0.1:\(server.port)"
         let anonymous = try await ConsoleSession.anonymousGet(console + "/console/queue")
         #expect(anonymous.status == 303 && anonymous.location.hasPrefix("/console/login?next=/console/queue"))
+        // The queue in pages of 50, oldest first: 51 waiting records make two pages.
+        let target = try await Self.jiangsuEnterprise(store)
+        let recorder = try #require(try await store.account(named: "recorder"))
+        var made: [RecordNumber] = []
+        for index in 0..<51 {
+            var draft = RecordDraft(
+                region: try RegionCode("320500"), uscc: target, kind: .bad, behaviourCode: try BehaviourCode("D1-3-01"),
+                decisionNumber: "苏建罚〔2026〕\(index + 100)号", authority: "苏州市住房和城乡建设局", authorityLevel: .city,
+                decisionDate: CardDate(Date()), publicationMonths: 6, summary: "偷工减料")
+            draft.summary += String(index)
+            made.append(try await store.record(draft, by: recorder).recordNumber)
+        }
         let approver = try await ConsoleSession.login(console, "approver")
+        let first = try await approver.get("/console/queue")
+        #expect(first.body.components(separatedBy: "class=\"record-row\"").count - 1 == 50)
+        #expect(first.body.contains("id=\"waiting-next\"") && first.body.contains(made[0].value))
+        let second = try await approver.get("/console/queue?page=2")
+        #expect(second.body.components(separatedBy: "class=\"record-row\"").count - 1 == 1)
+        #expect(second.body.contains(made[50].value) && !second.body.contains("id=\"waiting-next\""))
+        #expect(try await approver.get("/console/queue?page=0").status == 400)
         let english = try await approver.get("/console/queue?lang=en")
         #expect(english.body.contains("Approval queue") && english.body.contains("lang=\"en\""))
         let missing = try await approver.get("/console/no-such-page")
