@@ -163,12 +163,14 @@ public enum PublicationRules {
             guard unfavourableMonths.contains(months) else {
                 throw StoreError(
                     .invalidInput,
-                    "a \(kind.chineseName) record is published 6 to 36 months; \(months) months was asked")
+                    "publicationMonths: a \(kind.chineseName) record is published 6 to 36 months; \(months) months was asked"
+                )
             }
         } else if months != favourableMonths {
             throw StoreError(
                 .invalidInput,
-                "a \(RecordKind.good.chineseName) record is published 36 months; \(months) months was asked")
+                "publicationMonths: a \(RecordKind.good.chineseName) record is published 36 months; \(months) months was asked"
+            )
         }
     }
 }

@@ -232,10 +232,6 @@ struct RecordPages: Sendable {
         for field in fields where message.hasPrefix(field + ": ") {
             return (field, String(message.dropFirst(field.count + 2)))
         }
-        if message.contains("published 6 to 36 months") || message.contains("published 36 months") {
-            return ("publicationMonths", message)
-        }
-        if message.contains("region") { return ("region", message) }
         return (nil, message)
     }
 
