@@ -93,11 +93,9 @@ struct SessionPages: Sendable {
             ])
         }
         if Action.approveRecord.allows(account.role) {
-            let waiting = try await console.store.creditRecords(
-                WorkListQuery(statuses: [.recorded], limit: 500), by: account)
-            let approved = try await console.store.creditRecords(
-                WorkListQuery(statuses: [.approved], limit: 500), by: account)
-            task("homeQueue", "/console/queue", waiting.count + approved.count)
+            let pending = try await console.store.creditRecords(
+                WorkListQuery(statuses: [.recorded, .approved], limit: 500), by: account)
+            task("homeQueue", "/console/queue", pending.count)
         }
         if Action.recordCredit.allows(account.role) {
             let rejected = try await console.store.creditRecords(

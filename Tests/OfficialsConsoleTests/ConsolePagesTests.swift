@@ -16,14 +16,14 @@ import Testing
 struct ConsolePagesTests {
     @Test("an approver who amends may not approve; another may; amend errors name their field; withdraw keeps the why")
     func amendAndMakerChecker() async throws {
-        let (folder, server, store) = try await Self.service()
-        defer {
-            server.stop()
-            folder.remove()
-        }
-        let console = "http://127.0.0.1:\(server.port)"
+        let service = try await Service()
+        defer { service.stop() }
+        let (store, console) = (service.store, service.console)
         let target = try await Self.jiangsuEnterprise(store)
         let recorder = try await ConsoleSession.login(console, "recorder")
+        // A window the store refuses is shown by its field (the store's message names it).
+        let tooLong = try await recorder.post("/console/records", Self.form(target, months: "48"))
+        #expect(tooLong.status == 422 && tooLong.body.contains("id=\"error-publicationMonths\""))
         let made = try await recorder.post("/console/records", Self.form(target, summary: "<script>alert(1)</script>"))
         #expect(made.status == 303, "\(made.body)")
         let number = try #require(try await Self.newest(store, target))
@@ -64,12 +64,9 @@ struct ConsolePagesTests {
 
     @Test("shortenings: filed by the recorder, refused with a reason, approved by another; the filer may not decide")
     func shortenings() async throws {
-        let (folder, server, store) = try await Self.service()
-        defer {
-            server.stop()
-            folder.remove()
-        }
-        let console = "http://127.0.0.1:\(server.port)"
+        let service = try await Service()
+        defer { service.stop() }
+        let (store, console) = (service.store, service.console)
         let target = try await Self.jiangsuEnterprise(store)
         let recorder = try await ConsoleSession.login(console, "recorder")
         let approver = try await ConsoleSession.login(console, "approver")
@@ -104,12 +101,9 @@ struct ConsolePagesTests {
 
     @Test("the queue in pages, English pages, the console's own 404, and no console without a session")
     func languageAndPaths() async throws {
-        let (folder, server, store) = try await Self.service()
-        defer {
-            server.stop()
-            folder.remove()
-        }
-        let console = "http://127.0.0.1:\(server.port)"
+        let service = try await Service()
+        defer { service.stop() }
+        let (store, console) = (service.store, service.console)
         let anonymous = try await ConsoleSession.anonymousGet(console + "/console/queue")
         #expect(anonymous.status == 303 && anonymous.location.hasPrefix("/console/login?next=/console/queue"))
         // The queue in pages of 50, oldest first: 51 waiting records make two pages.
@@ -143,13 +137,27 @@ struct ConsolePagesTests {
 
     // MARK: Fixtures
 
-    static func service() async throws -> (ServiceFolder, ServiceProcess, SQLiteCreditStore) {
-        let folder = try await ServiceFolder(enterprises: 30)
-        try await folder.issuer([
-            "accounts", "add", "approver2", "--role", "approver", "--regions", "320000", "--config", folder.config.path,
-        ])
-        let server = try ServiceProcess(config: folder.config)
-        return (folder, server, try SQLiteCreditStore(path: folder.database))
+    /// The service process on a demo database with a second Jiangsu approver; stopped and removed by `stop`.
+    struct Service {
+        let folder: ServiceFolder
+        let server: ServiceProcess
+        let store: SQLiteCreditStore
+        var console: String { "http://127.0.0.1:\(server.port)" }
+
+        init() async throws {
+            folder = try await ServiceFolder(enterprises: 30)
+            try await folder.issuer([
+                "accounts", "add", "approver2", "--role", "approver", "--regions", "320000", "--config",
+                folder.config.path,
+            ])
+            server = try ServiceProcess(config: folder.config)
+            store = try SQLiteCreditStore(path: folder.database)
+        }
+
+        func stop() {
+            server.stop()
+            folder.remove()
+        }
     }
 
     static func admin(_ store: SQLiteCreditStore) async throws -> Account {
