@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C bindings: module map + shim header, no Swift code (Docs/ARCHITECTURE.md §2).
@@ -121,6 +122,7 @@ let package = Package(
             dependencies: [
                 "HandbookCodec", "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -281,7 +283,7 @@ let package = Package(
         // What the test targets share: the repository's files and tools, signed test documents, and
         // the locks of the vpcd reader slots.
         .target(
-            name: "TestSupport", dependencies: ["HandbookCodec", "HandbookCrypto"], path: "Tests/TestSupport",
+            name: "TestSupport", dependencies: ["HandbookCodec", "HandbookCrypto", "CreditStore"], path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CardReaderTests",

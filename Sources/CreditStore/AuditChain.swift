@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HandbookCodec
 import HandbookCrypto
 
@@ -60,15 +59,15 @@ enum AuditChain {
     }
 
     static func append(
-        _ db: Database, at: Int64, account: String, action: String, subject: String, region: String?,
+        _ db: any SQLSession, at: Int64, account: String, action: String, subject: String, region: String?,
         detail: String, revision: UInt64
     ) throws {
         guard let storedRevision = Int64(exactly: revision) else {
             throw StoreError(.database, "revision \(revision) does not fit the database")
         }
-        let last = try Row.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-        let previous: [UInt8] = last.map { [UInt8]($0["hash"] as Data) } ?? genesis
-        let id: Int64 = (last?["id"] ?? 0) + 1
+        let last = try SQLRow.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+        let previous: [UInt8] = try last.map { [UInt8](try $0["hash"] as Data) } ?? genesis
+        let id: Int64 = (try last?["id"] ?? 0) + 1
         let hash = Digest.sha256.hash(
             hashInput(
                 previous: previous, id: id, at: at, account: account, action: action, subject: subject,
@@ -87,21 +86,21 @@ enum AuditChain {
         bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
-    static func entry(_ row: Row) throws -> AuditEntry {
+    static func entry(_ row: SQLRow) throws -> AuditEntry {
         AuditEntry(
-            id: row["id"], at: CardTimestamp(secondsSince1970: row["at"]), account: row["account"],
-            action: row["action"], subject: row["subject"], region: row["region"], detail: row["detail"],
-            revision: try SQLiteCreditStore.revision(row["revision"]), previousHash: hex(row["previous_hash"] as Data),
-            hash: hex(row["hash"] as Data))
+            id: try row["id"], at: CardTimestamp(secondsSince1970: try row["at"]), account: try row["account"],
+            action: try row["action"], subject: try row["subject"], region: try row["region"], detail: try row["detail"],
+            revision: try SQLCreditStore.revision(row["revision"]), previousHash: hex(try row["previous_hash"] as Data),
+            hash: hex(try row["hash"] as Data))
     }
 
     /// The entries after `after` that `actor` may read (those of its regions), at most `limit`.
-    static func entries(_ db: Database, after: Int64, limit: Int, visibleTo actor: Account) throws -> [AuditEntry] {
+    static func entries(_ db: any SQLSession, after: Int64, limit: Int, visibleTo actor: Account) throws -> [AuditEntry] {
         var result: [AuditEntry] = []
-        let cursor = try Row.fetchCursor(
+        let cursor = try SQLRow.fetchCursor(
             db, sql: "SELECT * FROM audit_log WHERE id > ? ORDER BY id", arguments: [after])
         while result.count < limit, let row = try cursor.next() {
-            let region: String? = row["region"]
+            let region: String? = try row["region"]
             guard actor.sees(try region.map { try RegionCode($0) }) else { continue }
             result.append(try entry(row))
         }
@@ -109,19 +108,19 @@ enum AuditChain {
     }
 
     /// The newest entry's hash, hex (zeros for an empty log).
-    static func head(_ db: Database) throws -> String {
+    static func head(_ db: any SQLSession) throws -> String {
         hex(try Data.fetchOne(db, sql: "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1") ?? Data(genesis))
     }
 
-    static func verify(_ db: Database) throws -> AuditVerification {
+    static func verify(_ db: any SQLSession) throws -> AuditVerification {
         var previous = genesis
         var expectedID: Int64 = 1
         var count = 0
-        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY id")
+        let cursor = try SQLRow.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY id")
         while let row = try cursor.next() {
-            let id: Int64 = row["id"]
-            let stored = [UInt8](row["hash"] as Data)
-            let storedPrevious = [UInt8](row["previous_hash"] as Data)
+            let id: Int64 = try row["id"]
+            let stored = [UInt8](try row["hash"] as Data)
+            let storedPrevious = [UInt8](try row["previous_hash"] as Data)
             func broken(_ problem: String) -> AuditVerification {
                 AuditVerification(entries: count, head: hex(previous), firstBrokenEntry: id, problem: problem)
             }
@@ -133,8 +132,8 @@ enum AuditChain {
             }
             let computed = Digest.sha256.hash(
                 hashInput(
-                    previous: previous, id: id, at: row["at"], account: row["account"], action: row["action"],
-                    subject: row["subject"], detail: row["detail"], revision: row["revision"], region: row["region"]))
+                    previous: previous, id: id, at: try row["at"], account: try row["account"], action: try row["action"],
+                    subject: try row["subject"], detail: try row["detail"], revision: try row["revision"], region: try row["region"]))
             guard computed == stored else {
                 return broken("entry \(id) was altered: its fields no longer hash to its stored hash")
             }

@@ -90,7 +90,7 @@ public struct ImportProgress: Sendable {
 /// is refused unless the account's role may take the action (``Action``) and the object lies in the
 /// account's regions — something of another region answers exactly as if it did not exist. The
 /// operations without an account are the system's own (login, recovery of issuances).
-/// ``SQLiteCreditStore`` is the embedded implementation.
+/// ``SQLCreditStore`` is the embedded implementation.
 public protocol CreditStore: Sendable {
     /// The current database revision.
     func revision() async throws(StoreError) -> UInt64

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HandbookCodec
 import HandbookConfiguration
 import HandbookCrypto
@@ -9,7 +8,7 @@ public let regionalOffices: [IssuingOffice] = [
     ("310000", "上海市住房和城乡建设管理委员会"), ("320000", "江苏省住房和城乡建设厅"), ("330000", "浙江省住房和城乡建设厅"),
 ].compactMap { code, name in (try? RegionCode(code)).map { IssuingOffice(region: $0, name: name) } }
 
-extension SQLiteCreditStore {
+extension SQLCreditStore {
     /// Loads demo enterprises `range` straight into the database, `batch` enterprises per
     /// transaction, each transaction one revision and one audit entry. Every enterprise also gets
     /// an issued card and the document record of it (demo documents keep no card image: their
@@ -28,8 +27,14 @@ extension SQLiteCreditStore {
         }
         // A bulk load touches B-tree pages all over the file: give the writer a large page cache
         // for its duration (SQLite's default of 2 MB makes it read the same pages again and again).
-        try writeBlocking { db in try db.execute(sql: "PRAGMA cache_size = -1000000") }
-        defer { try? writeBlocking { db in try db.execute(sql: "PRAGMA cache_size = \(Self.writerCacheKiB)") } }
+        if dialect == .sqlite {
+            try writeBlocking { db in try db.execute(sql: "PRAGMA cache_size = -1000000") }
+        }
+        defer {
+            if dialect == .sqlite {
+                try? writeBlocking { db in try db.execute(sql: "PRAGMA cache_size = \(SQLiteEngine.cacheKiB)") }
+            }
+        }
         var start = range.lowerBound
         while start < range.upperBound {
             let end = min(range.upperBound, start + batch)
@@ -51,16 +56,16 @@ extension SQLiteCreditStore {
         // Demo documents use the serials of their enterprises' indices: new issuance continues after them.
         try writeBlocking { db in
             try db.execute(
-                sql: "UPDATE offices SET next_document_serial = max(next_document_serial, ?)",
-                arguments: [Int64(range.upperBound) + 1])
+                sql: "UPDATE offices SET next_document_serial = ? WHERE next_document_serial < ?",
+                arguments: [Int64(range.upperBound) + 1, Int64(range.upperBound) + 1])
         }
     }
 
-    private static func insert(_ demo: DemoEnterprise, index: Int, revision: Int64, now: Int64, _ db: Database) throws
+    private static func insert(_ demo: DemoEnterprise, index: Int, revision: Int64, now: Int64, _ db: any SQLSession) throws
         -> Int
     {
         let uscc = demo.enterprise.uscc.value
-        try db.cachedStatement(
+        try db.statement(
             sql: """
                 INSERT INTO enterprises (uscc, name, legal_representative, registered_region, updated_revision)
                 VALUES (?, ?, ?, ?, ?)
@@ -70,14 +75,14 @@ extension SQLiteCreditStore {
                 uscc, demo.enterprise.name, demo.enterprise.legalRepresentative, demo.enterprise.registeredRegion.code,
                 revision,
             ])
-        let alias = try db.cachedStatement(sql: "INSERT INTO enterprise_aliases (kind, value, uscc) VALUES (?, ?, ?)")
+        let alias = db.statement(sql: "INSERT INTO enterprise_aliases (kind, value, uscc) VALUES (?, ?, ?)")
         if let code = demo.enterprise.organizationCode {
             try alias.execute(arguments: ["organization-code", code.value, uscc])
         }
         if let number = demo.enterprise.registrationNumber {
             try alias.execute(arguments: ["registration-number", number.value, uscc])
         }
-        let qualification = try db.cachedStatement(
+        let qualification = db.statement(
             sql: """
                 INSERT INTO qualifications (certificate_number, category, uscc, grade, valid_from, valid_until,
                     issuing_authority, updated_revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -89,30 +94,30 @@ extension SQLiteCreditStore {
                     item.validUntil.description, item.issuingAuthority, revision,
                 ])
         }
-        let practitioner = try db.cachedStatement(
+        let practitioner = db.statement(
             sql:
                 "INSERT INTO practitioners (identity_type, identity_number, name, updated_revision) VALUES (?, ?, ?, ?)"
         )
-        let registration = try db.cachedStatement(
+        let registration = db.statement(
             sql: """
                 INSERT INTO registrations (registration_number, practitioner_id, uscc, registration_type, updated_revision)
                 VALUES (?, ?, ?, ?, ?)
                 """)
         for item in demo.practitioners {
-            try practitioner.execute(arguments: [
+            let practitionerID = try practitioner.insertReturningID(arguments: [
                 item.identity.type.rawValue, item.identity.number, item.name, revision,
             ])
             try registration.execute(
-                arguments: [item.registrationNumber, db.lastInsertedRowID, uscc, item.registrationType, revision])
+                arguments: [item.registrationNumber, practitionerID, uscc, item.registrationType, revision])
         }
-        let project = try db.cachedStatement(
+        let project = db.statement(
             sql: "INSERT INTO projects (project_number, name, region, updated_revision) VALUES (?, ?, ?, ?)")
-        let participant = try db.cachedStatement(
+        let participant = db.statement(
             sql: """
                 INSERT INTO project_participants (project_number, uscc, role, contract_amount, completion_date)
                 VALUES (?, ?, ?, ?, ?)
                 """)
-        let award = try db.cachedStatement(sql: "INSERT INTO awards (project_number, name) VALUES (?, ?)")
+        let award = db.statement(sql: "INSERT INTO awards (project_number, name) VALUES (?, ?)")
         for item in demo.projects {
             try project.execute(arguments: [item.number.value, item.name, item.region.code, revision])
             try participant.execute(
@@ -122,7 +127,7 @@ extension SQLiteCreditStore {
                 ])
             for name in item.awards { try award.execute(arguments: [item.number.value, name]) }
         }
-        let record = try db.cachedStatement(sql: upsertRecordSQL)
+        let record = db.statement(sql: upsertRecordSQL)
         for item in demo.records {
             let months =
                 (item.record.publishedUntil.year - item.record.publishedFrom.year) * 12
@@ -138,7 +143,7 @@ extension SQLiteCreditStore {
             try record.execute(arguments: recordArguments(stored, revision: UInt64(clamping: revision)))
         }
         let document = try DocumentNumber(region: demo.province, serial: UInt64(clamping: index) + 1)
-        try db.cachedStatement(
+        try db.statement(
             sql: """
                 INSERT INTO cards (serial, profile, state, uscc, current_document, updated_at, updated_revision, region)
                 VALUES (?, 'handbook-32k', 'issued', ?, ?, ?, ?, ?)
@@ -147,7 +152,7 @@ extension SQLiteCreditStore {
             arguments: [
                 demo.card.description, uscc, document.value, now, revision, demo.enterprise.registeredRegion.code,
             ])
-        try db.cachedStatement(
+        try db.statement(
             sql: """
                 INSERT INTO documents (document_number, card_serial, uscc, office_region, view_revision, issued_at,
                     expires_on, state, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, 'current', ?)

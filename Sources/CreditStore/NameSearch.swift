@@ -41,7 +41,10 @@ public enum NameSearch {
 
     /// Schema version 5: the name indexes of enterprises, practitioners and projects, kept by
     /// triggers, and the indexes the public site's lists read in order.
-    static let schema = """
+    static let schema = searchSchema + orderedIndexes
+
+    /// The FTS5 indexes and the triggers that keep them.
+    static let searchSchema = """
         CREATE TABLE enterprise_search_ids (id INTEGER PRIMARY KEY, uscc TEXT NOT NULL UNIQUE);
         CREATE VIRTUAL TABLE enterprise_names USING fts5(characters, tokenize = 'unicode61');
         INSERT INTO enterprise_search_ids (uscc) SELECT uscc FROM enterprises ORDER BY uscc;
@@ -98,6 +101,10 @@ public enum NameSearch {
                 search_characters(new.name));
         END;
 
+        """
+
+    /// The indexes the public site's lists read in order (on PostgreSQL too).
+    static let orderedIndexes = """
         CREATE INDEX awards_name ON awards (name);
         CREATE INDEX qualifications_category ON qualifications (category, grade);
         CREATE INDEX qualifications_grade ON qualifications (grade);

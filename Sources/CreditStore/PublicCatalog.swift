@@ -244,7 +244,9 @@ public final class PublicCatalog: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             offices = try pool.read { db in
                 Dictionary(
-                    try Row.fetchAll(db, sql: "SELECT region, name FROM offices").map { ($0["region"], $0["name"]) },
+                    try SQLRow.fetchAll(SQLiteSession(db), sql: "SELECT region, name FROM offices").map { row in
+                        (try row["region"] as String, try row["name"] as String)
+                    },
                     uniquingKeysWith: { first, _ in first })
             }
         } catch {
@@ -254,12 +256,12 @@ public final class PublicCatalog: Sendable {
 
     /// The database revision now.
     public func revision() async throws(StoreError) -> UInt64 {
-        try await read { db in try SQLiteCreditStore.currentRevision(db) }
+        try await read { db in try SQLCreditStore.currentRevision(db) }
     }
 
-    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
+    func read<T: Sendable>(_ body: @Sendable @escaping (any SQLSession) throws -> T) async throws(StoreError) -> T {
         do {
-            return try await pool.read(body)
+            return try await pool.read { db in try body(SQLiteSession(db)) }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -278,7 +280,7 @@ public final class PublicCatalog: Sendable {
     }
 
     /// Counts up to the limit: `SELECT count(*)` over at most `countLimit + 1` rows.
-    static func count(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> (Int, Bool) {
+    static func count(_ db: any SQLSession, _ sql: String, _ arguments: SQLArguments) throws -> (Int, Bool) {
         let counted =
             try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(sql) LIMIT \(countLimit + 1))", arguments: arguments)
             ?? 0
@@ -299,7 +301,7 @@ public final class PublicCatalog: Sendable {
         return try await read { db in
             var joins = ""
             var conditions: [String] = []
-            var arguments: [String: (any DatabaseValueConvertible)?] = ["today": day.description]
+            var arguments: [String: (any SQLBindable)?] = ["today": day.description]
             if let text, !text.isEmpty {
                 if let key = Self.exactEnterpriseKey(db, String(text)) {
                     conditions.append("e.uscc = :key")
@@ -339,25 +341,25 @@ public final class PublicCatalog: Sendable {
                 conditions.count == 1 && !joins.isEmpty
                 ? "SELECT rowid FROM enterprise_names WHERE enterprise_names MATCH :phrase"
                 : "SELECT e.uscc FROM enterprises e \(joins) \(filter)"
-            let (total, more) = try Self.count(db, base, StatementArguments(arguments))
-            let rows = try Row.fetchAll(
+            let (total, more) = try Self.count(db, base, SQLArguments(named: arguments))
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT e.uscc, e.name, e.registered_region, \(Self.unfavourableNowSQL) AS unfavourable
                     FROM enterprises e \(joins) \(filter) \(order) LIMIT \(Self.pageSize) OFFSET \(Self.offset(query.page))
-                    """, arguments: StatementArguments(arguments))
+                    """, arguments: SQLArguments(named: arguments))
             return PublicPage(
-                items: rows.map {
+                items: try rows.map {
                     PublicEnterpriseSummary(
-                        uscc: $0["uscc"], name: $0["name"], region: $0["registered_region"],
-                        unfavourableNow: $0["unfavourable"])
+                        uscc: try $0["uscc"], name: try $0["name"], region: try $0["registered_region"],
+                        unfavourableNow: try $0["unfavourable"])
                 }, total: total, totalIsAtLeast: more, page: query.page, pageSize: Self.pageSize,
-                revision: try SQLiteCreditStore.currentRevision(db))
+                revision: try SQLCreditStore.currentRevision(db))
         }
     }
 
     /// The USCC a text names exactly (a USCC, an organisation code or an old registration number).
-    static func exactEnterpriseKey(_ db: Database, _ text: String) -> String? {
+    static func exactEnterpriseKey(_ db: any SQLSession, _ text: String) -> String? {
         if let uscc = try? USCC(text, mode: .lenient) { return uscc.value }
         let compact = text.replacingOccurrences(of: "-", with: "").uppercased()
         guard compact.count == 9 || compact.count == 15,
@@ -384,7 +386,7 @@ public final class PublicCatalog: Sendable {
         return try await read { db in
             var joins = ""
             var conditions = ["r.status = 'active'", "(r.valid_until IS NULL OR r.valid_until >= :today)"]
-            var arguments: [String: (any DatabaseValueConvertible)?] = ["today": day.description]
+            var arguments: [String: (any SQLBindable)?] = ["today": day.description]
             if let text, !text.isEmpty {
                 let exact = try Int.fetchOne(
                     db, sql: "SELECT 1 FROM registrations WHERE registration_number = ?", arguments: [String(text)])
@@ -413,31 +415,31 @@ public final class PublicCatalog: Sendable {
                 JOIN enterprises e ON e.uscc = r.uscc \(joins)
                 WHERE \(conditions.joined(separator: " AND "))
                 """
-            let (total, more) = try Self.count(db, "SELECT 1 \(from)", StatementArguments(arguments))
-            let rows = try Row.fetchAll(
+            let (total, more) = try Self.count(db, "SELECT 1 \(from)", SQLArguments(named: arguments))
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT r.registration_number, r.registration_type, r.valid_until, p.name, p.identity_type,
                         p.identity_number, e.uscc, e.name AS enterprise_name, e.registered_region
                     \(from) ORDER BY \(joins.isEmpty ? "" : "n.rowid, ")r.registration_number
                     LIMIT \(Self.pageSize) OFFSET \(Self.offset(query.page))
-                    """, arguments: StatementArguments(arguments))
+                    """, arguments: SQLArguments(named: arguments))
             return PublicPage(
-                items: rows.map(Self.registration), total: total, totalIsAtLeast: more, page: query.page,
-                pageSize: Self.pageSize, revision: try SQLiteCreditStore.currentRevision(db))
+                items: try rows.map(Self.registration), total: total, totalIsAtLeast: more, page: query.page,
+                pageSize: Self.pageSize, revision: try SQLCreditStore.currentRevision(db))
         }
     }
 
-    static func registration(_ row: Row) -> PublicRegistration {
-        let type: String = row["identity_type"]
-        let number: String = row["identity_number"]
+    static func registration(_ row: SQLRow) throws -> PublicRegistration {
+        let type: String = try row["identity_type"]
+        let number: String = try row["identity_number"]
         let masked =
             IdentityDocumentType(rawValue: type).flatMap { try? PersonIdentifier(type: $0, number: number).masked }
             ?? PersonIdentifier.mask(number)
         return PublicRegistration(
-            registrationNumber: row["registration_number"], registrationType: row["registration_type"],
-            name: row["name"], identityType: type, maskedIdentityNumber: masked, uscc: row["uscc"],
-            enterpriseName: row["enterprise_name"], region: row["registered_region"], validUntil: row["valid_until"])
+            registrationNumber: try row["registration_number"], registrationType: try row["registration_type"],
+            name: try row["name"], identityType: type, maskedIdentityNumber: masked, uscc: try row["uscc"],
+            enterpriseName: try row["enterprise_name"], region: try row["registered_region"], validUntil: try row["valid_until"])
     }
 
     /// Projects by number or name, region, an enterprise's role, and award.
@@ -446,7 +448,7 @@ public final class PublicCatalog: Sendable {
         return try await read { db in
             var joins = ""
             var conditions: [String] = []
-            var arguments: [String: (any DatabaseValueConvertible)?] = [:]
+            var arguments: [String: (any SQLBindable)?] = [:]
             if let text, !text.isEmpty {
                 if (try? ProjectNumber(String(text))) != nil {
                     conditions.append("p.project_number = :number")
@@ -479,36 +481,36 @@ public final class PublicCatalog: Sendable {
                 FROM projects p \(joins) JOIN project_participants pp ON pp.project_number = p.project_number
                 JOIN enterprises e ON e.uscc = pp.uscc \(filter)
                 """
-            let (total, more) = try Self.count(db, "SELECT 1 \(from)", StatementArguments(arguments))
-            let rows = try Row.fetchAll(
+            let (total, more) = try Self.count(db, "SELECT 1 \(from)", SQLArguments(named: arguments))
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT p.project_number, p.name, p.region, pp.uscc, e.name AS enterprise_name, pp.role,
                         pp.contract_amount, pp.completion_date
                     \(from) ORDER BY \(joins.isEmpty ? "" : "n.rowid, ")p.project_number, pp.role, pp.uscc
                     LIMIT \(Self.pageSize) OFFSET \(Self.offset(query.page))
-                    """, arguments: StatementArguments(arguments))
+                    """, arguments: SQLArguments(named: arguments))
             return PublicPage(
                 items: try rows.map { try Self.participation(db, $0) }, total: total, totalIsAtLeast: more,
-                page: query.page, pageSize: Self.pageSize, revision: try SQLiteCreditStore.currentRevision(db))
+                page: query.page, pageSize: Self.pageSize, revision: try SQLCreditStore.currentRevision(db))
         }
     }
 
-    static func participation(_ db: Database, _ row: Row) throws -> PublicParticipation {
-        let number: String = row["project_number"]
-        let role: Int64 = row["role"]
+    static func participation(_ db: any SQLSession, _ row: SQLRow) throws -> PublicParticipation {
+        let number: String = try row["project_number"]
+        let role: Int64 = try row["role"]
         return PublicParticipation(
-            projectNumber: number, projectName: row["name"], region: row["region"], uscc: row["uscc"],
-            enterpriseName: row["enterprise_name"],
+            projectNumber: number, projectName: try row["name"], region: try row["region"], uscc: try row["uscc"],
+            enterpriseName: try row["enterprise_name"],
             role: UInt8(exactly: role).flatMap(ProjectRole.init(rawValue:))?.name ?? "unknown",
-            contractAmount: row["contract_amount"], completionDate: row["completion_date"],
+            contractAmount: try row["contract_amount"], completionDate: try row["completion_date"],
             awards: try String.fetchAll(
                 db, sql: "SELECT name FROM awards WHERE project_number = ? ORDER BY name", arguments: [number]))
     }
 
     /// The distinct values of an indexed column, up to 200, in order: one index step per value
     /// (a loose index scan), not a pass over every row — the filters' options on every list page.
-    static func distinct(_ db: Database, _ column: String, of table: String) throws -> [String] {
+    static func distinct(_ db: any SQLSession, _ column: String, of table: String) throws -> [String] {
         try String.fetchAll(
             db,
             sql: """
@@ -574,7 +576,7 @@ public final class PublicCatalog: Sendable {
     public func records(_ query: RecordQuery, on day: CardDate) async throws(StoreError) -> PublicPage<PublicRecord> {
         try await read { db in
             var conditions = [Self.publishedNow]
-            var arguments: [String: (any DatabaseValueConvertible)?] = ["today": day.description]
+            var arguments: [String: (any SQLBindable)?] = ["today": day.description]
             if let kind = query.kind {
                 conditions.append("r.kind = :kind")
                 arguments["kind"] = kind.name
@@ -607,24 +609,24 @@ public final class PublicCatalog: Sendable {
                 FROM credit_records r JOIN enterprises e ON e.uscc = r.uscc
                 WHERE \(conditions.joined(separator: " AND "))
                 """
-            let (total, more) = try Self.count(db, "SELECT 1 \(from)", StatementArguments(arguments))
-            let rows = try Row.fetchAll(
+            let (total, more) = try Self.count(db, "SELECT 1 \(from)", SQLArguments(named: arguments))
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT r.*, e.name AS enterprise_name \(from)
                     ORDER BY r.decision_date DESC, r.record_number LIMIT \(Self.pageSize) OFFSET \(Self.offset(query.page))
-                    """, arguments: StatementArguments(arguments))
+                    """, arguments: SQLArguments(named: arguments))
             return PublicPage(
                 items: try rows.map(self.record), total: total, totalIsAtLeast: more, page: query.page,
-                pageSize: Self.pageSize, revision: try SQLiteCreditStore.currentRevision(db))
+                pageSize: Self.pageSize, revision: try SQLCreditStore.currentRevision(db))
         }
     }
 
-    func record(_ row: Row) throws -> PublicRecord {
-        let stored = try SQLiteCreditStore.record(row)
+    func record(_ row: SQLRow) throws -> PublicRecord {
+        let stored = try SQLCreditStore.record(row)
         let region = stored.recordNumber.region
         return PublicRecord(
-            recordNumber: stored.recordNumber.value, uscc: stored.uscc.value, enterpriseName: row["enterprise_name"],
+            recordNumber: stored.recordNumber.value, uscc: stored.uscc.value, enterpriseName: try row["enterprise_name"],
             kind: stored.kind.name, behaviourCode: stored.behaviourCode?.code,
             behaviourDescription: stored.behaviourCode?.behaviourDescription, decisionNumber: stored.decisionNumber,
             authority: stored.authority, authorityLevel: stored.authorityLevel.name,
@@ -639,28 +641,28 @@ public final class PublicCatalog: Sendable {
     public func enterprise(_ uscc: String, on day: CardDate) async throws(StoreError) -> PublicEnterprise? {
         try await read { db in
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db, sql: "SELECT * FROM enterprises WHERE uscc = ?", arguments: [uscc])
             else { return nil }
             let today = day.description
             let aliases = Dictionary(
-                try Row.fetchAll(
+                try SQLRow.fetchAll(
                     db, sql: "SELECT kind, value FROM enterprise_aliases WHERE uscc = ?", arguments: [uscc]
                 )
-                .map { ($0["kind"] as String, $0["value"] as String) }, uniquingKeysWith: { first, _ in first })
-            let qualifications = try Row.fetchAll(
+                .map { (try $0["kind"] as String, try $0["value"] as String) }, uniquingKeysWith: { first, _ in first })
+            let qualifications = try SQLRow.fetchAll(
                 db, sql: "SELECT * FROM qualifications WHERE uscc = ? ORDER BY valid_until DESC, certificate_number",
                 arguments: [uscc]
             ).map { row in
-                let status: String = row["status"]
-                let from: String = row["valid_from"]
-                let until: String = row["valid_until"]
+                let status: String = try row["status"]
+                let from: String = try row["valid_from"]
+                let until: String = try row["valid_until"]
                 return PublicQualification(
-                    category: row["category"], grade: row["grade"], certificateNumber: row["certificate_number"],
-                    validFrom: from, validUntil: until, issuingAuthority: row["issuing_authority"],
+                    category: try row["category"], grade: try row["grade"], certificateNumber: try row["certificate_number"],
+                    validFrom: from, validUntil: until, issuingAuthority: try row["issuing_authority"],
                     standing: status != "valid" ? status : (from <= today && until >= today ? "valid" : "expired"))
             }
-            let practitioners = try Row.fetchAll(
+            let practitioners = try SQLRow.fetchAll(
                 db,
                 sql: """
                     \(Self.registrationSelect)
@@ -668,14 +670,14 @@ public final class PublicCatalog: Sendable {
                     ORDER BY r.registration_number
                     """, arguments: [uscc, today]
             ).map(Self.registration)
-            let projects = try Row.fetchAll(
+            let projects = try SQLRow.fetchAll(
                 db,
                 sql: """
                     \(Self.participationSelect)
                     WHERE pp.uscc = ? ORDER BY pp.completion_date DESC, p.project_number
                     """, arguments: [uscc]
             ).map { try Self.participation(db, $0) }
-            let records = try Row.fetchAll(
+            let records = try SQLRow.fetchAll(
                 db,
                 sql: """
                     \(Self.enterpriseRecordSelect)
@@ -683,11 +685,11 @@ public final class PublicCatalog: Sendable {
                     """, arguments: ["uscc": uscc, "today": today]
             ).map(self.record)
             return PublicEnterprise(
-                uscc: uscc, name: row["name"], legalRepresentative: row["legal_representative"],
-                region: row["registered_region"], organisationCode: aliases["organization-code"],
+                uscc: uscc, name: try row["name"], legalRepresentative: try row["legal_representative"],
+                region: try row["registered_region"], organisationCode: aliases["organization-code"],
                 registrationNumber: aliases["registration-number"], qualifications: qualifications,
                 practitioners: practitioners, projects: projects, records: records, asOf: today,
-                revision: try SQLiteCreditStore.currentRevision(db))
+                revision: try SQLCreditStore.currentRevision(db))
         }
     }
 
@@ -701,7 +703,7 @@ public final class PublicCatalog: Sendable {
                     db, sql: "SELECT practitioner_id FROM registrations WHERE registration_number = ?",
                     arguments: [number])
             else { return nil }
-            let registrations = try Row.fetchAll(
+            let registrations = try SQLRow.fetchAll(
                 db,
                 sql: """
                     \(Self.registrationSelect)
@@ -712,7 +714,7 @@ public final class PublicCatalog: Sendable {
             guard let first = registrations.first else { return nil }
             return PublicPractitioner(
                 name: first.name, identityType: first.identityType, maskedIdentityNumber: first.maskedIdentityNumber,
-                registrations: registrations, revision: try SQLiteCreditStore.currentRevision(db))
+                registrations: registrations, revision: try SQLCreditStore.currentRevision(db))
         }
     }
 
@@ -720,16 +722,16 @@ public final class PublicCatalog: Sendable {
     public func project(_ number: String, on day: CardDate) async throws(StoreError) -> PublicProject? {
         try await read { db in
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db, sql: "SELECT * FROM projects WHERE project_number = ?", arguments: [number])
             else { return nil }
-            let participants = try Row.fetchAll(
+            let participants = try SQLRow.fetchAll(
                 db,
                 sql: """
                     \(Self.participationSelect) WHERE pp.project_number = ? ORDER BY pp.role, pp.uscc
                     """, arguments: [number]
             ).map { try Self.participation(db, $0) }
-            let records = try Row.fetchAll(
+            let records = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT r.*, e.name AS enterprise_name FROM credit_records r INDEXED BY credit_records_project
@@ -738,17 +740,17 @@ public final class PublicCatalog: Sendable {
                     """, arguments: ["number": number, "today": day.description]
             ).map(self.record)
             return PublicProject(
-                projectNumber: number, name: row["name"], region: row["region"], participants: participants,
+                projectNumber: number, name: try row["name"], region: try row["region"], participants: participants,
                 awards: try String.fetchAll(
                     db, sql: "SELECT name FROM awards WHERE project_number = ? ORDER BY name", arguments: [number]),
-                records: records, revision: try SQLiteCreditStore.currentRevision(db))
+                records: records, revision: try SQLCreditStore.currentRevision(db))
         }
     }
 
     /// A record's page, only while it is public.
     public func record(_ number: String, on day: CardDate) async throws(StoreError) -> PublicRecord? {
         try await read { db in
-            try Row.fetchOne(
+            try SQLRow.fetchOne(
                 db,
                 sql: """
                     \(Self.recordSelect)
@@ -769,16 +771,16 @@ public final class PublicCatalog: Sendable {
                     db, sql: "SELECT current_document FROM cards WHERE serial = ?", arguments: [serial.description])
             }
             guard let number,
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db,
                     sql: """
                         SELECT d.document_number, d.uscc, d.state, d.issued_at, e.name AS enterprise_name
                         FROM documents d JOIN enterprises e ON e.uscc = d.uscc WHERE d.document_number = ?
                         """, arguments: [number])
             else { return nil }
-            let state: String = row["state"]
-            let uscc: String = row["uscc"]
-            let issued: Int64 = row["issued_at"]
+            let state: String = try row["state"]
+            let uscc: String = try row["uscc"]
+            let issued: Int64 = try row["issued_at"]
             var ended: Int64?
             if state == "revoked" {
                 ended = try Int64.fetchOne(
@@ -795,15 +797,15 @@ public final class PublicCatalog: Sendable {
                     arguments: [uscc, issued])
             }
             return PublicDocumentStatus(
-                documentNumber: number, uscc: uscc, enterpriseName: row["enterprise_name"], state: state,
+                documentNumber: number, uscc: uscc, enterpriseName: try row["enterprise_name"], state: state,
                 issuedOn: CardDate(secondsSince1970: issued).description,
                 endedOn: ended.map { CardDate(secondsSince1970: $0).description },
-                revision: try SQLiteCreditStore.currentRevision(db))
+                revision: try SQLCreditStore.currentRevision(db))
         }
     }
 
     /// The enterprise's current view (what a card issued now would carry), for the signed report.
     public func view(of uscc: String, on day: CardDate) async throws(StoreError) -> RevisionedView? {
-        try await read { db in try SQLiteCreditStore.view(db, uscc: uscc, on: day) }
+        try await read { db in try SQLCreditStore.view(db, uscc: uscc, on: day) }
     }
 }

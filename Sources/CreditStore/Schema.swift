@@ -24,6 +24,14 @@ enum Schema {
         "(" + values.map { "\(column) = '\($0)'" }.joined(separator: " OR ") + ")"
     }
 
+    /// The store's tables (both engines have them): what row counts and the migration compare.
+    static let tables = [
+        "meta", "accounts", "offices", "enterprises", "enterprise_aliases", "qualifications", "practitioners",
+        "registrations", "projects", "project_participants", "awards", "credit_records", "credit_record_history",
+        "shortening_requests", "record_serials", "cards", "documents", "revocations", "issuance_journal", "imports",
+        "audit_log", "checks",
+    ]
+
     /// The names of the migrations, oldest first.
     static var versions: [String] { migrator.migrations }
 

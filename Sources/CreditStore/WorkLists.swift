@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HandbookCodec
 
 /// Which credit records a work list shows: the approver's queue (recorded, oldest first), a
@@ -78,13 +77,13 @@ enum WorkListSchema {
         """
 }
 
-extension SQLiteCreditStore {
+extension SQLCreditStore {
     public func creditRecords(_ query: WorkListQuery, by actor: Account) async throws(StoreError) -> [RecordListItem] {
         try actor.require(.readRecord)
         let limit = max(1, min(query.limit, 500))
         let offset = max(0, min(query.offset, 10_000))
         var conditions: [String] = []
-        var statementArguments = StatementArguments()
+        var statementArguments = SQLArguments()
         if let statuses = query.statuses {
             guard !statuses.isEmpty else { return [] }
             // Written as comparisons so that the pending-records index serves the queue.
@@ -116,7 +115,7 @@ extension SQLiteCreditStore {
             try self.requireCurrent(actor, db)
             var items: [RecordListItem] = []
             var skipped = 0
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            let cursor = try SQLRow.fetchCursor(db, sql: sql, arguments: arguments)
             while items.count < limit, let row = try cursor.next() {
                 let record = try Self.record(row)
                 guard actor.sees(record.recordNumber.region) else { continue }
@@ -124,11 +123,11 @@ extension SQLiteCreditStore {
                     skipped += 1
                     continue
                 }
-                let at: Int64? = row["recorded_at"]
+                let at: Int64? = try row["recorded_at"]
                 items.append(
                     RecordListItem(
-                        record: record, recordedBy: row["recorded_by"],
-                        recordedAt: at.map { CardTimestamp(secondsSince1970: $0) }, latestReason: row["latest_reason"]))
+                        record: record, recordedBy: try row["recorded_by"],
+                        recordedAt: at.map { CardTimestamp(secondsSince1970: $0) }, latestReason: try row["latest_reason"]))
             }
             return items
         }
@@ -140,7 +139,7 @@ extension SQLiteCreditStore {
         return try await read { db in
             try self.requireCurrent(actor, db)
             var result: [ShorteningRequest] = []
-            let cursor = try Row.fetchCursor(
+            let cursor = try SQLRow.fetchCursor(
                 db, sql: "SELECT * FROM shortening_requests WHERE status = 'pending' ORDER BY id")
             while result.count < limit, let row = try cursor.next() {
                 let request = try Self.shortening(row)
@@ -154,7 +153,7 @@ extension SQLiteCreditStore {
         try actor.require(.readAudit)
         let limit = max(1, min(query.limit, 1_000))
         var conditions: [String] = []
-        var statementArguments = StatementArguments()
+        var statementArguments = SQLArguments()
         if let account = query.account {
             conditions.append("account = ?")
             statementArguments += [account]
@@ -185,9 +184,9 @@ extension SQLiteCreditStore {
         return try await read { db in
             try self.requireCurrent(actor, db)
             var result: [AuditEntry] = []
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            let cursor = try SQLRow.fetchCursor(db, sql: sql, arguments: arguments)
             while result.count < limit, let row = try cursor.next() {
-                let region: String? = row["region"]
+                let region: String? = try row["region"]
                 guard actor.sees(try region.map { try RegionCode($0) }) else { continue }
                 result.append(try AuditChain.entry(row))
             }
@@ -206,14 +205,14 @@ extension SQLiteCreditStore {
         return try await read { db in
             try self.requireCurrent(actor, db)
             var result: [StoredCheck] = []
-            let cursor = try Row.fetchCursor(
+            let cursor = try SQLRow.fetchCursor(
                 db,
                 sql: """
                     SELECT checks.*, cards.region AS card_region FROM checks
                     LEFT JOIN cards ON cards.serial = checks.card_serial ORDER BY checks.id DESC
                     """)
             while result.count < limit, let row = try cursor.next() {
-                let region: String? = row["card_region"]
+                let region: String? = try row["card_region"]
                 guard actor.sees(try region.map { try RegionCode($0) }) else { continue }
                 result.append(try Self.check(row))
             }
@@ -228,7 +227,7 @@ extension SQLiteCreditStore {
             guard let status = try Self.cardStatus(db, serial: card.description), actor.sees(status.region) else {
                 throw StoreError(.notFound, Self.noCard(card))
             }
-            return try Row.fetchAll(
+            return try SQLRow.fetchAll(
                 db, sql: "SELECT * FROM issuance_journal WHERE card_serial = ? ORDER BY id DESC LIMIT 100",
                 arguments: [card.description]
             ).map(Self.journalEntry)

@@ -64,16 +64,16 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the database the configuration names (a configuration that does not load is an error,
     /// never a silent fall-back to the default file).
-    func open() throws -> SQLiteCreditStore {
+    func open() throws -> SQLCreditStore {
         let path = try configuration().database
         do {
-            return try SQLiteCreditStore(path: path)
+            return try SQLCreditStore(path: path)
         } catch {
             throw fail(error)
         }
     }
 
-    func actor(_ store: SQLiteCreditStore) async throws -> Account {
+    func actor(_ store: SQLCreditStore) async throws -> Account {
         // In two steps: `guard let … = try await …` crashes the 6.3 optimiser (release builds).
         let found = try await store.account(named: account)
         guard let found else {

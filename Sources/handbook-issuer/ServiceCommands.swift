@@ -207,7 +207,7 @@ struct Serve: AsyncParsableCommand {
                     "listen \(host): off loopback the service speaks TLS only; give \"tls\": {\"certificate\", \"key\"} in the configuration"
                 )
             }
-            let database = try SQLiteCreditStore(path: configuration.database)
+            let database = try SQLCreditStore(path: configuration.database)
             let issuer = CardIssuer(
                 store: database, credentials: try configuration.credentials(), logger: logger, crashPoint: crashPoint())
             for outcome in try await issuer.recover() {

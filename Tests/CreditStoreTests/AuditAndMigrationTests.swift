@@ -1,7 +1,7 @@
 import Foundation
-import GRDB
 import HandbookCodec
 import HandbookCrypto
+import TestSupport
 import Testing
 
 @testable import CreditStore
@@ -22,40 +22,37 @@ struct AuditTests {
         for (previous, entry) in zip(entries, entries.dropFirst()) { #expect(entry.previousHash == previous.hash) }
 
         // The triggers refuse edits through SQL.
-        let raw = try t.rawQueue()
-        await #expect(throws: DatabaseError.self) {
-            try await raw.write { try $0.execute(sql: "UPDATE audit_log SET account = 'nobody' WHERE id = 3") }
+        #expect(throws: StoreError.self) {
+            try t.raw { try $0.execute(sql: "UPDATE audit_log SET account = 'nobody' WHERE id = 3") }
         }
-        await #expect(throws: DatabaseError.self) {
-            try await raw.write { try $0.execute(sql: "DELETE FROM audit_log WHERE id = 3") }
+        #expect(throws: StoreError.self) {
+            try t.raw { try $0.execute(sql: "DELETE FROM audit_log WHERE id = 3") }
         }
 
         // Someone with the file drops them and edits entry 4's account: the chain names entry 4.
-        try await raw.write { db in
-            try db.execute(sql: "DROP TRIGGER audit_log_no_update")
-            try db.execute(sql: "DROP TRIGGER audit_log_no_delete")
-            try db.execute(sql: "UPDATE audit_log SET account = 'nobody' WHERE id = 4")
-        }
+        try t.dropTrigger("audit_log_no_update", on: "audit_log")
+        try t.dropTrigger("audit_log_no_delete", on: "audit_log")
+        try t.raw { try $0.execute(sql: "UPDATE audit_log SET account = 'nobody' WHERE id = 4") }
         var result = try await t.store.verifyAuditChain(by: t.admin)
         #expect(result.firstBrokenEntry == 4)
         #expect(result.problem?.contains("altered") == true)
 
         // Recomputing entry 4's own hash does not help: entry 5 no longer follows it.
-        try await raw.write { db in
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_log WHERE id = 4")!
+        try t.raw { db in
+            let row = try #require(try SQLRow.fetchOne(db, sql: "SELECT * FROM audit_log WHERE id = 4"))
             let hash = HandbookCryptoDigest.sha256(
                 AuditChain.hashInput(
-                    previous: [UInt8](row["previous_hash"] as Data), id: 4, at: row["at"], account: "nobody",
-                    action: row["action"], subject: row["subject"], detail: row["detail"], revision: row["revision"],
-                    region: row["region"]))
-            try db.execute(sql: "UPDATE audit_log SET hash = ? WHERE id = 4", arguments: [Data(hash)])
+                    previous: try row["previous_hash"], id: 4, at: try row["at"], account: "nobody",
+                    action: try row["action"], subject: try row["subject"], detail: try row["detail"],
+                    revision: try row["revision"], region: try row["region"]))
+            try db.execute(sql: "UPDATE audit_log SET hash = ? WHERE id = 4", arguments: [hash])
         }
         result = try await t.store.verifyAuditChain(by: t.admin)
         #expect(result.firstBrokenEntry == 5)
         #expect(result.problem?.contains("does not follow") == true)
 
         // A deleted entry is a gap.
-        try await raw.write { try $0.execute(sql: "DELETE FROM audit_log WHERE id = 2") }
+        try t.raw { try $0.execute(sql: "DELETE FROM audit_log WHERE id = 2") }
         result = try await t.store.verifyAuditChain(by: t.admin)
         #expect(result.firstBrokenEntry == 3)
         #expect(result.problem?.contains("missing") == true)
@@ -65,13 +62,10 @@ struct AuditTests {
     func otherFields() async throws {
         let t = try await TestStore()
         defer { t.remove() }
-        let raw = try t.rawQueue()
-        try await raw.write { db in
-            try db.execute(sql: "DROP TRIGGER audit_log_no_update")
-            try db.execute(sql: "UPDATE audit_log SET revision = revision + 1 WHERE id = 2")
-        }
+        try t.dropTrigger("audit_log_no_update", on: "audit_log")
+        try t.raw { try $0.execute(sql: "UPDATE audit_log SET revision = revision + 1 WHERE id = 2") }
         #expect(try await t.store.verifyAuditChain(by: t.admin).firstBrokenEntry == 2)
-        try await raw.write { db in
+        try t.raw { db in
             try db.execute(sql: "UPDATE audit_log SET revision = revision - 1 WHERE id = 2")
             try db.execute(sql: #"UPDATE audit_log SET detail = '{"role":"admin"}' WHERE id = 3"#)
         }
@@ -82,66 +76,84 @@ struct AuditTests {
     func everyColumn() async throws {
         let t = try await TestStore()
         defer { t.remove() }
-        let raw = try t.rawQueue()
         let target = try #require(
-            try await raw.read { db in
+            try t.raw { db in
                 try Int64.fetchOne(db, sql: "SELECT id FROM audit_log WHERE region IS NOT NULL ORDER BY id LIMIT 1")
             })
-        try await raw.write { db in try db.execute(sql: "DROP TRIGGER audit_log_no_update") }
+        try t.dropTrigger("audit_log_no_update", on: "audit_log")
         #expect(try await t.store.verifyAuditChain(by: t.admin).firstBrokenEntry == nil)
         for (column, change) in [
             ("at", "at + 1"), ("account", "account || 'x'"), ("action", "'record.approve'"),
             ("subject", "subject || '0'"), ("region", "'330000'"),
         ] {
-            let before = try await raw.read { db in
-                try DatabaseValue.fetchOne(db, sql: "SELECT \(column) FROM audit_log WHERE id = ?", arguments: [target])
+            let before = try t.raw { db in
+                try SQLRow.fetchOne(db, sql: "SELECT \(column) FROM audit_log WHERE id = ?", arguments: [target])?
+                    .value(column)
             }
-            try await raw.write { db in
+            try t.raw { db in
                 try db.execute(sql: "UPDATE audit_log SET \(column) = \(change) WHERE id = ?", arguments: [target])
             }
             #expect(try await t.store.verifyAuditChain(by: t.admin).firstBrokenEntry == target, "\(column)")
-            try await raw.write { db in
+            try t.raw { db in
                 try db.execute(
-                    sql: "UPDATE audit_log SET \(column) = ? WHERE id = ?", arguments: [before ?? .null, target])
+                    sql: "UPDATE audit_log SET \(column) = ? WHERE id = ?",
+                    arguments: SQLArguments([before ?? .null, .integer(target)]))
             }
             #expect(try await t.store.verifyAuditChain(by: t.admin).firstBrokenEntry == nil, "\(column) restored")
         }
     }
 }
-
 enum HandbookCryptoDigest {
     static func sha256(_ bytes: [UInt8]) -> [UInt8] { Digest.sha256.hash(bytes) }
 }
 
+/// Whether a table exists, asked in each engine's catalogue.
+func tableExists(_ table: String, _ db: any SQLSession) throws -> Bool {
+    let sql =
+        db.dialect == .postgres
+        ? "SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = ?"
+        : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return try Int.fetchOne(db, sql: sql, arguments: [table]) != nil
+}
+
 @Suite("schema migrations")
 struct MigrationTests {
-    @Test("an empty file is created with every migration, WAL and foreign keys on")
+    static let versions = [
+        "v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents",
+        "v4-regions-of-cards-and-audit", "v5-name-search", "v6-work-lists",
+    ]
+
+    @Test("an empty database is created with every migration and its foreign keys enforced")
     func emptyDatabase() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let store = try SQLiteCreditStore(path: scratch.path("new.sqlite"))
+        let setting = try TestDatabases.make(in: scratch.url)
+        defer { TestDatabases.remove(setting) }
+        let store = try SQLCreditStore.open(setting)
+        defer { try? store.close() }
         let versions = try store.schemaVersions()
         #expect(versions.applied == versions.known)
-        #expect(
-            versions.known == [
-                "v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents",
-                "v4-regions-of-cards-and-audit", "v5-name-search", "v6-work-lists",
-            ])
+        #expect(versions.known == Self.versions)
         #expect(try await store.revision() == 0)
-        let (mode, foreignKeys) = try await store.pool.read { db in
-            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
+        if store.dialect == .sqlite {
+            // SQLite's own settings (PostgreSQL has no journal mode, and enforces foreign keys always).
+            let (mode, foreignKeys) = try store.engine.readBlocking { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
+            }
+            #expect(mode == "wal")
+            #expect(foreignKeys == 1)
         }
-        #expect(mode == "wal")
-        #expect(foreignKeys == 1)
         // Foreign keys are enforced: a qualification of no enterprise is refused.
-        await #expect(throws: DatabaseError.self) {
-            try await store.pool.write { db in
+        #expect {
+            try store.engine.writeBlocking { db in
                 try db.execute(
                     sql: """
                         INSERT INTO qualifications (certificate_number, category, uscc, grade, valid_from, valid_until,
                             issuing_authority, updated_revision) VALUES ('D1', 'c', 'none', 'g', '2020-01-01', '2030-01-01', 'a', 1)
                         """)
             }
+        } throws: { error in
+            (error as? StoreError)?.code == .invalidInput
         }
     }
 
@@ -149,10 +161,11 @@ struct MigrationTests {
     func previousVersion() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let path = scratch.path("old.sqlite")
+        let setting = try TestDatabases.make(in: scratch.url, name: "old")
+        defer { TestDatabases.remove(setting) }
         // What the previous program left: schema v1 with an account, an enterprise and a revision.
-        let old = try SQLiteCreditStore.openAtVersion("v1-credit-database", path: path)
-        try await old.write { db in
+        let old = try SQLCreditStore.openAtVersion("v1-credit-database", database: setting)
+        try old.engine.writeBlocking { db in
             try db.execute(
                 sql: "INSERT INTO accounts (name, role, regions, created_at) VALUES ('admin', 'admin', '320000', 0)")
             try db.execute(
@@ -162,16 +175,14 @@ struct MigrationTests {
                     """)
             try db.execute(sql: "UPDATE meta SET value = 7 WHERE key = 'revision'")
         }
-        #expect(try await old.read { try $0.tableExists("checks") } == false)
+        #expect(try old.engine.readBlocking { try tableExists("checks", $0) } == false)
+        #expect(try old.schemaVersions().applied == ["v1-credit-database"])
         try old.close()
 
-        let store = try SQLiteCreditStore(path: path)
-        #expect(
-            try store.schemaVersions().applied == [
-                "v1-credit-database", "v2-checks-and-name-search", "v3-journal-documents",
-                "v4-regions-of-cards-and-audit", "v5-name-search", "v6-work-lists",
-            ])
-        #expect(try await store.pool.read { try $0.tableExists("checks") })
+        let store = try SQLCreditStore.open(setting)
+        defer { try? store.close() }
+        #expect(try store.schemaVersions().applied == Self.versions)
+        #expect(try store.engine.readBlocking { try tableExists("checks", $0) })
         #expect(try await store.revision() == 7)
         let admin = try #require(try await store.account(named: "admin"))
         #expect(admin.role == .admin)
@@ -183,15 +194,19 @@ struct MigrationTests {
     func newerDatabase() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let path = scratch.path("newer.sqlite")
-        _ = try SQLiteCreditStore(path: path)
-        let raw = try DatabaseQueue(path: path)
-        try await raw.write {
-            try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')")
+        let setting = try TestDatabases.make(in: scratch.url, name: "newer")
+        defer { TestDatabases.remove(setting) }
+        let store = try SQLCreditStore.open(setting)
+        // Each engine's record of the migrations a database has.
+        try store.engine.writeBlocking { db in
+            try db.execute(
+                sql: db.dialect == .postgres
+                    ? "INSERT INTO schema_migrations (position, identifier, applied_at) VALUES (99, 'v9-from-the-future', 0)"
+                    : "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')")
         }
-        try raw.close()
+        try store.close()
         #expect {
-            _ = try SQLiteCreditStore(path: path)
+            _ = try SQLCreditStore.open(setting)
         } throws: { error in
             (error as? StoreError)?.code == .incompatibleDatabase
                 && (error as? StoreError)?.message.contains("v9-from-the-future") == true

@@ -1,9 +1,9 @@
-import CreditStore
 import Foundation
-import GRDB
 import HandbookCodec
 import HandbookCrypto
 import TestSupport
+
+@testable import CreditStore
 
 /// A fresh folder under the system's temporary directory, removed by `remove()`.
 struct Scratch {
@@ -36,7 +36,7 @@ func region(_ code: String) -> RegionCode { try! RegionCode(code) }
 /// `enterprises` demo enterprises (index 6 is in Suzhou 320500, index 10 in Ningbo 330200).
 struct TestStore {
     let scratch: Scratch
-    let store: SQLiteCreditStore
+    let store: SQLCreditStore
     let admin: Account
     /// A city bureau of Suzhou.
     let suzhouRecorder: Account
@@ -49,7 +49,7 @@ struct TestStore {
 
     init(enterprises: Int = 12) async throws {
         scratch = try Scratch()
-        store = try SQLiteCreditStore(path: scratch.path("credit.sqlite"), clock: { testNow })
+        store = try TestDatabases.store(in: scratch.url, clock: { testNow })
         admin = try await store.createAccount(
             name: "admin", role: .admin, scope: RegionScope([region("310000"), region("320000"), region("330000")]),
             passwordHash: nil, by: nil)
@@ -77,8 +77,21 @@ struct TestStore {
             authorityLevel: .city, decisionDate: day(decided), publicationMonths: months, summary: "偷工减料，使用不合格建筑材料")
     }
 
-    /// A raw connection to the same file, as an intruder with file access would have.
-    func rawQueue() throws -> DatabaseQueue { try DatabaseQueue(path: store.path) }
+    /// A transaction straight on the database, as an intruder with access to the file or the
+    /// server's superuser would run it.
+    @discardableResult
+    func raw<T>(_ body: (any SQLSession) throws -> T) throws -> T { try store.engine.writeBlocking(body) }
 
-    func remove() { scratch.remove() }
+    /// Drops a trigger, in each engine's words.
+    func dropTrigger(_ name: String, on table: String) throws {
+        try raw { db in
+            try db.execute(sql: db.dialect == .postgres ? "DROP TRIGGER \(name) ON \(table)" : "DROP TRIGGER \(name)")
+        }
+    }
+
+    func remove() {
+        try? store.close()
+        TestDatabases.remove(store.path)
+        scratch.remove()
+    }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HandbookCodec
 import Testing
 
@@ -70,7 +69,7 @@ struct WorkListTests {
         // An enterprise of another seed, which the demo data does not hold, registered in Beijing (as the
         // national registry would list it; no import of the three provinces creates one).
         let outsider = try DemoDataset(seed: 99, count: 100).enterprise(50).enterprise.uscc
-        try await t.store.pool.write { db in
+        try t.raw { db in
             try db.execute(
                 sql: """
                     INSERT INTO enterprises (uscc, name, legal_representative, registered_region, updated_revision)

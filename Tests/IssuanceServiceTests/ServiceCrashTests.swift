@@ -24,12 +24,12 @@ struct ServiceCrashTests {
         try ServiceProcess(config: folder.config, environment: crashAt.map { ["HANDBOOK_CRASH_AT": $0] } ?? [:])
     }
 
-    func admin(_ store: SQLiteCreditStore) async throws -> Account {
+    func admin(_ store: SQLCreditStore) async throws -> Account {
         try #require(try await store.account(named: "admin"))
     }
 
     /// Card and database agree; the journal is closed; no document twice.
-    func expectAgreement(_ store: SQLiteCreditStore, _ card: TestSlot, serial: CardSerial, _ label: String) async throws
+    func expectAgreement(_ store: SQLCreditStore, _ card: TestSlot, serial: CardSerial, _ label: String) async throws
     {
         #expect(try await store.openIssuances().isEmpty, "\(label): open journal entries")
         let status = try await store.cardStatus(serial, by: try await admin(store))
@@ -54,7 +54,7 @@ struct ServiceCrashTests {
         let service = try await ServiceFolder()
         defer { service.remove() }
         let folder = service.url
-        let store = try SQLiteCreditStore(path: service.database)
+        let store = try SQLCreditStore(path: service.database)
         let uscc = try DemoDataset(seed: 2007, count: 12).enterprise(6).enterprise.uscc.value
 
         let card = try await TestSlot(slot: 0, profile: "handbook-32k", serial: "8656C00000000001", in: folder)

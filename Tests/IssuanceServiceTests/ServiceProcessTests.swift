@@ -79,7 +79,7 @@ struct ServiceProcessTests {
             #"{"end":true,"rows":1}"#,
         ]
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
-        let store = try SQLiteCreditStore(path: folder.database)
+        let store = try SQLCreditStore(path: folder.database)
         let revision = try await store.revision()
         let counts = try store.tableCounts()
         let run = try await runTool("handbook-issuer", ["import", "--config", folder.config.path, file.path])

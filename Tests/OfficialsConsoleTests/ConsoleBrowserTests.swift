@@ -148,7 +148,7 @@ struct ConsoleBrowserTests {
 
         // A POST without the CSRF token is refused and changes nothing.
         let approverSession = try await ConsoleSession.login(console, "approver")
-        let store = try SQLiteCreditStore(path: folder.database)
+        let store = try SQLCreditStore(path: folder.database)
         let admin = try #require(try await store.account(named: "admin"))
         let pending = try await store.record(
             RecordDraft(

@@ -141,7 +141,7 @@ struct ConsolePagesTests {
     struct Service {
         let folder: ServiceFolder
         let server: ServiceProcess
-        let store: SQLiteCreditStore
+        let store: SQLCreditStore
         var console: String { "http://127.0.0.1:\(server.port)" }
 
         init() async throws {
@@ -151,7 +151,7 @@ struct ConsolePagesTests {
                 folder.config.path,
             ])
             server = try ServiceProcess(config: folder.config)
-            store = try SQLiteCreditStore(path: folder.database)
+            store = try SQLCreditStore(path: folder.database)
         }
 
         func stop() {
@@ -160,11 +160,11 @@ struct ConsolePagesTests {
         }
     }
 
-    static func admin(_ store: SQLiteCreditStore) async throws -> Account {
+    static func admin(_ store: SQLCreditStore) async throws -> Account {
         try #require(try await store.account(named: "admin"))
     }
 
-    static func jiangsuEnterprise(_ store: SQLiteCreditStore) async throws -> USCC {
+    static func jiangsuEnterprise(_ store: SQLCreditStore) async throws -> USCC {
         let dataset = DemoDataset(seed: 2007, count: 30)
         return try #require(try (0..<30).map { try dataset.enterprise($0) }.first { $0.province.code == "320000" })
             .enterprise.uscc
@@ -179,7 +179,7 @@ struct ConsolePagesTests {
     }
 
     /// The newest record of an enterprise.
-    static func newest(_ store: SQLiteCreditStore, _ uscc: USCC) async throws -> RecordNumber? {
+    static func newest(_ store: SQLCreditStore, _ uscc: USCC) async throws -> RecordNumber? {
         try await store.creditRecords(
             WorkListQuery(statuses: [.recorded], uscc: uscc, newestFirst: true, limit: 1), by: admin(store)
         )

@@ -47,7 +47,7 @@ struct PublicSiteBrowserTests {
         #expect(await server.request("POST", "/v1/records/\(number)/publish", token: approver, body: [:])?.0 == 200)
 
         // Documents current, superseded and revoked, made through the store.
-        let store = try SQLiteCreditStore(path: folder.database)
+        let store = try SQLCreditStore(path: folder.database)
         let issuer = try #require(try await store.account(named: "issuer"))
         let admin = try #require(try await store.account(named: "admin"))
         let current = try #require(try await store.cardStatus(jiangsu[0].card, by: admin)?.document)

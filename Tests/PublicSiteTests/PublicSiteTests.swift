@@ -15,7 +15,7 @@ import Testing
 /// public site on its own read-only connection, with a clock the test can move.
 final class PublicFixture: Sendable {
     let directory: URL
-    let store: SQLiteCreditStore
+    let store: SQLCreditStore
     let dataset = DemoDataset(seed: 2007, count: 300)
     let site: PublicSite
     let root: Account
@@ -25,7 +25,7 @@ final class PublicFixture: Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("public-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("credit.sqlite").path
-        store = try SQLiteCreditStore(path: path)
+        store = try SQLCreditStore(path: path)
         let hash = try PasswordHash.make(testPassword, cost: cheapCost)
         root = try await store.createAccount(
             name: "root", role: .admin,

@@ -41,11 +41,11 @@ public func jiangsuCredentials() throws -> OfficeCredentials {
 
 public func trustStore() throws -> TrustStore { try Repository.trustStore() }
 
-/// A real SQLite file with demo data and, for each role, an account inside Jiangsu (`<role>-in`,
+/// A real database (an SQLite file, or a PostgreSQL database when the suites run there) with demo data and, for each role, an account inside Jiangsu (`<role>-in`,
 /// 320000) and one outside (`<role>-out`, 330000); the API over it.
 public struct TestService: Sendable {
     public let directory: URL
-    public let store: SQLiteCreditStore
+    public let store: SQLCreditStore
     public let api: IssuanceAPI
     public let dataset = DemoDataset(seed: 11, count: 12)
 
@@ -56,7 +56,7 @@ public struct TestService: Sendable {
         zhejiang = try dataset.enterprise(10)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("issuance-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try SQLiteCreditStore(path: directory.appendingPathComponent("credit.sqlite").path, clock: clock)
+        store = try TestDatabases.store(in: directory, clock: clock)
         let hash = try PasswordHash.make(testPassword, cost: cheapCost)
         root = try await store.createAccount(
             name: "root", role: .admin,
@@ -96,7 +96,11 @@ public struct TestService: Sendable {
         return Application(router: api.router(), logger: logger)
     }
 
-    public func remove() { try? FileManager.default.removeItem(at: directory) }
+    public func remove() {
+        try? store.close()
+        TestDatabases.remove(store.path)
+        try? FileManager.default.removeItem(at: directory)
+    }
 }
 
 extension TestClientProtocol {

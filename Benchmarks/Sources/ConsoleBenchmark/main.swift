@@ -34,7 +34,7 @@ guard FileManager.default.fileExists(atPath: path) else {
     say("no database at \(path): run StoreBenchmark first (make bench does), or give --database")
     exit(1)
 }
-let store = try SQLiteCreditStore(path: path)
+let store = try SQLCreditStore(path: path)
 let password = "benchmark password"
 let cheap: (n: UInt64, r: UInt64, p: UInt64) = (1_024, 8, 1)
 

@@ -26,7 +26,7 @@ guard FileManager.default.fileExists(atPath: path) else {
     exit(1)
 }
 // Opened once for writing so that an older file is migrated (the name index), then read-only.
-_ = try SQLiteCreditStore(path: path)
+_ = try SQLCreditStore(path: path)
 let catalog = try PublicCatalog(path: path)
 let site = try PublicSite(catalog: catalog, signing: nil, limiter: RateLimiter(burst: 1e12, perSecond: 1e12))
 var logger = Logger(label: "bench")

@@ -37,7 +37,7 @@ guard FileManager.default.fileExists(atPath: path) else {
     say("no database at \(path): run StoreBenchmark first (make bench does)")
     exit(1)
 }
-let store = try SQLiteCreditStore(path: path)
+let store = try SQLCreditStore(path: path)
 let enterprises = try store.tableCounts()["enterprises"] ?? 0
 let dataset = DemoDataset(seed: 2007, count: DemoDataset.maximumCount)
 say("Issuance service on \(path) (\(enterprises) enterprises), wrk \(duration) s × \(connections) connections")

@@ -49,7 +49,7 @@ let exists = FileManager.default.fileExists(atPath: path)
 if !reuse || !exists {
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 }
-let store = try SQLiteCreditStore(path: path)
+let store = try SQLCreditStore(path: path)
 let admin: Account
 if let existing = try await store.account(named: "admin") {
     admin = existing
@@ -74,7 +74,7 @@ if !(reuse && exists) {
         "build: \(count) enterprises in \(format(seconds(build), decimals: 1)) s (\(Int(Double(count) / seconds(build))) enterprises/s)"
     )
 }
-let reopened = try SQLiteCreditStore(path: path)
+let reopened = try SQLCreditStore(path: path)
 let tallies = try reopened.tableCounts()
 let totalRows = tallies.values.reduce(0, +)
 say("rows: " + tallies.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

@@ -48,7 +48,7 @@ if !fresh && !FileManager.default.fileExists(atPath: databasePath) {
     say("no database at \(databasePath): run StoreBenchmark first (make bench does)")
     exit(1)
 }
-let store = try SQLiteCreditStore(path: databasePath)
+let store = try SQLCreditStore(path: databasePath)
 let dataset = DemoDataset(seed: 2007, count: DemoDataset.maximumCount)
 let allRegions = RegionScope([try RegionCode("310000"), try RegionCode("320000"), try RegionCode("330000")])
 if fresh {

@@ -21,7 +21,7 @@ struct Fixture: Sendable {
     static let shared: Fixture = {
         do {
             let folder = try FuzzSupport.temporaryFolder("api-fuzz")
-            let store = try SQLiteCreditStore(path: folder.appendingPathComponent("credit.sqlite").path)
+            let store = try SQLCreditStore(path: folder.appendingPathComponent("credit.sqlite").path)
             let everywhere = RegionScope(try ["310000", "320000", "330000"].map { try RegionCode($0) })
             let jiangsu = RegionScope([try RegionCode("320000")])
             let dataset = DemoDataset(seed: 11, count: 12)

@@ -6,14 +6,14 @@ import HandbookCodec
 /// A real SQLite file in a folder of its own with the demo data of 12 enterprises, and the
 /// accounts that import: a Jiangsu approver (the file's region) and the admin of all three.
 struct Fixture: Sendable {
-    let store: SQLiteCreditStore
+    let store: SQLCreditStore
     let approver: Account
     let file: URL
 
     static let shared: Fixture = {
         do {
             let folder = try FuzzSupport.temporaryFolder("import-fuzz")
-            let store = try SQLiteCreditStore(path: folder.appendingPathComponent("credit.sqlite").path)
+            let store = try SQLCreditStore(path: folder.appendingPathComponent("credit.sqlite").path)
             let regions = RegionScope(try ["310000", "320000", "330000"].map { try RegionCode($0) })
             let created = FuzzSupport.wait {
                 try? await store.createAccount(name: "admin", role: .admin, scope: regions, passwordHash: nil, by: nil)

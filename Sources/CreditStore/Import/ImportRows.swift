@@ -1,6 +1,5 @@
 import CodedErrors
 import Foundation
-import GRDB
 import HandbookCodec
 
 /// Checking each entity's rows and staging what would change: every field validated (all problems
@@ -36,7 +35,7 @@ extension ImportSession {
         guard try firstOccurrence("e|\(uscc.value)", line: line, field: "uscc") else { return }
         // An enterprise of another region is not this file's to rename or move here.
         if let current = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT registered_region FROM main.enterprises WHERE uscc = ?"),
+            db, sql: "SELECT registered_region FROM main.enterprises WHERE uscc = ?",
             arguments: [uscc.value]), !fileScope.covers(try RegionCode(current))
         {
             issue(
@@ -56,7 +55,7 @@ extension ImportSession {
         ] {
             guard let value else { continue }
             if let owner = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT uscc FROM main.enterprise_aliases WHERE kind = ? AND value = ?"),
+                db, sql: "SELECT uscc FROM main.enterprise_aliases WHERE kind = ? AND value = ?",
                 arguments: [kind, value]), owner != uscc.value
             {
                 issue(line, field, "\(value) already belongs to enterprise \(owner)")
@@ -94,11 +93,11 @@ extension ImportSession {
         else { return }
         // A certificate held by an enterprise of another region is not this file's to move.
         if let owner = try String.fetchOne(
-            db.cachedStatement(
+            db, 
                 sql: """
                     SELECT e.registered_region FROM main.qualifications q JOIN main.enterprises e ON e.uscc = q.uscc
                     WHERE q.certificate_number = ? AND q.category = ?
-                    """), arguments: [certificate, category]), !fileScope.covers(try RegionCode(owner))
+                    """, arguments: [certificate, category]), !fileScope.covers(try RegionCode(owner))
         {
             issue(
                 line, "certificateNumber",
@@ -159,11 +158,11 @@ extension ImportSession {
             else { return }
             // A registration with an enterprise of another region is that region's to change.
             if let owner = try String.fetchOne(
-                db.cachedStatement(
+                db, 
                     sql: """
                         SELECT e.registered_region FROM main.registrations r JOIN main.enterprises e ON e.uscc = r.uscc
                         WHERE r.registration_number = ?
-                        """), arguments: [registration.0]), !fileScope.covers(try RegionCode(owner))
+                        """, arguments: [registration.0]), !fileScope.covers(try RegionCode(owner))
             {
                 issue(
                     line, "\(field).registrationNumber",
@@ -174,17 +173,17 @@ extension ImportSession {
         }
         // The person's name is changed only by a file whose region holds every enterprise the
         // person is registered with: it shows on all their cards.
-        let existing = try Row.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT id, name FROM main.practitioners WHERE identity_type = ? AND identity_number = ?"),
+        let existing = try SQLRow.fetchOne(
+            db, 
+                sql: "SELECT id, name FROM main.practitioners WHERE identity_type = ? AND identity_number = ?",
             arguments: [identity.type.rawValue, identity.number])
-        if let existing, existing["name"] as String != name {
+        if let existing, try existing["name"] as String != name {
             let regions = try String.fetchAll(
-                db.cachedStatement(
+                db, 
                     sql: """
                         SELECT DISTINCT e.registered_region FROM main.registrations r JOIN main.enterprises e ON e.uscc = r.uscc
                         WHERE r.practitioner_id = ?
-                        """), arguments: [existing["id"] as Int64])
+                        """, arguments: [existing["id"] as Int64])
             if let outside = try regions.first(where: { !fileScope.covers(try RegionCode($0)) }) {
                 issue(
                     line, "name",
@@ -259,7 +258,7 @@ extension ImportSession {
         guard try firstOccurrence("j|\(number.value)", line: line, field: "projectNumber") else { return }
         // A project of another region is that region's: its participants and awards too.
         if let current = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT region FROM main.projects WHERE project_number = ?"),
+            db, sql: "SELECT region FROM main.projects WHERE project_number = ?",
             arguments: [number.value]), !fileScope.covers(try RegionCode(current))
         {
             issue(line, "projectNumber", "\(number) is a project of region \(current): this file may not change it")
@@ -356,7 +355,7 @@ extension ImportSession {
         else { return }
         if let project,
             try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT 1 FROM main.projects WHERE project_number = ?"),
+                db, sql: "SELECT 1 FROM main.projects WHERE project_number = ?",
                 arguments: [project.value])
                 == nil
         {
@@ -369,10 +368,10 @@ extension ImportSession {
             projectNumber: project, decisionNumber: decision, authority: authority, authorityLevel: level,
             decisionDate: decided, publicationMonths: months, publishedFrom: from, publishedUntil: until,
             summary: summary, status: status, version: 1)
-        let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM main.credit_records WHERE record_number = ?"),
+        let existing = try SQLRow.fetchOne(
+            db, sql: "SELECT * FROM main.credit_records WHERE record_number = ?",
             arguments: [number.value]
-        ).map(SQLiteCreditStore.record)
+        ).map(SQLCreditStore.record)
         if let existing {
             var comparable = existing
             comparable.version = 1
@@ -394,35 +393,35 @@ extension ImportSession {
         } else {
             inserted += 1
         }
-        try db.cachedStatement(
+        try db.execute(
             sql: """
                 INSERT INTO temp.stage_records (record_number, uscc, kind, behaviour_code, project_number, decision_number,
                     authority, authority_level, decision_date, publication_months, published_from, published_until, summary,
                     status, version, snapshot, line)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(
+        , 
             arguments: [
                 number.value, uscc.value, kind.name, code?.code, project?.value, decision, authority,
                 Int(level.rawValue), decided.description, months, from.description, until.description, summary,
-                status.rawValue, record.version, SQLiteCreditStore.snapshot(record), line,
+                status.rawValue, record.version, SQLCreditStore.snapshot(record), line,
             ])
     }
 
     /// What the workflow did to a record here, if anything: the first step of its history that is
     /// not an import, or a shortening filed for it.
-    static func workflowTouch(_ db: Database, _ number: RecordNumber) throws -> String? {
+    static func workflowTouch(_ db: any SQLSession, _ number: RecordNumber) throws -> String? {
         if let action = try String.fetchOne(
-            db.cachedStatement(
+            db, 
                 sql:
                     "SELECT action FROM main.credit_record_history WHERE record_number = ? AND action <> 'imported' LIMIT 1"
-            ),
+            ,
             arguments: [number.value])
         {
             return action
         }
         if try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT 1 FROM main.shortening_requests WHERE record_number = ? LIMIT 1"),
+            db, sql: "SELECT 1 FROM main.shortening_requests WHERE record_number = ? LIMIT 1",
             arguments: [number.value]) != nil
         {
             return "the subject of a shortening request"

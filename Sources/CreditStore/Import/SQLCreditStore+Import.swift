@@ -1,6 +1,5 @@
 import CodedErrors
 import Foundation
-import GRDB
 import HandbookCodec
 import HandbookConfiguration
 import HandbookCrypto
@@ -20,7 +19,7 @@ import HandbookCrypto
 // one at a time (an advisory lock beside the file), so only the workflow can change what an import
 // checked; a record the workflow touched is a conflict the import reports.
 
-extension SQLiteCreditStore {
+extension SQLCreditStore {
     public func importFile(
         at url: URL, by actor: Account, progress: (@Sendable (ImportProgress) -> Void)?
     ) async throws(StoreError) -> ImportSummary {
@@ -35,35 +34,23 @@ extension SQLiteCreditStore {
     func importBlocking(_ url: URL, by actor: Account, progress: (@Sendable (ImportProgress) -> Void)?)
         throws(StoreError) -> ImportSummary
     {
-        let lock = try ImportLock(path: path + ".import-lock")
-        defer { lock.release() }
-        let connection: DatabaseQueue
-        do {
-            var configuration = Configuration()
-            configuration.foreignKeysEnabled = true
-            configuration.busyMode = .timeout(Self.busyTimeout)
-            configuration.label = "CreditStore.import"
-            // The name-search triggers run on the rows this connection writes.
-            configuration.prepareDatabase { db in db.add(function: NameSearch.function) }
-            connection = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            throw Self.mapped(error)
+        try engine.withImportConnection { connection throws -> ImportSummary in
+            for _ in 0..<2 {
+                let plan = try self.check(url, on: connection, by: actor, progress: progress)
+                if let summary = try self.apply(plan, on: connection, by: actor) { return summary }
+            }
+            throw StoreError(
+                .conflict,
+                "\(url.lastPathComponent): the database changed twice where the file applies while it was being checked; import it again"
+            )
         }
-        defer { try? connection.close() }
-        for _ in 0..<2 {
-            let plan = try check(url, on: connection, by: actor, progress: progress)
-            if let summary = try apply(plan, on: connection, by: actor) { return summary }
-        }
-        throw StoreError(
-            .conflict,
-            "\(url.lastPathComponent): the database changed twice where the file applies while it was being checked; import it again"
-        )
     }
 
     /// Step 1: reads and checks the whole file into the staging tables, at one snapshot.
     func check(
-        _ url: URL, on connection: DatabaseQueue, by actor: Account, progress: (@Sendable (ImportProgress) -> Void)?
-    ) throws(StoreError) -> ImportPlan {
+        _ url: URL, on connection: any SQLConnection, by actor: Account,
+        progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> ImportPlan {
         let name = url.lastPathComponent
         let handle: FileHandle
         let size: Int
@@ -74,30 +61,17 @@ extension SQLiteCreditStore {
             throw StoreError(.fileUnreadable, "cannot read \(url.path): \((error as NSError).localizedDescription)")
         }
         defer { try? handle.close() }
-        do {
-            return try connection.writeWithoutTransaction { db -> ImportPlan in
-                try db.execute(sql: ImportStaging.schema)
-                try db.execute(sql: "BEGIN DEFERRED")
-                do {
-                    // The staged rows are committed with the read transaction: they live in the
-                    // connection's temporary database, so the commit writes nothing else.
-                    let plan = try self.stageFile(
-                        db, reader: handle, size: size, name: name, by: actor, progress: progress)
-                    try db.execute(sql: "COMMIT")
-                    return plan
-                } catch {
-                    try? db.execute(sql: "ROLLBACK")
-                    throw error
-                }
-            }
-        } catch {
-            throw Self.mapped(error)
+        try connection.execute(sql: dialect == .postgres ? ImportStaging.postgresSchema : ImportStaging.schema)
+        // The staged rows are committed with the read transaction: they live in the connection's
+        // temporary tables, so the commit writes nothing else.
+        return try connection.transaction(.read) { db in
+            try self.stageFile(db, reader: handle, size: size, name: name, by: actor, progress: progress)
         }
     }
 
     /// Reads, checks and stages every line of the file, inside the caller's read transaction.
     private func stageFile(
-        _ db: Database, reader handle: FileHandle, size: Int, name: String, by actor: Account,
+        _ db: any SQLSession, reader handle: FileHandle, size: Int, name: String, by actor: Account,
         progress: (@Sendable (ImportProgress) -> Void)?
     ) throws -> ImportPlan {
         try self.requireCurrent(actor, db)
@@ -147,49 +121,33 @@ extension SQLiteCreditStore {
 
     /// Step 2: one write transaction copying the staged rows in; nil when something the file
     /// touches changed since the check's snapshot (the caller checks again).
-    func apply(_ plan: ImportPlan, on connection: DatabaseQueue, by actor: Account) throws(StoreError)
-        -> ImportSummary?
-    {
-        do {
-            return try connection.writeWithoutTransaction { db -> ImportSummary? in
-                try db.execute(sql: "BEGIN IMMEDIATE")
-                do {
-                    try self.requireCurrent(actor, db)
-                    if try ImportStaging.changedSince(plan.snapshot, db) {
-                        try db.execute(sql: "ROLLBACK")
-                        return nil
-                    }
-                    var revision = try Self.currentRevision(db)
-                    if plan.inserted + plan.updated > 0 {
-                        revision = try self.change(
-                            db, by: actor.name, "import.\(plan.entity.rawValue)", plan.file, region: plan.region,
-                            [
-                                "sha256": plan.sha256, "rows": String(plan.rows), "inserted": String(plan.inserted),
-                                "updated": String(plan.updated), "unchanged": String(plan.unchanged),
-                            ])
-                        try ImportStaging.copy(
-                            db, revision: Int64(clamping: revision), account: actor.name, at: self.now, file: plan.file)
-                        try db.execute(
-                            sql: """
-                                INSERT INTO imports (file_name, sha256, entity, rows, inserted, updated, unchanged, account, at, revision)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                                """,
-                            arguments: [
-                                plan.file, plan.sha256, plan.entity.rawValue, plan.rows, plan.inserted, plan.updated,
-                                plan.unchanged, actor.name, self.now, Int64(clamping: revision),
-                            ])
-                    }
-                    try db.execute(sql: "COMMIT")
-                    return ImportSummary(
-                        file: plan.file, entity: plan.entity, rows: plan.rows, inserted: plan.inserted,
-                        updated: plan.updated, unchanged: plan.unchanged, revision: revision)
-                } catch {
-                    try? db.execute(sql: "ROLLBACK")
-                    throw error
-                }
+    func apply(_ plan: ImportPlan, on connection: any SQLConnection, by actor: Account) throws -> ImportSummary? {
+        try connection.transaction(.write) { db -> ImportSummary? in
+            try self.requireCurrent(actor, db)
+            if try ImportStaging.changedSince(plan.snapshot, db) { return nil }
+            var revision = try Self.currentRevision(db)
+            if plan.inserted + plan.updated > 0 {
+                revision = try self.change(
+                    db, by: actor.name, "import.\(plan.entity.rawValue)", plan.file, region: plan.region,
+                    [
+                        "sha256": plan.sha256, "rows": String(plan.rows), "inserted": String(plan.inserted),
+                        "updated": String(plan.updated), "unchanged": String(plan.unchanged),
+                    ])
+                try ImportStaging.copy(
+                    db, revision: Int64(clamping: revision), account: actor.name, at: self.now, file: plan.file)
+                try db.execute(
+                    sql: """
+                        INSERT INTO imports (file_name, sha256, entity, rows, inserted, updated, unchanged, account, at, revision)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        plan.file, plan.sha256, plan.entity.rawValue, plan.rows, plan.inserted, plan.updated,
+                        plan.unchanged, actor.name, self.now, Int64(clamping: revision),
+                    ])
             }
-        } catch {
-            throw Self.mapped(error)
+            return ImportSummary(
+                file: plan.file, entity: plan.entity, rows: plan.rows, inserted: plan.inserted,
+                updated: plan.updated, unchanged: plan.unchanged, revision: revision)
         }
     }
 }
@@ -210,7 +168,7 @@ struct ImportPlan: Sendable {
 
 /// One import file being checked, on the import's connection inside its read transaction.
 struct ImportSession {
-    let db: Database
+    let db: any SQLSession
     let file: String
     let actor: Account
     let now: Int64
@@ -230,7 +188,7 @@ struct ImportSession {
     var declaredRows: Int?
     private let decoder = JSONDecoder()
 
-    init(db: Database, file: String, actor: Account, now: Int64) {
+    init(db: any SQLSession, file: String, actor: Account, now: Int64) {
         self.db = db
         self.file = file
         self.actor = actor
@@ -247,14 +205,13 @@ struct ImportSession {
     /// Notes a row's key; false (and a problem) when an earlier line had it. `shown` is what the
     /// message may say of the key (a masked identity number).
     mutating func firstOccurrence(_ key: String, line: Int, field: String, shown: String? = nil) throws -> Bool {
-        if let earlier = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT line FROM temp.stage_keys WHERE key = ?"), arguments: [key])
+        if let earlier = try Int.fetchOne(db, sql: "SELECT line FROM temp.stage_keys WHERE key = ?", arguments: [key])
         {
             let text = shown ?? String(key.split(separator: "|").last ?? "")
             issue(line, field, "\"\(text)\" is already on line \(earlier) of this file")
             return false
         }
-        try db.cachedStatement(sql: "INSERT INTO temp.stage_keys (key, line) VALUES (?, ?)").execute(
+        try db.execute(sql: "INSERT INTO temp.stage_keys (key, line) VALUES (?, ?)", 
             arguments: [key, line])
         return true
     }
@@ -373,26 +330,27 @@ struct ImportSession {
     /// values when they are not the table's own columns); an identical row is left alone, a new or
     /// changed one is staged for the apply step.
     func stage(
-        _ table: String, keys: KeyValuePairs<String, (any DatabaseValueConvertible)?>,
-        values: KeyValuePairs<String, (any DatabaseValueConvertible)?>, revisioned: Bool = true,
+        _ table: String, keys: KeyValuePairs<String, (any SQLBindable)?>,
+        values: KeyValuePairs<String, (any SQLBindable)?>, revisioned: Bool = true,
         compare: String? = nil
     ) throws -> Outcome {
         let keyClause = keys.map { "\($0.key) = ?" }.joined(separator: " AND ")
-        let keyArguments = StatementArguments(keys.map { $0.value })
+        let keyArguments = SQLArguments(values: keys.map { $0.value })
         let columns = values.map(\.key)
-        let existing = try Row.fetchOne(
-            db.cachedStatement(
-                sql: compare ?? "SELECT \(columns.joined(separator: ", ")) FROM main.\(table) WHERE \(keyClause)"),
+        let existing = try SQLRow.fetchOne(
+            db, 
+                sql: compare ?? "SELECT \(columns.joined(separator: ", ")) FROM main.\(table) WHERE \(keyClause)",
             arguments: keyArguments)
-        let newValues = values.map { $0.value?.databaseValue ?? .null }
-        if let existing, zip(columns.indices, newValues).allSatisfy({ existing[$0.0] as DatabaseValue == $0.1 }) {
+        let newValues = values.map { $0.value?.sqlValue ?? .null }
+        if let existing, zip(existing.values, newValues).allSatisfy({ $0 == $1 }), existing.values.count == newValues.count
+        {
             return .unchanged
         }
         let allColumns = keys.map(\.key) + columns
-        try db.cachedStatement(
+        try db.execute(
             sql:
                 "INSERT INTO temp.stage_\(table) (\(allColumns.joined(separator: ", "))) VALUES (\(allColumns.map { _ in "?" }.joined(separator: ", ")))"
-        ).execute(arguments: keyArguments + StatementArguments(values.map { $0.value }))
+            , arguments: keyArguments + SQLArguments(values: values.map { $0.value }))
         return existing == nil ? .inserted : .updated
     }
 
@@ -412,7 +370,7 @@ struct ImportSession {
         guard let uscc else { return false }
         guard
             let registered = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT registered_region FROM main.enterprises WHERE uscc = ?"),
+                db, sql: "SELECT registered_region FROM main.enterprises WHERE uscc = ?",
                 arguments: [uscc.value])
         else {
             issue(line, field, "enterprise \(uscc) is not in the database: import its enterprises file first")
@@ -434,6 +392,40 @@ struct ImportSession {
 /// The staging tables of an import (in the connection's temporary database) and the statements that
 /// copy them into the credit database.
 enum ImportStaging {
+    /// The same staging tables on PostgreSQL, which wants each column's type.
+    static let postgresSchema = """
+        DROP TABLE IF EXISTS pg_temp.stage_keys;
+        CREATE TEMP TABLE stage_keys (key TEXT PRIMARY KEY, line BIGINT NOT NULL);
+        DROP TABLE IF EXISTS pg_temp.stage_enterprises;
+        CREATE TEMP TABLE stage_enterprises (uscc TEXT PRIMARY KEY, name TEXT, legal_representative TEXT,
+            registered_region TEXT);
+        DROP TABLE IF EXISTS pg_temp.stage_enterprise_aliases;
+        CREATE TEMP TABLE stage_enterprise_aliases (kind TEXT, value TEXT, uscc TEXT, PRIMARY KEY (kind, value));
+        DROP TABLE IF EXISTS pg_temp.stage_qualifications;
+        CREATE TEMP TABLE stage_qualifications (certificate_number TEXT, category TEXT, uscc TEXT, grade TEXT,
+            valid_from TEXT, valid_until TEXT, issuing_authority TEXT, status TEXT,
+            PRIMARY KEY (certificate_number, category));
+        DROP TABLE IF EXISTS pg_temp.stage_practitioners;
+        CREATE TEMP TABLE stage_practitioners (identity_type TEXT, identity_number TEXT, name TEXT,
+            PRIMARY KEY (identity_type, identity_number));
+        DROP TABLE IF EXISTS pg_temp.stage_registrations;
+        CREATE TEMP TABLE stage_registrations (registration_number TEXT PRIMARY KEY, identity_type TEXT,
+            identity_number TEXT, uscc TEXT, registration_type TEXT, valid_until TEXT, status TEXT);
+        DROP TABLE IF EXISTS pg_temp.stage_projects;
+        CREATE TEMP TABLE stage_projects (project_number TEXT PRIMARY KEY, name TEXT, region TEXT);
+        DROP TABLE IF EXISTS pg_temp.stage_project_participants;
+        CREATE TEMP TABLE stage_project_participants (project_number TEXT, uscc TEXT, role BIGINT,
+            contract_amount BIGINT, completion_date TEXT, PRIMARY KEY (project_number, uscc, role));
+        DROP TABLE IF EXISTS pg_temp.stage_awards;
+        CREATE TEMP TABLE stage_awards (project_number TEXT, name TEXT, awarded_on TEXT,
+            PRIMARY KEY (project_number, name));
+        DROP TABLE IF EXISTS pg_temp.stage_records;
+        CREATE TEMP TABLE stage_records (record_number TEXT PRIMARY KEY, uscc TEXT, kind TEXT, behaviour_code TEXT,
+            project_number TEXT, decision_number TEXT, authority TEXT, authority_level BIGINT, decision_date TEXT,
+            publication_months BIGINT, published_from TEXT, published_until TEXT, summary TEXT, status TEXT,
+            version BIGINT, snapshot TEXT, line BIGINT)
+        """
+
     static let schema = """
         DROP TABLE IF EXISTS temp.stage_keys;
         CREATE TEMP TABLE stage_keys (key TEXT PRIMARY KEY, line INTEGER NOT NULL);
@@ -464,7 +456,7 @@ enum ImportStaging {
 
     /// Whether anything the staged rows touch was written after `snapshot` (by the workflow: imports
     /// run one at a time), or a shortening was filed for a staged record.
-    static func changedSince(_ snapshot: UInt64, _ db: Database) throws -> Bool {
+    static func changedSince(_ snapshot: UInt64, _ db: any SQLSession) throws -> Bool {
         let revision = Int64(clamping: snapshot)
         let probes = [
             "SELECT 1 FROM main.enterprises t JOIN temp.stage_enterprises s USING (uscc) WHERE t.updated_revision > ?",
@@ -496,11 +488,11 @@ enum ImportStaging {
     }
 
     /// Copies every staged row into the database, the changed rows carrying `revision`.
-    static func copy(_ db: Database, revision: Int64, account: String, at now: Int64, file: String) throws {
+    static func copy(_ db: any SQLSession, revision: Int64, account: String, at now: Int64, file: String) throws {
         // One statement at a time: numbered parameters do not carry across statements. A
         // statement takes the revision as ?1; the history's takes the account, time and file too.
         for statement in copyStatements {
-            let arguments: StatementArguments =
+            let arguments: SQLArguments =
                 statement.contains("?2") ? [revision, account, now, file] : statement.contains("?1") ? [revision] : []
             try db.execute(sql: statement, arguments: arguments)
         }

@@ -1,9 +1,8 @@
 import CodedErrors
 import Foundation
-import GRDB
 import HandbookCodec
 
-extension SQLiteCreditStore {
+extension SQLCreditStore {
     public func currentView(of uscc: USCC, on day: CardDate, by actor: Account) async throws(StoreError)
         -> RevisionedView?
     {
@@ -19,11 +18,11 @@ extension SQLiteCreditStore {
     /// The view of one enterprise in the caller's read transaction: qualifications valid on `day`,
     /// active registrations, every project the enterprise took part in, and the published records
     /// whose (possibly shortened) window contains `day`.
-    static func view(_ db: Database, uscc: String, on day: CardDate) throws -> RevisionedView? {
+    static func view(_ db: any SQLSession, uscc: String, on day: CardDate) throws -> RevisionedView? {
         guard let enterprise = try enterprise(db, uscc: uscc) else { return nil }
         let today = day.description
         var view = HandbookView(enterprise: enterprise)
-        for row in try Row.fetchAll(
+        for row in try SQLRow.fetchAll(
             db,
             sql: """
                 SELECT * FROM qualifications
@@ -33,11 +32,11 @@ extension SQLiteCreditStore {
         {
             view.qualifications.append(
                 Qualification(
-                    category: row["category"], grade: row["grade"], certificateNumber: row["certificate_number"],
+                    category: try row["category"], grade: try row["grade"], certificateNumber: try row["certificate_number"],
                     validFrom: try date(row["valid_from"]), validUntil: try date(row["valid_until"]),
-                    issuingAuthority: row["issuing_authority"]))
+                    issuingAuthority: try row["issuing_authority"]))
         }
-        for row in try Row.fetchAll(
+        for row in try SQLRow.fetchAll(
             db,
             sql: """
                 SELECT r.registration_number, r.registration_type, p.name, p.identity_type, p.identity_number
@@ -46,17 +45,17 @@ extension SQLiteCreditStore {
                 ORDER BY r.registration_number
                 """, arguments: [uscc, today])
         {
-            guard let type = IdentityDocumentType(rawValue: row["identity_type"]) else {
+            guard let type = IdentityDocumentType(rawValue: try row["identity_type"]) else {
                 throw StoreError(.database, "a practitioner of \(uscc) has an identity type the program does not know")
             }
             let identity = try PersonIdentifier(type: type, number: row["identity_number"])
             view.practitioners.append(
                 Practitioner(
-                    name: row["name"], registrationType: row["registration_type"],
-                    registrationNumber: row["registration_number"], identity: identity))
+                    name: try row["name"], registrationType: try row["registration_type"],
+                    registrationNumber: try row["registration_number"], identity: identity))
         }
         var awards: [String: [String]] = [:]
-        for row in try Row.fetchAll(
+        for row in try SQLRow.fetchAll(
             db,
             sql: """
                 SELECT a.project_number, a.name FROM awards a
@@ -64,11 +63,11 @@ extension SQLiteCreditStore {
                 WHERE pp.uscc = ? ORDER BY a.project_number, a.name
                 """, arguments: [uscc])
         {
-            let name: String = row["name"]
-            let project: String = row["project_number"]
+            let name: String = try row["name"]
+            let project: String = try row["project_number"]
             if !(awards[project]?.contains(name) ?? false) { awards[project, default: []].append(name) }
         }
-        for row in try Row.fetchAll(
+        for row in try SQLRow.fetchAll(
             db,
             sql: """
                 SELECT pp.project_number, p.name, pp.role, pp.contract_amount, pp.completion_date
@@ -76,19 +75,19 @@ extension SQLiteCreditStore {
                 WHERE pp.uscc = ? ORDER BY pp.project_number, pp.role
                 """, arguments: [uscc])
         {
-            let number: String = row["project_number"]
-            let completion: String? = row["completion_date"]
-            let role: Int64 = row["role"]
+            let number: String = try row["project_number"]
+            let completion: String? = try row["completion_date"]
+            let role: Int64 = try row["role"]
             guard let projectRole = UInt8(exactly: role).flatMap(ProjectRole.init(rawValue:)) else {
                 throw StoreError(.database, "project \(number) has a role the program does not know")
             }
             view.projects.append(
                 Project(
-                    projectNumber: try ProjectNumber(number), name: row["name"], role: projectRole,
-                    contractAmount: UInt64(clamping: row["contract_amount"] as Int64),
+                    projectNumber: try ProjectNumber(number), name: try row["name"], role: projectRole,
+                    contractAmount: UInt64(clamping: try row["contract_amount"] as Int64),
                     completionDate: try completion.map(date), awards: awards[number] ?? []))
         }
-        for row in try Row.fetchAll(
+        for row in try SQLRow.fetchAll(
             db,
             sql: """
                 SELECT * FROM credit_records
@@ -164,9 +163,9 @@ extension SQLiteCreditStore {
     }
 
     /// One document as a package carries it.
-    static func packageDocument(_ db: Database, _ number: String) throws -> PackageDocument? {
+    static func packageDocument(_ db: any SQLSession, _ number: String) throws -> PackageDocument? {
         guard
-            let row = try Row.fetchOne(
+            let row = try SQLRow.fetchOne(
                 db,
                 sql:
                     "SELECT document_number, card_serial, uscc, state, view_revision FROM documents WHERE document_number = ?",
@@ -175,8 +174,8 @@ extension SQLiteCreditStore {
         return try packageDocument(row)
     }
 
-    static func packageDocument(_ row: Row) throws -> PackageDocument {
-        guard let state = DocumentState(rawValue: row["state"]) else {
+    static func packageDocument(_ row: SQLRow) throws -> PackageDocument {
+        guard let state = DocumentState(rawValue: try row["state"]) else {
             throw StoreError(.database, "a document has a state the program does not know")
         }
         return PackageDocument(
@@ -185,9 +184,9 @@ extension SQLiteCreditStore {
             viewRevision: try Self.revision(row["view_revision"]))
     }
 
-    static func cardStatus(_ db: Database, serial: String) throws -> CardStatusReport? {
+    static func cardStatus(_ db: any SQLSession, serial: String) throws -> CardStatusReport? {
         guard
-            let row = try Row.fetchOne(
+            let row = try SQLRow.fetchOne(
                 db,
                 sql: """
                     SELECT c.serial, c.profile, c.state, c.uscc, c.current_document, c.region, d.state AS document_state,
@@ -197,17 +196,17 @@ extension SQLiteCreditStore {
                     WHERE c.serial = ?
                     """, arguments: [serial])
         else { return nil }
-        let uscc: String? = row["uscc"]
-        let document: String? = row["current_document"]
-        let documentState: String? = row["document_state"]
-        let viewRevision: Int64? = row["view_revision"]
-        let registered: String? = row["registered_region"]
-        let cardRegion: String? = row["region"]
-        guard let state = CardState(rawValue: row["state"]) else {
+        let uscc: String? = try row["uscc"]
+        let document: String? = try row["current_document"]
+        let documentState: String? = try row["document_state"]
+        let viewRevision: Int64? = try row["view_revision"]
+        let registered: String? = try row["registered_region"]
+        let cardRegion: String? = try row["region"]
+        guard let state = CardState(rawValue: try row["state"]) else {
             throw StoreError(.database, "card \(serial) has a state the program does not know")
         }
         return CardStatusReport(
-            serial: try CardSerial(hex: row["serial"]), profile: row["profile"], state: state,
+            serial: try CardSerial(hex: row["serial"]), profile: try row["profile"], state: state,
             uscc: try uscc.map { try USCC($0, mode: .lenient) },
             registeredRegion: try registered.map { try RegionCode($0) },
             region: try (registered ?? cardRegion).map { try RegionCode($0) },
@@ -227,15 +226,16 @@ extension SQLiteCreditStore {
         try await read { db in
             if let actor { try self.requireCurrent(actor, db) }
             try sink.begin(revision: try Self.currentRevision(db), auditHead: try AuditChain.head(db))
-            let usccs = try String.fetchCursor(
+            let usccs = try SQLRow.fetchCursor(
                 db,
                 sql:
                     "SELECT uscc FROM enterprises WHERE registered_region >= ? AND registered_region < ? ORDER BY uscc",
                 arguments: [prefix, upper])
-            while let uscc = try usccs.next() {
+            while let row = try usccs.next() {
+                let uscc: String = try row[0]
                 if let view = try Self.view(db, uscc: uscc, on: day) { try sink.write(.view(view.view)) }
             }
-            let cards = try Row.fetchCursor(
+            let cards = try SQLRow.fetchCursor(
                 db,
                 sql: """
                     SELECT c.serial, c.state, c.uscc, c.current_document FROM cards c
@@ -243,8 +243,8 @@ extension SQLiteCreditStore {
                     WHERE e.registered_region >= ? AND e.registered_region < ? ORDER BY c.serial
                     """, arguments: [prefix, upper])
             while let row = try cards.next() {
-                let document: String? = row["current_document"]
-                guard let state = CardState(rawValue: row["state"]) else {
+                let document: String? = try row["current_document"]
+                guard let state = CardState(rawValue: try row["state"]) else {
                     throw StoreError(.database, "a card has a state the program does not know")
                 }
                 try sink.write(
@@ -254,7 +254,7 @@ extension SQLiteCreditStore {
                             uscc: try USCC(row["uscc"], mode: .lenient),
                             document: try document.map { try DocumentNumber($0) })))
             }
-            let documents = try Row.fetchCursor(
+            let documents = try SQLRow.fetchCursor(
                 db,
                 sql: """
                     SELECT d.document_number, d.card_serial, d.uscc, d.state, d.view_revision FROM documents d

@@ -1,173 +1,109 @@
 import CodedErrors
 import Foundation
-import GRDB
 import HandbookCodec
 import HandbookConfiguration
 import HandbookCrypto
 
-/// The embedded credit database: one SQLite file in WAL mode with foreign keys on, created and
-/// migrated on first open. Reads run concurrently on snapshots; writes are serialised, each one
-/// transaction.
-public final class SQLiteCreditStore: CreditStore {
-    let pool: DatabasePool
+/// The credit database on SQL: one SQLite file (the embedded default) or a PostgreSQL server
+/// (``PostgresEngine``). The store's operations are written once against ``SQLSession``; the engine
+/// runs each as one transaction on threads of its own.
+public final class SQLCreditStore: CreditStore {
+    let engine: any SQLEngine
     /// The clock the store stamps changes with; tests give their own.
     let clock: @Sendable () -> Date
-    /// The file's path.
-    public let path: String
-    /// The page cache of each connection, in SQLite's negative-KiB form.
-    static let writerCacheKiB = -65_536
-    /// Seconds a write waits for the lock another process holds.
-    static let busyTimeout: TimeInterval = 30
+    /// The SQLite file's path, or the PostgreSQL URL without its password.
+    public var path: String { engine.location }
+    /// Which engine the store runs on.
+    public var dialect: SQLDialect { engine.dialect }
 
-    /// Opens (creating and migrating if needed) the database at `path`.
-    public init(path: String, clock: @escaping @Sendable () -> Date = { Date() }) throws(StoreError) {
-        self.path = path
+    /// Opens (creating and migrating if needed) the SQLite database at `path`.
+    public convenience init(path: String, clock: @escaping @Sendable () -> Date = { Date() }) throws(StoreError) {
+        self.init(engine: try SQLiteEngine(path: path), clock: clock)
+    }
+
+    /// Opens (creating the schema and migrating if needed) the PostgreSQL database at `location`.
+    /// `readOnly` opens a hot standby (or any database this process must not write): it must
+    /// already be migrated, and every write is refused before it reaches the server.
+    public convenience init(
+        postgres location: PostgresLocation, connections: Int = 8, readOnly: Bool = false,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws(StoreError) {
+        self.init(
+            engine: try PostgresEngine(location, connections: connections, readOnly: readOnly), clock: clock)
+    }
+
+    /// Opens the database a setting names: a `postgres://` URL selects PostgreSQL (its password
+    /// from the environment, see ``PostgresLocation``), anything else is an SQLite file's path.
+    public static func open(
+        _ database: String, readOnly: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws(StoreError) -> SQLCreditStore {
+        if PostgresLocation.isURL(database) {
+            return try SQLCreditStore(postgres: PostgresLocation(url: database), readOnly: readOnly, clock: clock)
+        }
+        return try SQLCreditStore(path: database, clock: clock)
+    }
+
+    init(engine: any SQLEngine, clock: @escaping @Sendable () -> Date) {
+        self.engine = engine
         self.clock = clock
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        // A write waits this long for another process's write (an import from the command line)
-        // before it fails with STORE_BUSY.
-        configuration.busyMode = .timeout(Self.busyTimeout)
-        configuration.label = "CreditStore"
-        configuration.prepareDatabase { db in
-            // 64 MB of page cache per connection instead of SQLite's 2 MB: look-ups in a database
-            // of a million enterprises then mostly stay in memory.
-            try db.execute(sql: "PRAGMA cache_size = \(Self.writerCacheKiB)")
-            // The name-search triggers call it on every write of a name.
-            db.add(function: NameSearch.function)
-        }
-        do {
-            // The file (and the -wal and -shm files SQLite creates with its mode) readable by the
-            // owner only: it holds password hashes and full identity numbers.
-            try PrivateFile.prepare(path)
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch {
-            throw StoreError(.database, "cannot open the credit database \(path): \(Self.reason(error))")
-        }
-        try Self.migrate(pool, path: path)
     }
 
     /// Opens a database migrated only up to `version` (one of ``Schema/versions``): how a test makes
     /// a database of an earlier program.
-    static func openAtVersion(_ version: String, path: String) throws -> DatabasePool {
-        let pool = try DatabasePool(path: path)
-        try Schema.migrator.migrate(pool, upTo: version)
-        return pool
-    }
-
-    private static func migrate(_ pool: DatabasePool, path: String) throws(StoreError) {
-        let migrator = Schema.migrator
-        do {
-            let applied = try pool.read { try migrator.appliedIdentifiers($0) }
-            let unknown = applied.subtracting(migrator.migrations)
-            guard unknown.isEmpty else {
-                throw StoreError(
-                    .incompatibleDatabase,
-                    "\(path) was written by a newer program (migrations \(unknown.sorted().joined(separator: ", "))); use that program or a newer one"
-                )
-            }
-            try migrator.migrate(pool)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.database, "cannot migrate the credit database \(path): \(Self.reason(error))")
+    static func openAtVersion(_ version: String, database: String) throws(StoreError) -> SQLCreditStore {
+        if PostgresLocation.isURL(database) {
+            return SQLCreditStore(
+                engine: try PostgresEngine(PostgresLocation(url: database), migratingUpTo: version), clock: { Date() })
         }
+        return SQLCreditStore(engine: try SQLiteEngine(path: database, migratingUpTo: version), clock: { Date() })
     }
 
-    /// The migrations this program knows and the ones the file has.
+    /// The migrations this program knows and the ones the database has.
     public func schemaVersions() throws(StoreError) -> (known: [String], applied: [String]) {
-        let applied = try readBlocking { db in try Schema.migrator.appliedMigrations(db) }
-        return (Schema.versions, applied)
+        (Schema.versions, try engine.appliedMigrations())
     }
 
-    /// Checkpoints the WAL into the main file and closes the database.
+    /// Closes the database (for SQLite, after checkpointing the WAL into the main file).
     public func close() throws(StoreError) {
-        do {
-            _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
-            try pool.close()
-        } catch {
-            throw StoreError(.database, "closing \(path): \(Self.reason(error))")
-        }
+        try engine.close()
     }
 
     // MARK: Transactions
 
-    static func reason(_ error: any Error) -> String {
-        if let error = error as? DatabaseError {
-            return error.message ?? "SQLite error \(error.resultCode)"
-        }
-        return "\(error)"
-    }
-
     static func mapped(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
-        if let error = error as? DatabaseError {
-            switch error.extendedResultCode {
-            case .SQLITE_CONSTRAINT_FOREIGNKEY:
-                return StoreError(.invalidInput, "a reference to something that does not exist (\(reason(error)))")
-            case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
-                return StoreError(.conflict, "already exists (\(reason(error)))")
-            default:
-                if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-                    return StoreError(
-                        .busy,
-                        "the credit database stayed busy past \(Int(busyTimeout)) s (another process is writing); try again"
-                    )
-                }
-                return StoreError(.database, "SQLite: \(reason(error))")
-            }
-        }
-        if error is CancellationError {
-            return StoreError(.busy, "the request was cancelled while it waited for the database")
-        }
         return StoreError(.database, "\(error)")
     }
 
-    /// One write transaction, awaited: GRDB runs it on its writer's own thread, so a request waiting
-    /// for the database holds no thread of the cooperative pool. Every error becomes a
+    /// One write transaction, awaited: the engine runs it on a thread of its own, so a request
+    /// waiting for the database holds no thread of the cooperative pool. Every error becomes a
     /// ``StoreError`` and rolls the transaction back.
-    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do {
-            return try await pool.write(body)
-        } catch {
-            throw Self.mapped(error)
-        }
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
+        try await engine.write(body)
     }
 
-    /// One read transaction on a snapshot, awaited on one of GRDB's reader threads.
-    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do {
-            return try await pool.read(body)
-        } catch {
-            throw Self.mapped(error)
-        }
+    /// One read transaction on a snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
+        try await engine.read(body)
     }
 
     /// One write transaction on the calling thread: for command-line tools and set-up code that
     /// run outside any request.
-    func writeBlocking<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try pool.write(body)
-        } catch {
-            throw Self.mapped(error)
-        }
+    func writeBlocking<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T {
+        try engine.writeBlocking(body)
     }
 
     /// One read transaction on the calling thread (command-line tools, set-up code, long exports
     /// that run on a thread of their own).
-    func readBlocking<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try pool.read(body)
-        } catch {
-            throw Self.mapped(error)
-        }
+    func readBlocking<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T {
+        try engine.readBlocking(body)
     }
 
     // MARK: Revision and audit
 
     var now: Int64 { CardTimestamp(clock()).secondsSince1970 }
 
-    static func currentRevision(_ db: Database) throws -> UInt64 {
+    static func currentRevision(_ db: any SQLSession) throws -> UInt64 {
         try revision(Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'revision'") ?? 0)
     }
 
@@ -185,7 +121,7 @@ public final class SQLiteCreditStore: CreditStore {
     /// one region, which only accounts of the whole platform read.
     @discardableResult
     func change(
-        _ db: Database, by account: String, _ action: String, _ subject: String, region: RegionCode?,
+        _ db: any SQLSession, by account: String, _ action: String, _ subject: String, region: RegionCode?,
         _ detail: [String: String]
     ) throws -> UInt64 {
         try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'revision'")
@@ -242,10 +178,10 @@ public final class SQLiteCreditStore: CreditStore {
             else {
                 throw StoreError(.conflict, "an account named \(name) already exists")
             }
-            try db.execute(
+            let id = try db.insertReturningID(
                 sql: "INSERT INTO accounts (name, role, regions, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [name, role.rawValue, scope.description, passwordHash, self.now])
-            let id = db.lastInsertedRowID
+            
             try self.change(
                 db, by: actorName, "account.create", name, region: scope.single,
                 ["role": role.rawValue, "regions": scope.description])
@@ -267,24 +203,24 @@ public final class SQLiteCreditStore: CreditStore {
 
     /// The account named `name` for `actor` to manage: as if absent when it lies outside the
     /// actor's regions, so that an admin learns nothing of other provinces' accounts.
-    func managedAccount(_ db: Database, _ name: String, by actor: Account) throws -> Account {
+    func managedAccount(_ db: any SQLSession, _ name: String, by actor: Account) throws -> Account {
         try actor.require(.manageAccounts)
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE name = ?", arguments: [name]),
+        guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM accounts WHERE name = ?", arguments: [name]),
             case let account = try Self.account(row), actor.scope.contains(account.scope)
         else { throw StoreError(.notFound, "no account named \(LogText.escaped(name, limit: 64))") }
         return account
     }
 
-    static func account(_ row: Row) throws -> Account {
-        let regions: String = row["regions"]
+    static func account(_ row: SQLRow) throws -> Account {
+        let regions: String = try row["regions"]
         return Account(
-            id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .inspector,
-            scope: try RegionScope(parsing: regions), disabled: row["disabled"])
+            id: try row["id"], name: try row["name"], role: Role(rawValue: try row["role"]) ?? .inspector,
+            scope: try RegionScope(parsing: regions), disabled: try row["disabled"])
     }
 
     public func account(named name: String) async throws(StoreError) -> Account? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE name = ?", arguments: [name]).map(Self.account)
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM accounts WHERE name = ?", arguments: [name]).map(Self.account)
         }
     }
 
@@ -298,7 +234,7 @@ public final class SQLiteCreditStore: CreditStore {
         try actor.require(.manageAccounts)
         return try await read { db in
             try self.requireCurrent(actor, db)
-            return try Row.fetchAll(db, sql: "SELECT * FROM accounts ORDER BY name").map(Self.account).filter {
+            return try SQLRow.fetchAll(db, sql: "SELECT * FROM accounts ORDER BY name").map(Self.account).filter {
                 actor.scope.contains($0.scope)
             }
         }
@@ -361,8 +297,8 @@ public final class SQLiteCreditStore: CreditStore {
 
     /// Checks the actor against the database, not only the value the caller holds: an account
     /// disabled since its token was issued acts no more.
-    func requireCurrent(_ actor: Account, _ db: Database) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [actor.id]) else {
+    func requireCurrent(_ actor: Account, _ db: any SQLSession) throws {
+        guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [actor.id]) else {
             throw StoreError(.unknownAccount, "account \(actor.name) does not exist")
         }
         let stored = try Self.account(row)
@@ -414,7 +350,7 @@ public final class SQLiteCreditStore: CreditStore {
         return try await read { db in
             // Walks the name index in order and keeps the visible ones, so a search never tells
             // how many enterprises of other provinces share the prefix.
-            let usccs = try Row.fetchCursor(
+            let usccs = try SQLRow.fetchCursor(
                 db, sql: "SELECT uscc, registered_region FROM enterprises WHERE name >= ? AND name < ? ORDER BY name",
                 arguments: [prefix, prefix + "\u{10FFFF}"])
             var found: [Enterprise] = []
@@ -428,20 +364,20 @@ public final class SQLiteCreditStore: CreditStore {
         }
     }
 
-    static func enterprise(_ db: Database, uscc: String) throws -> Enterprise? {
+    static func enterprise(_ db: any SQLSession, uscc: String) throws -> Enterprise? {
         guard
-            let row = try Row.fetchOne(
+            let row = try SQLRow.fetchOne(
                 db, sql: "SELECT * FROM enterprises WHERE uscc = ?", arguments: [uscc])
         else { return nil }
         var enterprise = Enterprise(
-            uscc: try USCC(row["uscc"], mode: .lenient), name: row["name"],
-            legalRepresentative: row["legal_representative"],
+            uscc: try USCC(row["uscc"], mode: .lenient), name: try row["name"],
+            legalRepresentative: try row["legal_representative"],
             registeredRegion: try RegionCode(row["registered_region"]))
-        for alias in try Row.fetchAll(
+        for alias in try SQLRow.fetchAll(
             db, sql: "SELECT kind, value FROM enterprise_aliases WHERE uscc = ?", arguments: [uscc])
         {
-            let kind: String = alias["kind"]
-            let value: String = alias["value"]
+            let kind: String = try alias["kind"]
+            let value: String = try alias["value"]
             if kind == "organization-code" {
                 enterprise.organizationCode = try OrganizationCode(value)
             } else {
@@ -452,16 +388,13 @@ public final class SQLiteCreditStore: CreditStore {
     }
 }
 
-extension SQLiteCreditStore {
-    /// The number of rows of each table, for reports and benchmarks.
+extension SQLCreditStore {
+    /// The number of rows of each table, for reports, benchmarks and the migration's check.
     public func tableCounts() throws(StoreError) -> [String: Int] {
-        try readBlocking { db in
+        let tables = try engine.tableNames()
+        return try readBlocking { db in
             var counts: [String: Int] = [:]
-            for table in try String.fetchAll(
-                db,
-                sql:
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'"
-            ) {
+            for table in tables {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(table)\"") ?? 0
             }
             return counts

@@ -1,28 +1,27 @@
 import Foundation
-import GRDB
 import HandbookCodec
 import HandbookCrypto
 
-extension SQLiteCreditStore {
-    static func journalEntry(_ row: Row) throws -> JournalEntry {
-        let document: Data? = row["document"]
-        let revision: Int64? = row["view_revision"]
-        let expires: String? = row["expires_on"]
-        guard let state = JournalState(rawValue: row["state"]), let step = IssuanceStep(rawValue: row["step"]) else {
+extension SQLCreditStore {
+    static func journalEntry(_ row: SQLRow) throws -> JournalEntry {
+        let document: Data? = try row["document"]
+        let revision: Int64? = try row["view_revision"]
+        let expires: String? = try row["expires_on"]
+        guard let state = JournalState(rawValue: try row["state"]), let step = IssuanceStep(rawValue: try row["step"]) else {
             throw StoreError(
-                .database, "journal entry \(row["id"] as Int64? ?? 0) has a state the program does not know")
+                .database, "journal entry \(try row["id"] as Int64? ?? 0) has a state the program does not know")
         }
         return JournalEntry(
-            id: row["id"], cardSerial: try CardSerial(hex: row["card_serial"]),
+            id: try row["id"], cardSerial: try CardSerial(hex: row["card_serial"]),
             uscc: try USCC(row["uscc"], mode: .lenient), documentNumber: try DocumentNumber(row["document_number"]),
-            reader: row["reader"], state: state, step: step, cardProfile: row["card_profile"],
+            reader: try row["reader"], state: state, step: step, cardProfile: try row["card_profile"],
             document: document.map { [UInt8]($0) }, viewRevision: try revision.map(revision(_:)),
-            expiresOn: try expires.map(date), account: row["account"],
-            openedAt: CardTimestamp(secondsSince1970: row["opened_at"]), note: row["note"])
+            expiresOn: try expires.map(date), account: try row["account"],
+            openedAt: CardTimestamp(secondsSince1970: try row["opened_at"]), note: try row["note"])
     }
 
-    static func loadJournal(_ db: Database, _ id: Int64) throws -> JournalEntry {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id]) else {
+    static func loadJournal(_ db: any SQLSession, _ id: Int64) throws -> JournalEntry {
+        guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id]) else {
             throw StoreError(.notFound, "no issuance \(id) in the journal")
         }
         return try Self.journalEntry(row)
@@ -39,7 +38,7 @@ extension SQLiteCreditStore {
                 throw StoreError(.notFound, "no enterprise \(uscc) in the database")
             }
             guard
-                let serialRow = try Row.fetchOne(
+                let serialRow = try SQLRow.fetchOne(
                     db, sql: "SELECT next_document_serial FROM offices WHERE region = ?", arguments: [office.code])
             else {
                 throw StoreError(.notFound, "no licensing office \(office.code) in the database")
@@ -67,7 +66,7 @@ extension SQLiteCreditStore {
             {
                 throw StoreError(.conflict, "card \(card) is being issued already (journal entry \(open))")
             }
-            var serial: Int64 = serialRow["next_document_serial"]
+            var serial: Int64 = try serialRow["next_document_serial"]
             func number(_ serial: Int64) throws -> DocumentNumber {
                 guard let value = UInt64(exactly: serial) else {
                     throw StoreError(.database, "document serial \(serial) of office \(office.code) is out of range")
@@ -88,7 +87,7 @@ extension SQLiteCreditStore {
             try db.execute(
                 sql: "UPDATE offices SET next_document_serial = ? WHERE region = ?",
                 arguments: [serial + 1, office.code])
-            try db.execute(
+            let id = try db.insertReturningID(
                 sql: """
                     INSERT INTO issuance_journal (card_serial, uscc, document_number, reader, state, step, card_profile,
                         account, opened_at) VALUES (?, ?, ?, ?, 'open', 'opened', ?, ?, ?)
@@ -96,7 +95,7 @@ extension SQLiteCreditStore {
                 arguments: [
                     card.description, uscc.value, documentNumber.value, reader, profile, actor.name, self.now,
                 ])
-            let id = db.lastInsertedRowID
+            
             try self.change(
                 db, by: actor.name, "issuance.open", card.description, region: enterprise.registeredRegion,
                 ["journal": String(id), "uscc": uscc.value, "document": documentNumber.value, "reader": reader ?? ""])
@@ -213,7 +212,7 @@ extension SQLiteCreditStore {
 
     public func openIssuances() async throws(StoreError) -> [JournalEntry] {
         try await read { db in
-            try Row.fetchAll(
+            try SQLRow.fetchAll(
                 db, sql: "SELECT * FROM issuance_journal WHERE state = 'open' OR state = 'attention' ORDER BY id"
             ).map(
                 Self.journalEntry)
@@ -222,7 +221,7 @@ extension SQLiteCreditStore {
 
     public func journalEntry(_ id: Int64) async throws(StoreError) -> JournalEntry? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id]).map(
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id]).map(
                 Self.journalEntry)
         }
     }
@@ -230,7 +229,7 @@ extension SQLiteCreditStore {
     public func journalEntry(_ id: Int64, by actor: Account) async throws(StoreError) -> JournalEntry? {
         try actor.require(.readJournal)
         return try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id])
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id])
             else { return nil }
             let entry = try Self.journalEntry(row)
             guard actor.sees(try Self.enterprise(db, uscc: entry.uscc.value)?.registeredRegion) else { return nil }
@@ -278,12 +277,12 @@ extension SQLiteCreditStore {
         try await write { db in
             try self.requireCurrent(actor, db)
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db, sql: "SELECT uscc, state FROM documents WHERE document_number = ?", arguments: [number.value])
             else { throw StoreError(.notFound, missing) }
             let region = try Self.enterprise(db, uscc: row["uscc"])?.registeredRegion
             try actor.authorise(.revokeCard, toSee: region, orNotFound: missing)
-            guard row["state"] as String != DocumentState.revoked.rawValue else {
+            guard try row["state"] as String != DocumentState.revoked.rawValue else {
                 throw StoreError(.conflict, "document \(number) is already revoked")
             }
             let revision = try self.change(
@@ -329,7 +328,7 @@ extension SQLiteCreditStore {
             if let compared = check.comparedRevision, compared > (try Self.currentRevision(db)) {
                 throw StoreError(.invalidInput, "comparedRevision: \(compared) is past the database's revision")
             }
-            try db.execute(
+            let id = try db.insertReturningID(
                 sql: """
                     INSERT INTO checks (checked_at, card_serial, document_number, verdict, compared_revision, account,
                         received_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -338,7 +337,7 @@ extension SQLiteCreditStore {
                     check.checkedAt.secondsSince1970, check.cardSerial.description, check.documentNumber?.value,
                     check.verdict, check.comparedRevision.map { Int64(clamping: $0) }, actor.name, now, check.detail,
                 ])
-            let id = db.lastInsertedRowID
+            
             try self.change(
                 db, by: actor.name, "check.record", check.cardSerial.description, region: status.region,
                 [
@@ -356,24 +355,24 @@ extension SQLiteCreditStore {
             guard let status = try Self.cardStatus(db, serial: card.description), actor.sees(status.region) else {
                 throw StoreError(.notFound, Self.noCard(card))
             }
-            return try Row.fetchAll(
+            return try SQLRow.fetchAll(
                 db, sql: "SELECT * FROM checks WHERE card_serial = ? ORDER BY id DESC LIMIT ?",
                 arguments: [card.description, max(1, min(limit, 1_000))]
             ).map(Self.check)
         }
     }
 
-    static func check(_ row: Row) throws -> StoredCheck {
-        let document: String? = row["document_number"]
-        let revision: Int64? = row["compared_revision"]
+    static func check(_ row: SQLRow) throws -> StoredCheck {
+        let document: String? = try row["document_number"]
+        let revision: Int64? = try row["compared_revision"]
         return StoredCheck(
-            id: row["id"],
+            id: try row["id"],
             check: CheckRecord(
-                checkedAt: CardTimestamp(secondsSince1970: row["checked_at"]),
+                checkedAt: CardTimestamp(secondsSince1970: try row["checked_at"]),
                 cardSerial: try CardSerial(hex: row["card_serial"]),
-                documentNumber: try document.map { try DocumentNumber($0) }, verdict: row["verdict"],
-                comparedRevision: try revision.map(Self.revision), detail: row["detail"]),
-            account: row["account"], receivedAt: CardTimestamp(secondsSince1970: row["received_at"]))
+                documentNumber: try document.map { try DocumentNumber($0) }, verdict: try row["verdict"],
+                comparedRevision: try revision.map(Self.revision), detail: try row["detail"]),
+            account: try row["account"], receivedAt: CardTimestamp(secondsSince1970: try row["received_at"]))
     }
 
     /// Makes sure the licensing office of `region` exists (its document serials live in its row).

@@ -1,41 +1,40 @@
 import Foundation
-import GRDB
 import HandbookCodec
 
-extension SQLiteCreditStore {
+extension SQLCreditStore {
     // MARK: Rows
 
     static func date(_ text: String) throws -> CardDate { try CardDate(iso: text) }
 
-    static func record(_ row: Row) throws -> StoredRecord {
-        let behaviour: String? = row["behaviour_code"]
-        let project: String? = row["project_number"]
-        let from: String? = row["published_from"]
-        let until: String? = row["published_until"]
-        let kindName: String = row["kind"]
-        let status: String = row["status"]
-        let level: Int64 = row["authority_level"]
+    static func record(_ row: SQLRow) throws -> StoredRecord {
+        let behaviour: String? = try row["behaviour_code"]
+        let project: String? = try row["project_number"]
+        let from: String? = try row["published_from"]
+        let until: String? = try row["published_until"]
+        let kindName: String = try row["kind"]
+        let status: String = try row["status"]
+        let level: Int64 = try row["authority_level"]
         guard let kind = RecordKind(name: kindName),
             let authorityLevel = UInt8(exactly: level).flatMap(AuthorityLevel.init(rawValue:)),
             let status = RecordStatus(rawValue: status)
         else {
             throw StoreError(
-                .database, "credit record \(row["record_number"] as String? ?? ""): a stored value is out of its range")
+                .database, "credit record \(try row["record_number"] as String? ?? ""): a stored value is out of its range")
         }
         return StoredRecord(
             recordNumber: try RecordNumber(row["record_number"]), uscc: try USCC(row["uscc"], mode: .lenient),
             kind: kind,
             behaviourCode: try behaviour.map { try BehaviourCode($0) },
-            projectNumber: try project.map { try ProjectNumber($0) }, decisionNumber: row["decision_number"],
-            authority: row["authority"], authorityLevel: authorityLevel,
-            decisionDate: try date(row["decision_date"]), publicationMonths: row["publication_months"],
-            publishedFrom: try from.map(date), publishedUntil: try until.map(date), summary: row["summary"],
-            status: status, version: row["version"])
+            projectNumber: try project.map { try ProjectNumber($0) }, decisionNumber: try row["decision_number"],
+            authority: try row["authority"], authorityLevel: authorityLevel,
+            decisionDate: try date(row["decision_date"]), publicationMonths: try row["publication_months"],
+            publishedFrom: try from.map(date), publishedUntil: try until.map(date), summary: try row["summary"],
+            status: status, version: try row["version"])
     }
 
-    static func loadRecord(_ db: Database, _ number: RecordNumber) throws -> StoredRecord {
+    static func loadRecord(_ db: any SQLSession, _ number: RecordNumber) throws -> StoredRecord {
         guard
-            let row = try Row.fetchOne(
+            let row = try SQLRow.fetchOne(
                 db, sql: "SELECT * FROM credit_records WHERE record_number = ?", arguments: [number.value])
         else { throw StoreError(.notFound, Self.noRecord(number)) }
         return try Self.record(row)
@@ -44,7 +43,7 @@ extension SQLiteCreditStore {
     /// What "no such record" says: the same whether the record is absent or in another's region.
     static func noRecord(_ number: RecordNumber) -> String { "no credit record numbered \(number)" }
 
-    static func recordArguments(_ record: StoredRecord, revision: UInt64) -> StatementArguments {
+    static func recordArguments(_ record: StoredRecord, revision: UInt64) -> SQLArguments {
         [
             record.recordNumber.value, record.uscc.value, record.kind.name, record.behaviourCode?.code,
             record.projectNumber?.value, record.decisionNumber, record.authority, Int(record.authorityLevel.rawValue),
@@ -70,7 +69,7 @@ extension SQLiteCreditStore {
 
     /// Stores the record and the history step that made it what it is, in the caller's transaction.
     func save(
-        _ db: Database, _ record: StoredRecord, action: String, by account: String, reason: String?,
+        _ db: any SQLSession, _ record: StoredRecord, action: String, by account: String, reason: String?,
         detail: [String: String] = [:]
     ) throws {
         var detail = detail
@@ -200,7 +199,7 @@ extension SQLiteCreditStore {
 
     /// Whether `account` recorded or amended the record: maker–checker keeps it from approving or
     /// publishing it, whatever roles it holds.
-    static func isMaker(_ db: Database, _ number: RecordNumber, _ account: String) throws -> Bool {
+    static func isMaker(_ db: any SQLSession, _ number: RecordNumber, _ account: String) throws -> Bool {
         try Int.fetchOne(
             db,
             sql: """
@@ -353,12 +352,12 @@ extension SQLiteCreditStore {
             try self.requireCurrent(actor, db)
             let record = try Self.loadRecord(db, number)
             try Self.checkShortening(record, until: until)
-            try db.execute(
+            let id = try db.insertReturningID(
                 sql: """
                     INSERT INTO shortening_requests (record_number, requested_until, reason, status, requested_by, requested_at)
                     VALUES (?, ?, ?, 'pending', ?, ?)
                     """, arguments: [number.value, until.description, reason, actor.name, self.now])
-            let id = db.lastInsertedRowID
+            
             try self.change(
                 db, by: actor.name, "record.shortening-requested", number.value, region: number.region,
                 ["request": String(id), "until": until.description, "reason": reason])
@@ -370,18 +369,18 @@ extension SQLiteCreditStore {
 
     /// Loads a pending shortening request for `actor` to decide: one of another region is as if absent,
     /// and nobody decides a request they filed.
-    func pendingShortening(_ db: Database, _ requestID: Int64, by actor: Account) throws -> (Row, RecordNumber) {
+    func pendingShortening(_ db: any SQLSession, _ requestID: Int64, by actor: Account) throws -> (SQLRow, RecordNumber) {
         let missing = "no shortening request \(requestID)"
         guard
-            let request = try Row.fetchOne(
+            let request = try SQLRow.fetchOne(
                 db, sql: "SELECT * FROM shortening_requests WHERE id = ?", arguments: [requestID])
         else { throw StoreError(.notFound, missing) }
         let number = try RecordNumber(request["record_number"])
         try actor.authorise(.decideShortening, toSee: number.region, orNotFound: missing)
-        guard request["status"] as String == "pending" else {
-            throw StoreError(.conflict, "shortening request \(requestID) was already \(request["status"] as String)")
+        guard try request["status"] as String == "pending" else {
+            throw StoreError(.conflict, "shortening request \(requestID) was already \(try request["status"] as String)")
         }
-        guard request["requested_by"] as String != actor.name else {
+        guard try request["requested_by"] as String != actor.name else {
             throw StoreError(
                 .forbidden,
                 "maker–checker: \(actor.name) filed shortening request \(requestID), so another approver decides it")
@@ -432,7 +431,7 @@ extension SQLiteCreditStore {
                 ["request": String(requestID), "reason": reason])
             return ShorteningRequest(
                 id: requestID, recordNumber: number, requestedUntil: try Self.date(request["requested_until"]),
-                reason: request["reason"], status: .rejected, requestedBy: request["requested_by"],
+                reason: try request["reason"], status: .rejected, requestedBy: try request["requested_by"],
                 decidedBy: actor.name, decisionReason: reason)
         }
     }
@@ -442,26 +441,26 @@ extension SQLiteCreditStore {
     {
         try actor.authorise(.readRecord, toSee: number.region, orNotFound: Self.noRecord(number))
         return try await read { db in
-            try Row.fetchAll(
+            try SQLRow.fetchAll(
                 db, sql: "SELECT * FROM shortening_requests WHERE record_number = ? ORDER BY id",
                 arguments: [number.value]
             ).map(Self.shortening)
         }
     }
 
-    static func shortening(_ row: Row) throws -> ShorteningRequest {
+    static func shortening(_ row: SQLRow) throws -> ShorteningRequest {
         ShorteningRequest(
-            id: row["id"], recordNumber: try RecordNumber(row["record_number"]),
-            requestedUntil: try date(row["requested_until"]), reason: row["reason"],
-            status: ShorteningRequest.Status(rawValue: row["status"]) ?? .pending, requestedBy: row["requested_by"],
-            decidedBy: row["decided_by"], decisionReason: row["decision_reason"])
+            id: try row["id"], recordNumber: try RecordNumber(row["record_number"]),
+            requestedUntil: try date(row["requested_until"]), reason: try row["reason"],
+            status: ShorteningRequest.Status(rawValue: try row["status"]) ?? .pending, requestedBy: try row["requested_by"],
+            decidedBy: try row["decided_by"], decisionReason: try row["decision_reason"])
     }
 
     public func creditRecord(_ number: RecordNumber, by actor: Account) async throws(StoreError) -> StoredRecord? {
         try actor.require(.readRecord)
         guard actor.sees(number.region) else { return nil }
         return try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM credit_records WHERE record_number = ?", arguments: [number.value])
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM credit_records WHERE record_number = ?", arguments: [number.value])
                 .map(Self.record)
         }
     }
@@ -470,14 +469,14 @@ extension SQLiteCreditStore {
         try actor.require(.readRecord)
         guard actor.sees(number.region) else { return [] }
         return try await read { db in
-            try Row.fetchAll(
+            try SQLRow.fetchAll(
                 db, sql: "SELECT * FROM credit_record_history WHERE record_number = ? ORDER BY version",
                 arguments: [number.value]
             ).map { row in
-                let snapshot: String = row["snapshot"]
+                let snapshot: String = try row["snapshot"]
                 return RecordHistoryEntry(
-                    version: row["version"], action: row["action"], account: row["account"],
-                    at: CardTimestamp(secondsSince1970: row["at"]), reason: row["reason"],
+                    version: try row["version"], action: try row["action"], account: try row["account"],
+                    at: CardTimestamp(secondsSince1970: try row["at"]), reason: try row["reason"],
                     revision: try Self.revision(row["revision"]),
                     snapshot: try JSONDecoder().decode(StoredRecord.self, from: Data(snapshot.utf8)))
             }
