@@ -13,6 +13,9 @@
 # console is on the service's listener under /console; the demo logs in there as the approver and
 # finds the new record in the approval queue. Both addresses and the demo accounts are printed.
 #
+# DEMO_DATABASE=postgres runs the same demo on PostgreSQL: a throw-away server (scripts/postgres.sh)
+# and a hot standby of it, which the service and the public site read from.
+#
 # Settings (environment): DEMO_PORT (default 8765), DEMO_PUBLIC_PORT (default 8766),
 # DEMO_ENTERPRISES (default 2000), DEMO_KEEP=1 keeps the work folder (database, card image, logs) and
 # prints where it is, DEMO_STAY=1 keeps the service and the site running until Ctrl-C at the end.
@@ -41,6 +44,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ "${started_pcscd:-0}" = 1 ]; then scripts/pcscd.sh stop; fi
+  if [ "${started_postgres:-0}" = 1 ]; then scripts/postgres.sh stop; fi
   if [ "${DEMO_KEEP:-0}" = 1 ]; then echo "demo: the work folder is kept: $work"; else rm -rf "$work"; fi
   [ $status -eq 0 ] && echo "demo: everything it started is stopped" || echo "demo: FAILED (exit $status); see above" >&2
 }
@@ -55,8 +59,24 @@ fi
 "$bin/virtual-card" run --image "$work/card.json" --port 35963 >"$work/card.log" 2>&1 &
 pids+=($!)
 
-step "The credit database (SQLite) with demo data: $enterprises enterprises"
-export HANDBOOK_DATABASE="$work/credit.sqlite"
+serve_options=()
+if [ "${DEMO_DATABASE:-sqlite}" = postgres ]; then
+  step "PostgreSQL: a throw-away primary and a hot standby of it"
+  if ! scripts/postgres.sh running; then
+    scripts/postgres.sh start >/dev/null
+    started_postgres=1
+  fi
+  export HANDBOOK_DATABASE
+  HANDBOOK_DATABASE=$(scripts/postgres.sh createdb "demo_$(date +%s)")
+  replica=$(scripts/postgres.sh replica)
+  serve_options=(--read-database "${replica%/*}/${HANDBOOK_DATABASE##*/}")
+  export HANDBOOK_PACKAGE_FOLDER="$work/packages"
+  echo "primary: $HANDBOOK_DATABASE; hot standby: ${serve_options[1]}"
+  step "The credit database (PostgreSQL) with demo data: $enterprises enterprises"
+else
+  export HANDBOOK_DATABASE="$work/credit.sqlite"
+  step "The credit database (SQLite) with demo data: $enterprises enterprises"
+fi
 export HANDBOOK_PASSWORD="demo password, not a secret"
 issuer="$bin/handbook-issuer"
 $issuer init
@@ -73,6 +93,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$public_port") 2>/dev/null; then
   fail "port $public_port is in use; run with DEMO_PUBLIC_PORT=another"
 fi
 LOG_LEVEL=warning $issuer serve --listen "127.0.0.1:$port" --public-listen "127.0.0.1:$public_port" --reader "$reader" \
+  "${serve_options[@]}" \
   >"$work/service.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do curl -sf "$service/v1/health" >/dev/null && break; sleep 0.1; done
@@ -141,6 +162,9 @@ api POST "/v1/records/$number/publish" "$approver_token" "{\"on\":\"$today\"}" >
 echo "record $number: bad behaviour D1-3-01, published $today"
 
 step "The public website shows the record, and the enterprise's signed credit report verifies"
+# On PostgreSQL the site reads the hot standby: it shows the record once the standby has replayed the
+# commit (usually within milliseconds; the demo waits up to 10 s).
+for _ in $(seq 1 100); do curl -sf "$site/enterprises/$uscc" | grep -q "$number" && break; sleep 0.1; done
 curl -sf "$site/enterprises/$uscc" | grep -q "$number" || fail "the public page of $uscc does not show record $number"
 echo "$site/enterprises/$uscc shows record $number"
 curl -sf "$site/enterprises/$uscc/report.json" -o "$work/report.jsonl" || fail "no credit report"

@@ -6,7 +6,10 @@
 #   scripts/postgres.sh start     creates and starts a primary; prints its URL
 #   scripts/postgres.sh replica   creates and starts a hot standby of the primary; prints its URL
 #   scripts/postgres.sh url [replica]   prints the URL of what runs
+#   scripts/postgres.sh createdb NAME   creates an empty database on the primary; prints its URL
 #   scripts/postgres.sh running   exits 0 when this script's primary runs
+#   scripts/postgres.sh crash     kills the primary as a power cut would (pg_ctl stop -m immediate)
+#   scripts/postgres.sh restart   starts the primary again after a crash (PostgreSQL recovers from its WAL)
 #   scripts/postgres.sh stop      stops the standby and the primary it started and removes their folder
 #
 # What it started is written to $HANDBOOK_POSTGRES_STATE (default: .build/postgres.state under the
@@ -114,8 +117,29 @@ stop() {
   echo "postgres.sh: stopped"
 }
 
+createdb() { # NAME
+  load_state && is_up "$folder/primary" || fail "no primary of this script runs: scripts/postgres.sh start first"
+  [[ "${1:-}" =~ ^[a-z_][a-z0-9_]*$ ]] || fail "createdb: a database name of a-z, 0-9 and _"
+  as_postgres "$(bin_dir)/psql" -h 127.0.0.1 -p "$primary_port" -U postgres -q -c "CREATE DATABASE $1" postgres
+  echo "postgres://postgres@127.0.0.1:$primary_port/$1"
+}
+
+crash() {
+  load_state && is_up "$folder/primary" || fail "no primary of this script runs"
+  as_postgres "$(bin_dir)/pg_ctl" -D "$folder/primary" -m immediate -w stop >/dev/null
+}
+
+restart() {
+  load_state || fail "nothing of this script runs"
+  is_up "$folder/primary" || as_postgres "$(bin_dir)/pg_ctl" -D "$folder/primary" -l "$folder/primary.log" -w start \
+    >/dev/null || { cat "$folder/primary.log" >&2; fail "the primary did not start again"; }
+}
+
 case "${1:-}" in
   start) start ;;
+  crash) crash ;;
+  createdb) createdb "${2:-}" ;;
+  restart) restart ;;
   replica) replica ;;
   stop) stop ;;
   running) load_state && is_up "$folder/primary" ;;
@@ -124,5 +148,5 @@ case "${1:-}" in
     if [ "${2:-}" = replica ]; then echo "postgres://postgres@127.0.0.1:$replica_port/postgres"
     else echo "postgres://postgres@127.0.0.1:$primary_port/postgres"; fi
     ;;
-  *) echo "usage: scripts/postgres.sh start|replica|url [replica]|running|stop" >&2; exit 64 ;;
+  *) echo "usage: scripts/postgres.sh start|replica|url [replica]|createdb NAME|running|crash|restart|stop" >&2; exit 64 ;;
 esac

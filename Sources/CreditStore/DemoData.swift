@@ -101,14 +101,17 @@ extension SQLCreditStore {
         let registration = db.statement(
             sql: """
                 INSERT INTO registrations (registration_number, practitioner_id, uscc, registration_type, updated_revision)
-                VALUES (?, ?, ?, ?, ?)
+                VALUES (?, (SELECT id FROM practitioners WHERE identity_type = ? AND identity_number = ?), ?, ?, ?)
                 """)
         for item in demo.practitioners {
-            let practitionerID = try practitioner.insertReturningID(arguments: [
+            try practitioner.execute(arguments: [
                 item.identity.type.rawValue, item.identity.number, item.name, revision,
             ])
             try registration.execute(
-                arguments: [item.registrationNumber, practitionerID, uscc, item.registrationType, revision])
+                arguments: [
+                    item.registrationNumber, item.identity.type.rawValue, item.identity.number, uscc,
+                    item.registrationType, revision,
+                ])
         }
         let project = db.statement(
             sql: "INSERT INTO projects (project_number, name, region, updated_revision) VALUES (?, ?, ?, ?)")

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HandbookCodec
 
 /// One page of a public list: the items, the total (counted up to ``PublicCatalog/countLimit``) and
@@ -230,27 +229,36 @@ public final class PublicCatalog: Sendable {
     /// Counting stops here: "10,000 or more".
     public static let countLimit = 10_000
 
-    let pool: DatabasePool
+    let engine: any SQLEngine
     let offices: [String: String]
 
-    /// Opens the database at `path` read-only (it must exist and be migrated by the service).
-    public init(path: String) throws(StoreError) {
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.label = "PublicCatalog"
-        configuration.maximumReaderCount = 4
-        configuration.busyMode = .timeout(5)
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            offices = try pool.read { db in
-                Dictionary(
-                    try SQLRow.fetchAll(SQLiteSession(db), sql: "SELECT region, name FROM offices").map { row in
-                        (try row["region"] as String, try row["name"] as String)
-                    },
-                    uniquingKeysWith: { first, _ in first })
-            }
-        } catch {
-            throw StoreError(.database, "cannot open the credit database \(path) read-only: \(error)")
+    /// Opens the SQLite database at `path` read-only (it must exist and be migrated by the service).
+    public convenience init(path: String) throws(StoreError) {
+        try self.init(engine: try SQLiteEngine(readingOnly: path))
+    }
+
+    /// Reads a PostgreSQL database (the primary, or a hot standby of it), migrated by the service.
+    public convenience init(postgres location: PostgresLocation) throws(StoreError) {
+        try self.init(engine: try PostgresEngine(location, connections: 4, readOnly: true))
+    }
+
+    /// Opens what a database setting names, read-only: a `postgres://` URL or an SQLite path.
+    public convenience init(database: String) throws(StoreError) {
+        if PostgresLocation.isURL(database) {
+            try self.init(postgres: try PostgresLocation(url: database))
+        } else {
+            try self.init(path: database)
+        }
+    }
+
+    init(engine: any SQLEngine) throws(StoreError) {
+        self.engine = engine
+        offices = try engine.readBlocking { db in
+            Dictionary(
+                try SQLRow.fetchAll(db, sql: "SELECT region, name FROM offices").map { row in
+                    (try row["region"] as String, try row["name"] as String)
+                },
+                uniquingKeysWith: { first, _ in first })
         }
     }
 
@@ -260,13 +268,22 @@ public final class PublicCatalog: Sendable {
     }
 
     func read<T: Sendable>(_ body: @Sendable @escaping (any SQLSession) throws -> T) async throws(StoreError) -> T {
-        do {
-            return try await pool.read { db in try body(SQLiteSession(db)) }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.database, "\(error)")
+        try await engine.read(body)
+    }
+
+    /// The condition (and join) that finds names containing the letters and digits of `text`:
+    /// SQLite's FTS5 index of characters, matched as a phrase; on PostgreSQL a substring of the
+    /// lower-cased name (served by a trigram index from three characters on).
+    static func nameMatch(
+        _ text: String, dialect: SQLDialect, table: String, alias: String, sqliteJoin: String
+    ) -> (join: String, condition: String, argument: String)? {
+        guard let phrase = NameSearch.phrase(text) else { return nil }
+        if dialect == .postgres {
+            let characters = NameSearch.characters(String(text.prefix(NameSearch.maximumQueryLength)))
+                .replacingOccurrences(of: " ", with: "")
+            return ("", "lower(\(alias).name) LIKE :phrase", "%" + characters + "%")
         }
+        return (sqliteJoin, "\(table) MATCH :phrase", phrase)
     }
 
     // MARK: Lists
@@ -282,7 +299,7 @@ public final class PublicCatalog: Sendable {
     /// Counts up to the limit: `SELECT count(*)` over at most `countLimit + 1` rows.
     static func count(_ db: any SQLSession, _ sql: String, _ arguments: SQLArguments) throws -> (Int, Bool) {
         let counted =
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(sql) LIMIT \(countLimit + 1))", arguments: arguments)
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(sql) LIMIT \(countLimit + 1)) AS counted", arguments: arguments)
             ?? 0
         return (min(counted, countLimit), counted > countLimit)
     }
@@ -306,13 +323,15 @@ public final class PublicCatalog: Sendable {
                 if let key = Self.exactEnterpriseKey(db, String(text)) {
                     conditions.append("e.uscc = :key")
                     arguments["key"] = key
-                } else if let phrase = NameSearch.phrase(String(text)) {
-                    joins =
-                        "JOIN enterprise_search_ids i ON i.uscc = e.uscc JOIN enterprise_names n ON n.rowid = i.id"
-                    conditions.append("enterprise_names MATCH :phrase")
-                    arguments["phrase"] = phrase
+                } else if let match = Self.nameMatch(
+                    String(text), dialect: db.dialect, table: "enterprise_names", alias: "e",
+                    sqliteJoin: "JOIN enterprise_search_ids i ON i.uscc = e.uscc JOIN enterprise_names n ON n.rowid = i.id")
+                {
+                    joins = match.join
+                    conditions.append(match.condition)
+                    arguments["phrase"] = match.argument
                 } else {
-                    conditions.append("0")
+                    conditions.append("1 = 0")
                 }
             }
             if let prefix = Self.regionPrefix(query.region) {
@@ -338,7 +357,7 @@ public final class PublicCatalog: Sendable {
             let order = joins.isEmpty ? "ORDER BY e.uscc" : "ORDER BY n.rowid"
             // A name query alone is counted on the index (every entry is an enterprise's).
             let base =
-                conditions.count == 1 && !joins.isEmpty
+                conditions.count == 1 && !joins.isEmpty && db.dialect == .sqlite
                 ? "SELECT rowid FROM enterprise_names WHERE enterprise_names MATCH :phrase"
                 : "SELECT e.uscc FROM enterprises e \(joins) \(filter)"
             let (total, more) = try Self.count(db, base, SQLArguments(named: arguments))
@@ -393,12 +412,15 @@ public final class PublicCatalog: Sendable {
                 if exact != nil {
                     conditions.append("r.registration_number = :number")
                     arguments["number"] = String(text)
-                } else if let phrase = NameSearch.phrase(String(text)) {
-                    joins = "JOIN practitioner_names n ON n.rowid = p.id"
-                    conditions.append("practitioner_names MATCH :phrase")
-                    arguments["phrase"] = phrase
+                } else if let match = Self.nameMatch(
+                    String(text), dialect: db.dialect, table: "practitioner_names", alias: "p",
+                    sqliteJoin: "JOIN practitioner_names n ON n.rowid = p.id")
+                {
+                    joins = match.join
+                    conditions.append(match.condition)
+                    arguments["phrase"] = match.argument
                 } else {
-                    conditions.append("0")
+                    conditions.append("1 = 0")
                 }
             }
             if let type = query.registrationType, !type.isEmpty {
@@ -453,13 +475,16 @@ public final class PublicCatalog: Sendable {
                 if (try? ProjectNumber(String(text))) != nil {
                     conditions.append("p.project_number = :number")
                     arguments["number"] = String(text)
-                } else if let phrase = NameSearch.phrase(String(text)) {
-                    joins =
+                } else if let match = Self.nameMatch(
+                    String(text), dialect: db.dialect, table: "project_names", alias: "p",
+                    sqliteJoin:
                         "JOIN project_search_ids i ON i.project_number = p.project_number JOIN project_names n ON n.rowid = i.id"
-                    conditions.append("project_names MATCH :phrase")
-                    arguments["phrase"] = phrase
+                ) {
+                    joins = match.join
+                    conditions.append(match.condition)
+                    arguments["phrase"] = match.argument
                 } else {
-                    conditions.append("0")
+                    conditions.append("1 = 0")
                 }
             }
             if let prefix = Self.regionPrefix(query.region) {

@@ -40,6 +40,9 @@ public final class SQLCreditStore: CreditStore {
         if PostgresLocation.isURL(database) {
             return try SQLCreditStore(postgres: PostgresLocation(url: database), readOnly: readOnly, clock: clock)
         }
+        guard !readOnly else {
+            throw StoreError(.invalidInput, "a read-only database is a postgres:// URL (a hot standby), not \(database)")
+        }
         return try SQLCreditStore(path: database, clock: clock)
     }
 

@@ -15,6 +15,9 @@ import NIOCore
 /// behind the session check, over one store.
 public struct IssuanceAPI: Sendable {
     public let store: any CreditStore
+    /// Where what only reads is read (card status, current views, packages): a hot standby when
+    /// the service has one, else `store`. Every such answer names the revision it was read at.
+    public let readStore: any CreditStore
     public let sessions: Sessions
     public let throttle: LoginThrottle
     public let passwords: PasswordChecks
@@ -27,14 +30,15 @@ public struct IssuanceAPI: Sendable {
     public init(
         store: any CreditStore, sessions: Sessions, throttle: LoginThrottle = LoginThrottle(),
         passwords: PasswordChecks = PasswordChecks(), issuer: CardIssuer?, packages: PackageSigning?,
-        readers: [String] = [], clock: @escaping @Sendable () -> Date = { Date() }
+        readers: [String] = [], readStore: (any CreditStore)? = nil, clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
+        self.readStore = readStore ?? store
         self.sessions = sessions
         self.throttle = throttle
         self.passwords = passwords
         self.issuer = issuer
-        self.packages = packages.map { PackageShelf(store: store, signing: $0, clock: clock) }
+        self.packages = packages.map { PackageShelf(store: readStore ?? store, signing: $0, clock: clock) }
         self.readers = readers
         self.clock = clock
     }
@@ -50,9 +54,10 @@ public struct IssuanceAPI: Sendable {
         accounts.addOpenRoutes(to: router)
         let api = router.group("/v1").add(middleware: AuthenticationMiddleware(sessions: sessions, store: store))
         accounts.addRoutes(to: api)
-        EnterprisesController(store: store, clock: clock).addRoutes(to: api)
+        EnterprisesController(store: store, readStore: readStore, clock: clock).addRoutes(to: api)
         RecordsController(store: store, clock: clock).addRoutes(to: api)
-        CardsController(store: store, issuer: issuer, readers: readers, clock: clock).addRoutes(to: api)
+        CardsController(store: store, readStore: readStore, issuer: issuer, readers: readers, clock: clock).addRoutes(
+            to: api)
         PackagesController(store: store, shelf: packages).addRoutes(to: api)
         AuditController(store: store).addRoutes(to: api)
         return router

@@ -45,7 +45,21 @@ public struct ServiceConfiguration: Sendable {
         public init() {}
     }
 
+    /// The credit database: an SQLite file's path, or a `postgres://user@host:port/database` URL
+    /// (its password from `HANDBOOK_DATABASE_PASSWORD` or the file `HANDBOOK_DATABASE_PASSWORD_FILE`
+    /// names, never in the URL).
     public var database: String = "credit.sqlite"
+    /// A read-only PostgreSQL database (a hot standby of `database`) for what only reads: card
+    /// status, current views, packages and the public site. Nil reads from `database`.
+    public var readDatabase: String?
+    /// Where signed packages are kept; by default beside an SQLite file (`<database>.packages`),
+    /// and `packages` in the working folder for PostgreSQL.
+    public var packageFolder: String?
+
+    /// The package folder in effect.
+    public var packageDirectory: String {
+        packageFolder ?? (PostgresLocation.isURL(database) ? "packages" : database + ".packages")
+    }
     /// `host:port`; loopback unless set otherwise.
     public var listen: String = "127.0.0.1:8080"
     /// TLS for the listener; required when it is not on loopback.
@@ -70,7 +84,7 @@ public struct ServiceConfiguration: Sendable {
 
     /// The settings a file may hold.
     static let keys: Set<String> = [
-        "database", "listen", "tls", "office", "masterKey", "packageSigner", "readers", "tokenLifetimeMinutes",
+        "database", "readDatabase", "packageFolder", "listen", "tls", "office", "masterKey", "packageSigner", "readers", "tokenLifetimeMinutes",
         "documentValidityMonths", "limits", "publicListen", "console",
     ]
 
@@ -79,7 +93,17 @@ public struct ServiceConfiguration: Sendable {
     public static func load(_ path: String) throws -> ServiceConfiguration {
         let file = try ConfigurationFile(path: path, known: keys)
         var configuration = ServiceConfiguration()
-        if let value = try file.path("database") { configuration.database = value }
+        if let value = try file.string("database") {
+            configuration.database = PostgresLocation.isURL(value) ? value : try file.path("database") ?? value
+        }
+        if let value = try file.string("readDatabase") {
+            guard PostgresLocation.isURL(value) else {
+                throw ConfigurationFile.Problem(
+                    message: "\(path): \"readDatabase\" is a postgres:// URL (a hot standby of the database)")
+            }
+            configuration.readDatabase = value
+        }
+        if let value = try file.path("packageFolder") { configuration.packageFolder = value }
         if let value = try file.string("listen") { configuration.listen = value }
         if let value = try file.string("publicListen") { configuration.publicListen = value }
         if let tls = try file.section("tls", known: ["certificate", "key"]) {

@@ -31,7 +31,7 @@ func runDatabaseDemo(database: String, package packagePath: String) async throws
     }
 
     section("The credit database (\(database))")
-    let store = try SQLCreditStore(path: database)
+    let store = try SQLCreditStore.open(database)
     let admin = try require(try await store.account(named: "admin"), "the database's admin account")
     let uscc = try require(package.contents.views.keys.sorted().first, "an enterprise in the package")
     let current = try require(try await store.currentView(of: uscc, on: CardDate(Date()), by: admin))

@@ -41,7 +41,7 @@ struct StoreOptions: ParsableArguments {
     @Option(
         name: .customLong("database"),
         help:
-            "The SQLite credit database (created and migrated on first use). Default: the configuration's, else $HANDBOOK_DATABASE, else credit.sqlite."
+            "The credit database: an SQLite file, or a postgres://user@host:port/database URL (its password from $HANDBOOK_DATABASE_PASSWORD or the file $HANDBOOK_DATABASE_PASSWORD_FILE names); created and migrated on first use. Default: the configuration's, else $HANDBOOK_DATABASE, else credit.sqlite."
     )
     var databasePath: String?
 
@@ -56,6 +56,9 @@ struct StoreOptions: ParsableArguments {
             {
                 configuration.database = path
             }
+            if let folder = ProcessInfo.processInfo.environment["HANDBOOK_PACKAGE_FOLDER"], !folder.isEmpty {
+                configuration.packageFolder = folder
+            }
             return configuration
         } catch {
             throw fail(error)
@@ -67,7 +70,7 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> SQLCreditStore {
         let path = try configuration().database
         do {
-            return try SQLCreditStore(path: path)
+            return try SQLCreditStore.open(path)
         } catch {
             throw fail(error)
         }

@@ -192,11 +192,16 @@ struct Serve: AsyncParsableCommand {
         help:
             "host:port of the public website (read-only, no login; Docs/PUBLIC-SITE.md). Default: the configuration's publicListen, else none."
     ) var publicListen: String?
+    @Option(
+        help:
+            "A read-only postgres:// URL (a hot standby of the database) for card status, current views, packages and the public site."
+    ) var readDatabase: String?
 
     func run() async throws {
         var configuration = try store.configuration()
         if let listen { configuration.listen = listen }
         if let publicListen { configuration.publicListen = publicListen }
+        if let readDatabase { configuration.readDatabase = readDatabase }
         if !reader.isEmpty { configuration.readers = reader }
         let logger = cliLogger()
         do {
@@ -207,7 +212,9 @@ struct Serve: AsyncParsableCommand {
                     "listen \(host): off loopback the service speaks TLS only; give \"tls\": {\"certificate\", \"key\"} in the configuration"
                 )
             }
-            let database = try SQLCreditStore(path: configuration.database)
+            let database = try SQLCreditStore.open(configuration.database)
+            // What only reads goes to the hot standby when there is one.
+            let replica = try configuration.readDatabase.map { try SQLCreditStore.open($0, readOnly: true) }
             let issuer = CardIssuer(
                 store: database, credentials: try configuration.credentials(), logger: logger, crashPoint: crashPoint())
             for outcome in try await issuer.recover() {
@@ -217,8 +224,8 @@ struct Serve: AsyncParsableCommand {
                 store: database, sessions: Sessions(lifetime: Double(configuration.tokenLifetimeMinutes) * 60),
                 issuer: issuer,
                 packages: try configuration.packageSigning(
-                    directory: URL(fileURLWithPath: configuration.database + ".packages")),
-                readers: configuration.readers)
+                    directory: URL(fileURLWithPath: configuration.packageDirectory)),
+                readers: configuration.readers, readStore: replica)
             let scheme = configuration.tls == nil ? "http" : "https"
             var services: [any Service] = api.packages.map { [PackageRefresh(shelf: $0)] } ?? []
             if let publicListen = configuration.publicListen {
@@ -269,7 +276,7 @@ extension Serve {
                 "publicListen \(host): off loopback the site speaks TLS only; give \"tls\" in the configuration")
         }
         let signing = try configuration.packageSigning(
-            directory: URL(fileURLWithPath: configuration.database + ".packages")
+            directory: URL(fileURLWithPath: configuration.packageDirectory)
         ).map { PublicSite.ReportSigning(key: $0.key, certificate: $0.certificate) }
         var source: PublicSite.PackageSource?
         if let packages {
@@ -278,7 +285,8 @@ extension Serve {
                 return (path: built.path, revision: built.revision)
             }
         }
-        let catalog = try PublicCatalog(path: configuration.database)
+        // The site only reads: from the hot standby when there is one.
+        let catalog = try PublicCatalog(database: configuration.readDatabase ?? configuration.database)
         let site = try PublicSite(catalog: catalog, signing: signing, packages: source)
         return Application(
             router: site.router(),

@@ -24,8 +24,8 @@ final class PublicFixture: Sendable {
     init(limiter: RateLimiter = RateLimiter(burst: 100_000, perSecond: 100_000)) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("public-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("credit.sqlite").path
-        store = try SQLCreditStore(path: path)
+        let path = try TestDatabases.make(in: directory)
+        store = try SQLCreditStore.open(path)
         let hash = try PasswordHash.make(testPassword, cost: cheapCost)
         root = try await store.createAccount(
             name: "root", role: .admin,
@@ -40,7 +40,7 @@ final class PublicFixture: Sendable {
         try store.loadDemo(dataset, range: 0..<300, by: root)
         let clock = time
         site = try PublicSite(
-            catalog: try PublicCatalog(path: path),
+            catalog: try PublicCatalog(database: path),
             signing: PublicSite.ReportSigning(
                 key: try PrivateKey(pemEncoded: try Repository.text("Keys/p256/package-signer.key.pem")),
                 certificate: try Certificate(pemEncoded: try Repository.text("Keys/p256/package-signer.pem"))),
@@ -59,7 +59,11 @@ final class PublicFixture: Sendable {
             .dropFirst(skip).first!
     }
 
-    func remove() { try? FileManager.default.removeItem(at: directory) }
+    func remove() {
+        try? store.close()
+        TestDatabases.remove(store.path)
+        try? FileManager.default.removeItem(at: directory)
+    }
 }
 
 /// A clock a test moves.
@@ -78,7 +82,7 @@ func links(_ html: String) -> [String] {
     html.matches(of: #/href="([^"]+)"/#).map { String($0.output.1).replacingOccurrences(of: "&amp;", with: "&") }
 }
 
-@Suite("the public site, in process, on a real SQLite file")
+@Suite("the public site, in process, on a real database (SQLite, or PostgreSQL in the second pass)")
 struct PublicSiteTests {
     @Test("one, two and three characters of a Chinese name find it through the index; every hit contains them")
     func chineseSearch() async throws {

@@ -120,6 +120,15 @@ final class PostgresEngine: SQLEngine {
         }
     }
 
+    deinit {
+        // Connections still pooled when the store goes away (a command-line tool that did not
+        // close it) are closed; each stays alive until its close has completed.
+        for connection in idle.withLockedValue({ $0 }) where !connection.isClosed {
+            connection.close().whenComplete { _ in _ = connection }
+        }
+        threads.shutdownGracefully { _ in }
+    }
+
     // MARK: SQLEngine
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
@@ -315,6 +324,7 @@ final class PostgresTransactions: SQLConnection {
             kind == .write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
             let result = try body(session)
+            try session.drain()
             // A transaction in which a statement failed (and the failure was caught) ends in a
             // rollback even when COMMIT is sent: say so rather than report a change that is not there.
             guard try session.run("COMMIT") == "COMMIT" else {
@@ -322,6 +332,7 @@ final class PostgresTransactions: SQLConnection {
             }
             return result
         } catch {
+            try? session.drain()
             if !connection.isClosed { _ = try? session.run("ROLLBACK") }
             throw error
         }
@@ -333,8 +344,13 @@ final class PostgresTransactions: SQLConnection {
 final class PostgresSession: SQLSession {
     let connection: PostgresConnection
     let logger: Logger
-    private(set) var changedRows = 0
     private var cursors = 0
+    /// Statements sent and not yet waited for: an `execute` needs no answer, so statements are
+    /// pipelined (sent without waiting, up to ``pipelineDepth``) until something needs an answer —
+    /// a fetch, an insert's id, the commit — which first waits for them all and throws the first
+    /// error among them. The transaction fails as a whole either way.
+    private var pending: [EventLoopFuture<PostgresQueryResult>] = []
+    static let pipelineDepth = 512
 
     init(connection: PostgresConnection, logger: Logger) {
         self.connection = connection
@@ -349,15 +365,47 @@ final class PostgresSession: SQLSession {
         try query(sql, PostgresBindings()).metadata.command
     }
 
+    /// Waits for every pipelined statement; throws the first one's error.
+    func drain() throws {
+        let futures = pending
+        pending.removeAll()
+        var first: (any Error)?
+        for future in futures {
+            do {
+                _ = try future.wait()
+            } catch {
+                if first == nil { first = error }
+            }
+        }
+        if let first { throw first }
+    }
+
     private func query(_ sql: String, _ binds: PostgresBindings) throws -> PostgresQueryResult {
-        let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
-        changedRows = result.metadata.rows ?? 0
-        return result
+        try drain()
+        return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
     }
 
     private func prepared(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
+        try query(sql, arguments).wait()
+    }
+
+    private func query(_ sql: String, _ arguments: SQLArguments) throws -> EventLoopFuture<PostgresQueryResult> {
         let (text, values) = try PostgresDialect.translate(sql, arguments)
         var binds = PostgresBindings(capacity: values.count)
+        Self.bind(values, into: &binds)
+        try drain()
+        return connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger)
+    }
+
+    func execute(sql: String, arguments: SQLArguments) throws {
+        let (text, values) = try PostgresDialect.translate(sql, arguments)
+        var binds = PostgresBindings(capacity: values.count)
+        Self.bind(values, into: &binds)
+        pending.append(connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger))
+        if pending.count >= Self.pipelineDepth { try drain() }
+    }
+
+    static func bind(_ values: [SQLValue], into binds: inout PostgresBindings) {
         for value in values {
             switch value {
             case .null: binds.appendNull()
@@ -367,11 +415,6 @@ final class PostgresSession: SQLSession {
             case .blob(let bytes): binds.append(ByteBuffer(bytes: bytes))
             }
         }
-        return try query(text, binds)
-    }
-
-    func execute(sql: String, arguments: SQLArguments) throws {
-        _ = try prepared(sql, arguments)
     }
 
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
@@ -453,13 +496,60 @@ final class PostgresCursor: SQLCursor {
 }
 
 /// The statements' SQL as PostgreSQL wants it: `?` and `?N` become `$N`, `:name` becomes a numbered
-/// parameter, the SQLite schema names `main.` and `temp.` become `public.` and `pg_temp.`.
+/// parameter, the SQLite schema names `main.` and `temp.` become `public.` and `pg_temp.`, and
+/// SQLite's `INDEXED BY` hints are dropped.
 /// String literals, quoted identifiers and comments are left alone.
 enum PostgresDialect {
+    /// Where each `$n` takes its value from.
+    enum Source: Hashable, Sendable {
+        case position(Int)
+        case name(String)
+    }
+
+    /// Translations by statement text: the store runs the same few hundred statements again and
+    /// again (a bulk load runs each thousands of times), so each is translated once.
+    static let cache = NIOLockedValueBox<[String: (String, [Source])]>([:])
+    static let cacheLimit = 4_096
+
     static func translate(_ sql: String, _ arguments: SQLArguments) throws -> (String, [SQLValue]) {
+        let (text, sources) = try plan(sql)
+        var values: [SQLValue] = []
+        values.reserveCapacity(sources.count)
+        for source in sources {
+            switch source {
+            case .position(let index):
+                guard index < arguments.positional.count else {
+                    throw StoreError(.internal, "an SQL statement has more parameters than arguments")
+                }
+                values.append(arguments.positional[index])
+            case .name(let name):
+                guard let value = arguments.named[name] else {
+                    throw StoreError(.internal, "SQL parameter :\(name) has no argument")
+                }
+                values.append(value)
+            }
+        }
+        return (text, values)
+    }
+
+    static func plan(_ sql: String) throws -> (String, [Source]) {
+        if let cached = cache.withLockedValue({ $0[sql] }) { return cached }
+        // SQLite's planner hints (`INDEXED BY name`) mean nothing to PostgreSQL's planner.
+        let unhinted = sql.replacingOccurrences(
+            of: #"\s+INDEXED BY [a-z_]+"#, with: "", options: .regularExpression)
+        let planned = try translateText(unhinted)
+        cache.withLockedValue { cache in
+            if cache.count >= cacheLimit { cache.removeAll() }
+            cache[sql] = planned
+        }
+        return planned
+    }
+
+    /// The statement's text for PostgreSQL and the source of each of its parameters.
+    static func translateText(_ sql: String) throws -> (String, [Source]) {
         var output = ""
         output.reserveCapacity(sql.utf8.count + 16)
-        var values: [SQLValue] = []
+        var values: [Source] = []
         var namedIndex: [String: Int] = [:]
         var nextPositional = 0
         let scalars = Array(sql.unicodeScalars)
@@ -494,16 +584,14 @@ enum PostgresDialect {
                 var end = index + 1
                 while end < scalars.count, ("0"..."9").contains(scalars[end]) { end += 1 }
                 if end > index + 1, let number = Int(String(String.UnicodeScalarView(scalars[(index + 1)..<end]))) {
-                    guard number >= 1, number <= arguments.positional.count else {
-                        throw StoreError(.internal, "SQL parameter ?\(number) has no argument")
+                    // Numbered: ?N is the N-th argument wherever it appears.
+                    guard number >= 1, number <= 100 else {
+                        throw StoreError(.internal, "SQL parameter ?\(number) out of range")
                     }
+                    while values.count < number { values.append(.position(values.count)) }
                     output += "$\(number)"
-                    values = arguments.positional
                 } else {
-                    guard nextPositional < arguments.positional.count else {
-                        throw StoreError(.internal, "an SQL statement has more parameters than arguments")
-                    }
-                    values.append(arguments.positional[nextPositional])
+                    values.append(.position(nextPositional))
                     nextPositional += 1
                     output += "$\(nextPositional)"
                 }
@@ -513,13 +601,10 @@ enum PostgresDialect {
                 var end = index + 1
                 while end < scalars.count, isIdentifier(scalars[end]) { end += 1 }
                 let name = String(String.UnicodeScalarView(scalars[(index + 1)..<end]))
-                guard let value = arguments.named[name] else {
-                    throw StoreError(.internal, "SQL parameter :\(name) has no argument")
-                }
                 if let existing = namedIndex[name] {
                     output += "$\(existing)"
                 } else {
-                    values.append(value)
+                    values.append(.name(name))
                     namedIndex[name] = values.count
                     output += "$\(values.count)"
                 }

@@ -219,8 +219,6 @@ public protocol SQLSession: AnyObject {
     func fetchCursor(sql: String, arguments: SQLArguments) throws -> any SQLCursor
     /// Runs an INSERT into a table with an `id INTEGER PRIMARY KEY` and returns the new row's id.
     func insertReturningID(sql: String, arguments: SQLArguments) throws -> Int64
-    /// The number of rows the last statement changed.
-    var changedRows: Int { get }
 }
 
 extension SQLSession {

@@ -34,8 +34,6 @@ final class SQLiteSession: SQLSession {
         return db.lastInsertedRowID
     }
 
-    var changedRows: Int { db.changesCount }
-
     static func row(_ row: Row) -> SQLRow {
         SQLRow(names: Array(row.columnNames), values: row.databaseValues.map(SQLValue.init))
     }
@@ -95,6 +93,21 @@ final class SQLiteEngine: SQLEngine {
             throw StoreError(.database, "cannot open the credit database \(path): \(Self.reason(error))")
         }
         try migrate(upTo: target)
+    }
+
+    /// Opens an existing, migrated file read-only (the public catalogue's connections).
+    init(readingOnly path: String) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "PublicCatalog"
+        configuration.maximumReaderCount = 4
+        configuration.busyMode = .timeout(5)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.database, "cannot open the credit database \(path) read-only: \(Self.reason(error))")
+        }
     }
 
     static func configuration(label: String) -> Configuration {

@@ -10,6 +10,8 @@ import ISO7816
 /// Readers of the service host, issuance, cards, documents, revocation and proofs of check.
 struct CardsController: Sendable {
     let store: any CreditStore
+    /// Card status and card references are read here (a hot standby, or `store`).
+    let readStore: any CreditStore
     let issuer: CardIssuer?
     /// The readers issuance may use; empty allows any reader of the host.
     let readers: [String]
@@ -59,7 +61,7 @@ struct CardsController: Sendable {
                 try field("document") { try DocumentNumber(text) }
             }
             let day = try request.text("on", maximum: 10).map { try parseDate($0, "on") } ?? CardDate(clock())
-            let reference = try await store.cardReference(serial, document: document, on: day, by: account)
+            let reference = try await readStore.cardReference(serial, document: document, on: day, by: account)
             guard let reference else {
                 throw ServiceError(.notFound, "STORE_NOT_FOUND", "no card \(serial) in the database")
             }
@@ -86,7 +88,7 @@ struct CardsController: Sendable {
 
     func cardStatus(_ context: ServiceContext, _ account: Account) async throws -> CardStatusReport {
         let serial = try context.parameter("serial") { try CardSerial(hex: $0) }
-        let status = try await store.cardStatus(serial, by: account)
+        let status = try await readStore.cardStatus(serial, by: account)
         guard let status else {
             throw ServiceError(.notFound, "STORE_NOT_FOUND", "no card \(serial) in the database")
         }

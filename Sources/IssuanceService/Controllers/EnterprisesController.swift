@@ -7,6 +7,8 @@ import Hummingbird
 /// Enterprises and their current views.
 struct EnterprisesController: Sendable {
     let store: any CreditStore
+    /// Current views are read here (a hot standby, or `store`).
+    let readStore: any CreditStore
     let clock: @Sendable () -> Date
 
     func addRoutes(to api: some RouterMethods<ServiceContext>) {
@@ -31,7 +33,7 @@ struct EnterprisesController: Sendable {
             } else {
                 uscc = try await enterprise(key, by: account).uscc
             }
-            let view = try await store.currentView(of: uscc, on: day, by: account)
+            let view = try await readStore.currentView(of: uscc, on: day, by: account)
             guard let view else { throw notFound(key) }
             return JSONBody(view)
         }
