@@ -154,7 +154,10 @@ number=$(jq -r .recordNumber <<<"$record")
 jar="$work/console-cookies"
 curl -sf -c "$jar" -o /dev/null --data-urlencode "name=approver" --data-urlencode "password=$HANDBOOK_PASSWORD" \
   "$service/console/login" || fail "the console login failed"
-curl -sf -b "$jar" "$service/console/queue" | grep -q "data-number=\"$number\"" ||
+# (Each page is read whole before it is searched: `curl | grep -q` fails under pipefail when grep stops
+# reading before curl has written everything.)
+queue=$(curl -sf -b "$jar" "$service/console/queue")
+grep -q "data-number=\"$number\"" <<<"$queue" ||
   fail "record $number is not in the approver's queue on the console"
 echo "the console's approval queue ($service/console/queue) lists record $number"
 api POST "/v1/records/$number/approve" "$approver_token" '{}' >/dev/null
@@ -164,8 +167,12 @@ echo "record $number: bad behaviour D1-3-01, published $today"
 step "The public website shows the record, and the enterprise's signed credit report verifies"
 # On PostgreSQL the site reads the hot standby: it shows the record once the standby has replayed the
 # commit (usually within milliseconds; the demo waits up to 10 s).
-for _ in $(seq 1 100); do curl -sf "$site/enterprises/$uscc" | grep -q "$number" && break; sleep 0.1; done
-curl -sf "$site/enterprises/$uscc" | grep -q "$number" || fail "the public page of $uscc does not show record $number"
+for _ in $(seq 1 100); do
+  public_page=$(curl -sf "$site/enterprises/$uscc") || true
+  grep -q "$number" <<<"$public_page" && break
+  sleep 0.1
+done
+grep -q "$number" <<<"$public_page" || fail "the public page of $uscc does not show record $number"
 echo "$site/enterprises/$uscc shows record $number"
 curl -sf "$site/enterprises/$uscc/report.json" -o "$work/report.jsonl" || fail "no credit report"
 "$bin/handbook-verify" report "$work/report.jsonl" || fail "the credit report does not verify"

@@ -29,10 +29,10 @@ else
   # The issuance suites drive cards through the service and a separate service process; they run
   # after the rest, so that no other suite's card traffic meets theirs in the vpcd driver.
   swift test --skip-build --skip CardIssuanceTests --skip ServiceCrashTests --skip VerifierVerdictTests --skip WatchTests \
-    --skip ConsoleBrowserTests --skip PostgresTests
+    --skip ConsoleBrowserTests --skip PostgresTests --skip PostgresCrashTests
   # The store's and the API's suites again, on PostgreSQL: one set of tests, both engines.
   HANDBOOK_TEST_POSTGRES=$postgres swift test --skip-build --filter CreditStoreTests --filter APITests \
-    --filter AuthorisationMatrixTests --filter SecurityTests --filter PostgresTests
+    --filter AuthorisationMatrixTests --filter SecurityTests --filter PublicSiteTests --filter PostgresTests
   swift test --skip-build --filter CardIssuanceTests --filter ServiceCrashTests --filter VerifierVerdictTests \
     --filter ConsoleBrowserTests
   # `watch` through a pcscd restart: alone, since it stops the pcscd every other card test uses.

@@ -15,7 +15,7 @@ struct IssuerTool: AsyncParsableCommand {
         abstract: "Administer the credit database of the IC-card credit handbook.",
         subcommands: [
             Init.self, Accounts.self, Import.self, Export.self, SeedDemo.self, Issue.self, Revoke.self, Recover.self,
-            Serve.self, View.self, CardStatus.self, Audit.self,
+            Serve.self, View.self, CardStatus.self, Audit.self, Migrate.self,
         ])
 
     /// Files this tool creates are its owner's only (umask 077): databases, card images, logs.
@@ -407,4 +407,51 @@ func prettyJSON(_ value: some Encodable) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Copy the SQLite credit database into an empty PostgreSQL one — everything, history, journal and audit log included — and verify row counts and the audit chain on both sides; exit 1 if they differ.",
+        discussion:
+            "The target's password comes from $HANDBOOK_DATABASE_PASSWORD or the file $HANDBOOK_DATABASE_PASSWORD_FILE names, never from the command line. A target that holds anything is refused."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The empty PostgreSQL database: postgres://user@host:port/database.")
+    var to: String
+
+    func run() async throws {
+        let database = try store.open()
+        do {
+            guard database.dialect == .sqlite else {
+                throw StoreError(.invalidInput, "migrate copies an SQLite database; \(database.path) is not one")
+            }
+            let actor = try await store.actor(database)
+            let target = try SQLCreditStore(postgres: try PostgresLocation(url: to))
+            defer { try? target.close() }
+            let started = Date()
+            let report = try database.copy(into: target, by: actor)
+            for table in report.tables {
+                print(
+                    "\(table.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(table.source) → \(table.target)\(table.source == table.target ? "" : "  DIFFERS")"
+                )
+            }
+            print(
+                "audit chain: \(report.sourceChain.entries) entries, head \(report.sourceChain.head) (SQLite); \(report.targetChain.entries) entries, head \(report.targetChain.head) (PostgreSQL)"
+            )
+            guard report.agrees else {
+                print("the copy DIFFERS from the source")
+                throw ExitCode(1)
+            }
+            print(
+                "copied \(database.path) into \(target.path) at revision \(report.revision) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; counts and audit chain agree"
+            )
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw fail(error)
+        }
+    }
 }

@@ -59,14 +59,15 @@ public struct ServiceFolder: Sendable {
     public let database: String
 
     /// `settings` are merged over the defaults (a Jiangsu office, the P-256 TEST keys).
-    public init(settings: [String: Any] = [:], enterprises: Int = 12) async throws {
+    /// `database` nil is an SQLite file in the folder; a `postgres://` URL puts it on that server.
+    public init(settings: [String: Any] = [:], enterprises: Int = 12, database: String? = nil) async throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        database = url.appendingPathComponent("credit.sqlite").path
+        self.database = database ?? url.appendingPathComponent("credit.sqlite").path
         config = url.appendingPathComponent("issuer.json")
         let keys = Repository.root.appendingPathComponent("Keys").path
         var all: [String: Any] = [
-            "database": database,
+            "database": self.database,
             "office": [
                 "region": "320000", "name": "江苏省住房和城乡建设厅", "key": "\(keys)/p256/office-320000.key.pem",
                 "certificate": "\(keys)/p256/office-320000.pem",
@@ -77,6 +78,7 @@ public struct ServiceFolder: Sendable {
                 "crls": ["\(keys)/p256/crl.pem"],
             ],
             "readers": ["Virtual PCD 00 00"],
+            "packageFolder": url.appendingPathComponent("packages").path,
         ]
         all.merge(settings) { $1 }
         try JSONSerialization.data(withJSONObject: all).write(to: config)

@@ -235,13 +235,22 @@ final class PostgresEngine: SQLEngine {
                 checkin(connection)
                 return result
             } catch {
+                let notBegun = error as? NotBegun
+                let error = notBegun?.underlying ?? error
                 let mapped = Self.mapped(error, at: server)
-                if Self.isBroken(error) {
+                if Self.isBroken(error) || connection.isClosed {
                     _ = try? connection.close().wait()
+                    // The server went away: the other pooled connections are gone with it.
+                    for stale in idle.withLockedValue({ pool in
+                        defer { pool.removeAll() }
+                        return pool
+                    }) {
+                        _ = try? stale.close().wait()
+                    }
                 } else {
                     checkin(connection)
                 }
-                if Self.mayRetry(error), attempt < Self.attempts {
+                if Self.mayRetry(error) || (notBegun != nil && Self.isBroken(error)), attempt < Self.attempts {
                     usleep(useconds_t(min(200_000, 1_000 << min(attempt, 8))))
                     attempt += 1
                     continue
@@ -295,6 +304,12 @@ final class PostgresEngine: SQLEngine {
     }
 }
 
+/// A transaction that failed at its BEGIN (a pooled connection the server has since closed, a
+/// server restarted): nothing of it ran, so it may be tried again on a new connection.
+struct NotBegun: Error {
+    let underlying: any Error
+}
+
 /// A counter for connection ids.
 final class ManagedAtomicCounter: Sendable {
     private let value = NIOLockedValueBox(0)
@@ -320,8 +335,13 @@ final class PostgresTransactions: SQLConnection {
 
     func transaction<T>(_ kind: SQLTransactionKind, _ body: (any SQLSession) throws -> T) throws -> T {
         let session = PostgresSession(connection: connection, logger: engine.logger)
-        try session.run(
-            kind == .write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        do {
+            try session.run(
+                kind == .write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        } catch {
+            // Nothing of the transaction ran: safe to try again on another connection.
+            throw NotBegun(underlying: error)
+        }
         do {
             let result = try body(session)
             try session.drain()
