@@ -283,7 +283,8 @@ let package = Package(
         // What the test targets share: the repository's files and tools, signed test documents, and
         // the locks of the vpcd reader slots.
         .target(
-            name: "TestSupport", dependencies: ["HandbookCodec", "HandbookCrypto", "CreditStore"], path: "Tests/TestSupport",
+            name: "TestSupport", dependencies: ["HandbookCodec", "HandbookCrypto", "CreditStore"],
+            path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CardReaderTests",

@@ -53,6 +53,12 @@ is_up() { # DATA_DIR
   [ -d "$1" ] && as_postgres "$(bin_dir)/pg_ctl" -D "$1" status >/dev/null 2>&1
 }
 
+# server_start DATA_DIR: starts a server logging to DATA_DIR.log, with no descriptor of ours: the
+# server outlives this script, and a pipe it held open would keep whoever reads ours waiting.
+server_start() {
+  as_postgres "$(bin_dir)/pg_ctl" -D "$1" -l "$1.log" -w start </dev/null >/dev/null 2>&1
+}
+
 configure() { # DATA_DIR PORT FOLDER
   cat >>"$1/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
@@ -81,7 +87,7 @@ start() {
     { cat "$folder/initdb.log" >&2; fail "initdb failed"; }
   configure "$folder/primary" "$primary_port" "$folder"
   echo "host replication postgres 127.0.0.1/32 trust" >>"$folder/primary/pg_hba.conf"
-  as_postgres "$bin/pg_ctl" -D "$folder/primary" -l "$folder/primary.log" -w start >/dev/null ||
+  server_start "$folder/primary" ||
     { cat "$folder/primary.log" >&2; fail "the primary did not start"; }
   mkdir -p "$(dirname "$state")"
   printf 'folder=%q\nprimary_port=%q\n' "$folder" "$primary_port" >"$state"
@@ -100,7 +106,7 @@ replica() {
   as_postgres "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$folder/replica" -R -X stream \
     >"$folder/basebackup.log" 2>&1 || { cat "$folder/basebackup.log" >&2; fail "pg_basebackup failed"; }
   sed -i "s/^port = .*/port = $replica_port/" "$folder/replica/postgresql.conf"
-  as_postgres "$bin/pg_ctl" -D "$folder/replica" -l "$folder/replica.log" -w start >/dev/null ||
+  server_start "$folder/replica" ||
     { cat "$folder/replica.log" >&2; fail "the replica did not start"; }
   printf 'replica_port=%q\n' "$replica_port" >>"$state"
   echo "postgres://postgres@127.0.0.1:$replica_port/postgres"
@@ -131,8 +137,8 @@ crash() {
 
 restart() {
   load_state || fail "nothing of this script runs"
-  is_up "$folder/primary" || as_postgres "$(bin_dir)/pg_ctl" -D "$folder/primary" -l "$folder/primary.log" -w start \
-    >/dev/null || { cat "$folder/primary.log" >&2; fail "the primary did not start again"; }
+  is_up "$folder/primary" || server_start "$folder/primary" ||
+    { cat "$folder/primary.log" >&2; fail "the primary did not start again"; }
 }
 
 case "${1:-}" in

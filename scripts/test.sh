@@ -35,6 +35,9 @@ else
     --filter AuthorisationMatrixTests --filter SecurityTests --filter PublicSiteTests --filter PostgresTests
   swift test --skip-build --filter CardIssuanceTests --filter ServiceCrashTests --filter VerifierVerdictTests \
     --filter ConsoleBrowserTests
+  # The PostgreSQL server killed during an issuance: alone, since it stops the server the other
+  # PostgreSQL suites use.
+  HANDBOOK_TEST_POSTGRES=$postgres swift test --skip-build --filter PostgresCrashTests
   # `watch` through a pcscd restart: alone, since it stops the pcscd every other card test uses.
   swift test --skip-build --filter WatchTests
 fi

@@ -89,13 +89,15 @@ enum AuditChain {
     static func entry(_ row: SQLRow) throws -> AuditEntry {
         AuditEntry(
             id: try row["id"], at: CardTimestamp(secondsSince1970: try row["at"]), account: try row["account"],
-            action: try row["action"], subject: try row["subject"], region: try row["region"], detail: try row["detail"],
+            action: try row["action"], subject: try row["subject"], region: try row["region"],
+            detail: try row["detail"],
             revision: try SQLCreditStore.revision(row["revision"]), previousHash: hex(try row["previous_hash"] as Data),
             hash: hex(try row["hash"] as Data))
     }
 
     /// The entries after `after` that `actor` may read (those of its regions), at most `limit`.
-    static func entries(_ db: any SQLSession, after: Int64, limit: Int, visibleTo actor: Account) throws -> [AuditEntry] {
+    static func entries(_ db: any SQLSession, after: Int64, limit: Int, visibleTo actor: Account) throws -> [AuditEntry]
+    {
         var result: [AuditEntry] = []
         let cursor = try SQLRow.fetchCursor(
             db, sql: "SELECT * FROM audit_log WHERE id > ? ORDER BY id", arguments: [after])
@@ -132,8 +134,10 @@ enum AuditChain {
             }
             let computed = Digest.sha256.hash(
                 hashInput(
-                    previous: previous, id: id, at: try row["at"], account: try row["account"], action: try row["action"],
-                    subject: try row["subject"], detail: try row["detail"], revision: try row["revision"], region: try row["region"]))
+                    previous: previous, id: id, at: try row["at"], account: try row["account"],
+                    action: try row["action"],
+                    subject: try row["subject"], detail: try row["detail"], revision: try row["revision"],
+                    region: try row["region"]))
             guard computed == stored else {
                 return broken("entry \(id) was altered: its fields no longer hash to its stored hash")
             }

@@ -61,7 +61,8 @@ extension SQLCreditStore {
         }
     }
 
-    private static func insert(_ demo: DemoEnterprise, index: Int, revision: Int64, now: Int64, _ db: any SQLSession) throws
+    private static func insert(_ demo: DemoEnterprise, index: Int, revision: Int64, now: Int64, _ db: any SQLSession)
+        throws
         -> Int
     {
         let uscc = demo.enterprise.uscc.value

@@ -66,7 +66,8 @@ extension SQLCreditStore {
                         if statement == nil {
                             let columns = row.names.joined(separator: ", ")
                             let marks = row.names.map { _ in "?" }.joined(separator: ", ")
-                            statement = destination.statement(sql: "INSERT INTO \(table) (\(columns)) VALUES (\(marks))")
+                            statement = destination.statement(
+                                sql: "INSERT INTO \(table) (\(columns)) VALUES (\(marks))")
                         }
                         try statement?.execute(arguments: SQLArguments(row.values))
                     }

@@ -299,7 +299,8 @@ public final class PublicCatalog: Sendable {
     /// Counts up to the limit: `SELECT count(*)` over at most `countLimit + 1` rows.
     static func count(_ db: any SQLSession, _ sql: String, _ arguments: SQLArguments) throws -> (Int, Bool) {
         let counted =
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(sql) LIMIT \(countLimit + 1)) AS counted", arguments: arguments)
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM (\(sql) LIMIT \(countLimit + 1)) AS counted", arguments: arguments)
             ?? 0
         return (min(counted, countLimit), counted > countLimit)
     }
@@ -325,7 +326,8 @@ public final class PublicCatalog: Sendable {
                     arguments["key"] = key
                 } else if let match = Self.nameMatch(
                     String(text), dialect: db.dialect, table: "enterprise_names", alias: "e",
-                    sqliteJoin: "JOIN enterprise_search_ids i ON i.uscc = e.uscc JOIN enterprise_names n ON n.rowid = i.id")
+                    sqliteJoin:
+                        "JOIN enterprise_search_ids i ON i.uscc = e.uscc JOIN enterprise_names n ON n.rowid = i.id")
                 {
                     joins = match.join
                     conditions.append(match.condition)
@@ -461,7 +463,8 @@ public final class PublicCatalog: Sendable {
         return PublicRegistration(
             registrationNumber: try row["registration_number"], registrationType: try row["registration_type"],
             name: try row["name"], identityType: type, maskedIdentityNumber: masked, uscc: try row["uscc"],
-            enterpriseName: try row["enterprise_name"], region: try row["registered_region"], validUntil: try row["valid_until"])
+            enterpriseName: try row["enterprise_name"], region: try row["registered_region"],
+            validUntil: try row["valid_until"])
     }
 
     /// Projects by number or name, region, an enterprise's role, and award.
@@ -651,7 +654,8 @@ public final class PublicCatalog: Sendable {
         let stored = try SQLCreditStore.record(row)
         let region = stored.recordNumber.region
         return PublicRecord(
-            recordNumber: stored.recordNumber.value, uscc: stored.uscc.value, enterpriseName: try row["enterprise_name"],
+            recordNumber: stored.recordNumber.value, uscc: stored.uscc.value,
+            enterpriseName: try row["enterprise_name"],
             kind: stored.kind.name, behaviourCode: stored.behaviourCode?.code,
             behaviourDescription: stored.behaviourCode?.behaviourDescription, decisionNumber: stored.decisionNumber,
             authority: stored.authority, authorityLevel: stored.authorityLevel.name,
@@ -683,7 +687,8 @@ public final class PublicCatalog: Sendable {
                 let from: String = try row["valid_from"]
                 let until: String = try row["valid_until"]
                 return PublicQualification(
-                    category: try row["category"], grade: try row["grade"], certificateNumber: try row["certificate_number"],
+                    category: try row["category"], grade: try row["grade"],
+                    certificateNumber: try row["certificate_number"],
                     validFrom: from, validUntil: until, issuingAuthority: try row["issuing_authority"],
                     standing: status != "valid" ? status : (from <= today && until >= today ? "valid" : "expired"))
             }

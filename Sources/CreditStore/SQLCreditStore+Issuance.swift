@@ -7,7 +7,8 @@ extension SQLCreditStore {
         let document: Data? = try row["document"]
         let revision: Int64? = try row["view_revision"]
         let expires: String? = try row["expires_on"]
-        guard let state = JournalState(rawValue: try row["state"]), let step = IssuanceStep(rawValue: try row["step"]) else {
+        guard let state = JournalState(rawValue: try row["state"]), let step = IssuanceStep(rawValue: try row["step"])
+        else {
             throw StoreError(
                 .database, "journal entry \(try row["id"] as Int64? ?? 0) has a state the program does not know")
         }
@@ -21,7 +22,8 @@ extension SQLCreditStore {
     }
 
     static func loadJournal(_ db: any SQLSession, _ id: Int64) throws -> JournalEntry {
-        guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id]) else {
+        guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM issuance_journal WHERE id = ?", arguments: [id])
+        else {
             throw StoreError(.notFound, "no issuance \(id) in the journal")
         }
         return try Self.journalEntry(row)
@@ -95,7 +97,7 @@ extension SQLCreditStore {
                 arguments: [
                     card.description, uscc.value, documentNumber.value, reader, profile, actor.name, self.now,
                 ])
-            
+
             try self.change(
                 db, by: actor.name, "issuance.open", card.description, region: enterprise.registeredRegion,
                 ["journal": String(id), "uscc": uscc.value, "document": documentNumber.value, "reader": reader ?? ""])
@@ -337,7 +339,7 @@ extension SQLCreditStore {
                     check.checkedAt.secondsSince1970, check.cardSerial.description, check.documentNumber?.value,
                     check.verdict, check.comparedRevision.map { Int64(clamping: $0) }, actor.name, now, check.detail,
                 ])
-            
+
             try self.change(
                 db, by: actor.name, "check.record", check.cardSerial.description, region: status.region,
                 [

@@ -19,7 +19,8 @@ extension SQLCreditStore {
             let status = RecordStatus(rawValue: status)
         else {
             throw StoreError(
-                .database, "credit record \(try row["record_number"] as String? ?? ""): a stored value is out of its range")
+                .database,
+                "credit record \(try row["record_number"] as String? ?? ""): a stored value is out of its range")
         }
         return StoredRecord(
             recordNumber: try RecordNumber(row["record_number"]), uscc: try USCC(row["uscc"], mode: .lenient),
@@ -357,7 +358,7 @@ extension SQLCreditStore {
                     INSERT INTO shortening_requests (record_number, requested_until, reason, status, requested_by, requested_at)
                     VALUES (?, ?, ?, 'pending', ?, ?)
                     """, arguments: [number.value, until.description, reason, actor.name, self.now])
-            
+
             try self.change(
                 db, by: actor.name, "record.shortening-requested", number.value, region: number.region,
                 ["request": String(id), "until": until.description, "reason": reason])
@@ -369,7 +370,8 @@ extension SQLCreditStore {
 
     /// Loads a pending shortening request for `actor` to decide: one of another region is as if absent,
     /// and nobody decides a request they filed.
-    func pendingShortening(_ db: any SQLSession, _ requestID: Int64, by actor: Account) throws -> (SQLRow, RecordNumber) {
+    func pendingShortening(_ db: any SQLSession, _ requestID: Int64, by actor: Account) throws -> (SQLRow, RecordNumber)
+    {
         let missing = "no shortening request \(requestID)"
         guard
             let request = try SQLRow.fetchOne(
@@ -378,7 +380,8 @@ extension SQLCreditStore {
         let number = try RecordNumber(request["record_number"])
         try actor.authorise(.decideShortening, toSee: number.region, orNotFound: missing)
         guard try request["status"] as String == "pending" else {
-            throw StoreError(.conflict, "shortening request \(requestID) was already \(try request["status"] as String)")
+            throw StoreError(
+                .conflict, "shortening request \(requestID) was already \(try request["status"] as String)")
         }
         guard try request["requested_by"] as String != actor.name else {
             throw StoreError(
@@ -452,7 +455,8 @@ extension SQLCreditStore {
         ShorteningRequest(
             id: try row["id"], recordNumber: try RecordNumber(row["record_number"]),
             requestedUntil: try date(row["requested_until"]), reason: try row["reason"],
-            status: ShorteningRequest.Status(rawValue: try row["status"]) ?? .pending, requestedBy: try row["requested_by"],
+            status: ShorteningRequest.Status(rawValue: try row["status"]) ?? .pending,
+            requestedBy: try row["requested_by"],
             decidedBy: try row["decided_by"], decisionReason: try row["decision_reason"])
     }
 
@@ -460,8 +464,10 @@ extension SQLCreditStore {
         try actor.require(.readRecord)
         guard actor.sees(number.region) else { return nil }
         return try await read { db in
-            try SQLRow.fetchOne(db, sql: "SELECT * FROM credit_records WHERE record_number = ?", arguments: [number.value])
-                .map(Self.record)
+            try SQLRow.fetchOne(
+                db, sql: "SELECT * FROM credit_records WHERE record_number = ?", arguments: [number.value]
+            )
+            .map(Self.record)
         }
     }
 

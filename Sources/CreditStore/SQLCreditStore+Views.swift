@@ -32,7 +32,8 @@ extension SQLCreditStore {
         {
             view.qualifications.append(
                 Qualification(
-                    category: try row["category"], grade: try row["grade"], certificateNumber: try row["certificate_number"],
+                    category: try row["category"], grade: try row["grade"],
+                    certificateNumber: try row["certificate_number"],
                     validFrom: try date(row["valid_from"]), validUntil: try date(row["valid_until"]),
                     issuingAuthority: try row["issuing_authority"]))
         }

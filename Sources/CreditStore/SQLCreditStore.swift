@@ -41,7 +41,8 @@ public final class SQLCreditStore: CreditStore {
             return try SQLCreditStore(postgres: PostgresLocation(url: database), readOnly: readOnly, clock: clock)
         }
         guard !readOnly else {
-            throw StoreError(.invalidInput, "a read-only database is a postgres:// URL (a hot standby), not \(database)")
+            throw StoreError(
+                .invalidInput, "a read-only database is a postgres:// URL (a hot standby), not \(database)")
         }
         return try SQLCreditStore(path: database, clock: clock)
     }
@@ -184,7 +185,7 @@ public final class SQLCreditStore: CreditStore {
             let id = try db.insertReturningID(
                 sql: "INSERT INTO accounts (name, role, regions, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [name, role.rawValue, scope.description, passwordHash, self.now])
-            
+
             try self.change(
                 db, by: actorName, "account.create", name, region: scope.single,
                 ["role": role.rawValue, "regions": scope.description])
@@ -301,7 +302,8 @@ public final class SQLCreditStore: CreditStore {
     /// Checks the actor against the database, not only the value the caller holds: an account
     /// disabled since its token was issued acts no more.
     func requireCurrent(_ actor: Account, _ db: any SQLSession) throws {
-        guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [actor.id]) else {
+        guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [actor.id])
+        else {
             throw StoreError(.unknownAccount, "account \(actor.name) does not exist")
         }
         let stored = try Self.account(row)

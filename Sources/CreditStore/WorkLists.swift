@@ -127,7 +127,8 @@ extension SQLCreditStore {
                 items.append(
                     RecordListItem(
                         record: record, recordedBy: try row["recorded_by"],
-                        recordedAt: at.map { CardTimestamp(secondsSince1970: $0) }, latestReason: try row["latest_reason"]))
+                        recordedAt: at.map { CardTimestamp(secondsSince1970: $0) },
+                        latestReason: try row["latest_reason"]))
             }
             return items
         }

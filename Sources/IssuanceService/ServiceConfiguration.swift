@@ -84,7 +84,8 @@ public struct ServiceConfiguration: Sendable {
 
     /// The settings a file may hold.
     static let keys: Set<String> = [
-        "database", "readDatabase", "packageFolder", "listen", "tls", "office", "masterKey", "packageSigner", "readers", "tokenLifetimeMinutes",
+        "database", "readDatabase", "packageFolder", "listen", "tls", "office", "masterKey", "packageSigner", "readers",
+        "tokenLifetimeMinutes",
         "documentValidityMonths", "limits", "publicListen", "console",
     ]
 

@@ -5,8 +5,11 @@ import HandbookCodec
 import TestSupport
 import Testing
 
-@Suite("an import killed with SIGKILL leaves the database as it was",
-    .enabled(if: TestDatabases.engine == .sqlite, "kills the command-line import of an SQLite file; PostgreSQL's atomicity is PostgreSQL's own")
+@Suite(
+    "an import killed with SIGKILL leaves the database as it was",
+    .enabled(
+        if: TestDatabases.engine == .sqlite,
+        "kills the command-line import of an SQLite file; PostgreSQL's atomicity is PostgreSQL's own")
 )
 struct ImportCrashTests {
     /// Everything an import could have touched, to compare before and after.

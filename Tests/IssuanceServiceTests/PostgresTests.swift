@@ -23,7 +23,8 @@ enum PostgresServers {
 /// `handbook-issuer migrate --to postgres://…`: the demo's SQLite file, with workflow history, copied
 /// whole into an empty PostgreSQL database and verified; a database holding anything is refused.
 @Suite(
-    "migrating an SQLite database into PostgreSQL", .enabled(if: PostgresServers.primary != nil, "needs HANDBOOK_TEST_POSTGRES"))
+    "migrating an SQLite database into PostgreSQL",
+    .enabled(if: PostgresServers.primary != nil, "needs HANDBOOK_TEST_POSTGRES"))
 struct MigrationPostgresTests {
     @Test("everything is copied, counts and audit chain agree, and the copy works on")
     func migrate() async throws {

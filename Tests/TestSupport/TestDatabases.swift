@@ -30,7 +30,9 @@ public enum TestDatabases {
     }
 
     /// Opens a store on a new database (see ``make(in:name:)``).
-    public static func store(in folder: URL, name: String = "credit", clock: @escaping @Sendable () -> Date = { Date() })
+    public static func store(
+        in folder: URL, name: String = "credit", clock: @escaping @Sendable () -> Date = { Date() }
+    )
         throws -> SQLCreditStore
     {
         try SQLCreditStore.open(try make(in: folder, name: name), clock: clock)

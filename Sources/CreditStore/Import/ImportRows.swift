@@ -93,11 +93,11 @@ extension ImportSession {
         else { return }
         // A certificate held by an enterprise of another region is not this file's to move.
         if let owner = try String.fetchOne(
-            db, 
-                sql: """
-                    SELECT e.registered_region FROM main.qualifications q JOIN main.enterprises e ON e.uscc = q.uscc
-                    WHERE q.certificate_number = ? AND q.category = ?
-                    """, arguments: [certificate, category]), !fileScope.covers(try RegionCode(owner))
+            db,
+            sql: """
+                SELECT e.registered_region FROM main.qualifications q JOIN main.enterprises e ON e.uscc = q.uscc
+                WHERE q.certificate_number = ? AND q.category = ?
+                """, arguments: [certificate, category]), !fileScope.covers(try RegionCode(owner))
         {
             issue(
                 line, "certificateNumber",
@@ -158,11 +158,11 @@ extension ImportSession {
             else { return }
             // A registration with an enterprise of another region is that region's to change.
             if let owner = try String.fetchOne(
-                db, 
-                    sql: """
-                        SELECT e.registered_region FROM main.registrations r JOIN main.enterprises e ON e.uscc = r.uscc
-                        WHERE r.registration_number = ?
-                        """, arguments: [registration.0]), !fileScope.covers(try RegionCode(owner))
+                db,
+                sql: """
+                    SELECT e.registered_region FROM main.registrations r JOIN main.enterprises e ON e.uscc = r.uscc
+                    WHERE r.registration_number = ?
+                    """, arguments: [registration.0]), !fileScope.covers(try RegionCode(owner))
             {
                 issue(
                     line, "\(field).registrationNumber",
@@ -174,16 +174,16 @@ extension ImportSession {
         // The person's name is changed only by a file whose region holds every enterprise the
         // person is registered with: it shows on all their cards.
         let existing = try SQLRow.fetchOne(
-            db, 
-                sql: "SELECT id, name FROM main.practitioners WHERE identity_type = ? AND identity_number = ?",
+            db,
+            sql: "SELECT id, name FROM main.practitioners WHERE identity_type = ? AND identity_number = ?",
             arguments: [identity.type.rawValue, identity.number])
         if let existing, try existing["name"] as String != name {
             let regions = try String.fetchAll(
-                db, 
-                    sql: """
-                        SELECT DISTINCT e.registered_region FROM main.registrations r JOIN main.enterprises e ON e.uscc = r.uscc
-                        WHERE r.practitioner_id = ?
-                        """, arguments: [existing["id"] as Int64])
+                db,
+                sql: """
+                    SELECT DISTINCT e.registered_region FROM main.registrations r JOIN main.enterprises e ON e.uscc = r.uscc
+                    WHERE r.practitioner_id = ?
+                    """, arguments: [existing["id"] as Int64])
             if let outside = try regions.first(where: { !fileScope.covers(try RegionCode($0)) }) {
                 issue(
                     line, "name",
@@ -400,7 +400,7 @@ extension ImportSession {
                     status, version, snapshot, line)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        , 
+            ,
             arguments: [
                 number.value, uscc.value, kind.name, code?.code, project?.value, decision, authority,
                 Int(level.rawValue), decided.description, months, from.description, until.description, summary,
@@ -412,10 +412,9 @@ extension ImportSession {
     /// not an import, or a shortening filed for it.
     static func workflowTouch(_ db: any SQLSession, _ number: RecordNumber) throws -> String? {
         if let action = try String.fetchOne(
-            db, 
-                sql:
-                    "SELECT action FROM main.credit_record_history WHERE record_number = ? AND action <> 'imported' LIMIT 1"
-            ,
+            db,
+            sql:
+                "SELECT action FROM main.credit_record_history WHERE record_number = ? AND action <> 'imported' LIMIT 1",
             arguments: [number.value])
         {
             return action

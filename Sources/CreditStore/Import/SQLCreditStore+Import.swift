@@ -205,13 +205,13 @@ struct ImportSession {
     /// Notes a row's key; false (and a problem) when an earlier line had it. `shown` is what the
     /// message may say of the key (a masked identity number).
     mutating func firstOccurrence(_ key: String, line: Int, field: String, shown: String? = nil) throws -> Bool {
-        if let earlier = try Int.fetchOne(db, sql: "SELECT line FROM temp.stage_keys WHERE key = ?", arguments: [key])
-        {
+        if let earlier = try Int.fetchOne(db, sql: "SELECT line FROM temp.stage_keys WHERE key = ?", arguments: [key]) {
             let text = shown ?? String(key.split(separator: "|").last ?? "")
             issue(line, field, "\"\(text)\" is already on line \(earlier) of this file")
             return false
         }
-        try db.execute(sql: "INSERT INTO temp.stage_keys (key, line) VALUES (?, ?)", 
+        try db.execute(
+            sql: "INSERT INTO temp.stage_keys (key, line) VALUES (?, ?)",
             arguments: [key, line])
         return true
     }
@@ -338,19 +338,20 @@ struct ImportSession {
         let keyArguments = SQLArguments(values: keys.map { $0.value })
         let columns = values.map(\.key)
         let existing = try SQLRow.fetchOne(
-            db, 
-                sql: compare ?? "SELECT \(columns.joined(separator: ", ")) FROM main.\(table) WHERE \(keyClause)",
+            db,
+            sql: compare ?? "SELECT \(columns.joined(separator: ", ")) FROM main.\(table) WHERE \(keyClause)",
             arguments: keyArguments)
         let newValues = values.map { $0.value?.sqlValue ?? .null }
-        if let existing, zip(existing.values, newValues).allSatisfy({ $0 == $1 }), existing.values.count == newValues.count
+        if let existing, zip(existing.values, newValues).allSatisfy({ $0 == $1 }),
+            existing.values.count == newValues.count
         {
             return .unchanged
         }
         let allColumns = keys.map(\.key) + columns
         try db.execute(
             sql:
-                "INSERT INTO temp.stage_\(table) (\(allColumns.joined(separator: ", "))) VALUES (\(allColumns.map { _ in "?" }.joined(separator: ", ")))"
-            , arguments: keyArguments + SQLArguments(values: values.map { $0.value }))
+                "INSERT INTO temp.stage_\(table) (\(allColumns.joined(separator: ", "))) VALUES (\(allColumns.map { _ in "?" }.joined(separator: ", ")))",
+            arguments: keyArguments + SQLArguments(values: values.map { $0.value }))
         return existing == nil ? .inserted : .updated
     }
 

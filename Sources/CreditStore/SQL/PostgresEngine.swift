@@ -97,7 +97,9 @@ final class PostgresEngine: SQLEngine {
     /// Connects to the database at `location` and migrates it (unless `readOnly`: a replica is
     /// migrated by its primary and must already be current).
     /// `target` stops the migration there (tests make a database of an earlier program so).
-    init(_ location: PostgresLocation, connections: Int = 8, readOnly: Bool = false, migratingUpTo target: String? = nil)
+    init(
+        _ location: PostgresLocation, connections: Int = 8, readOnly: Bool = false, migratingUpTo target: String? = nil
+    )
         throws(StoreError)
     {
         server = location
@@ -147,7 +149,9 @@ final class PostgresEngine: SQLEngine {
         try transaction(.read, body)
     }
 
-    private func onThread<T: Sendable>(_ kind: SQLTransactionKind, _ body: @escaping @Sendable (any SQLSession) throws -> T)
+    private func onThread<T: Sendable>(
+        _ kind: SQLTransactionKind, _ body: @escaping @Sendable (any SQLSession) throws -> T
+    )
         async throws(StoreError) -> T
     {
         let result: Result<T, StoreError>
@@ -313,7 +317,11 @@ struct NotBegun: Error {
 /// A counter for connection ids.
 final class ManagedAtomicCounter: Sendable {
     private let value = NIOLockedValueBox(0)
-    func next() -> Int { value.withLockedValue { $0 += 1; return $0 } }
+    func next() -> Int {
+        value.withLockedValue {
+            $0 += 1; return $0
+        }
+    }
 }
 
 /// One PostgreSQL connection, running transactions one after another.
@@ -337,7 +345,8 @@ final class PostgresTransactions: SQLConnection {
         let session = PostgresSession(connection: connection, logger: engine.logger)
         do {
             try session.run(
-                kind == .write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                kind == .write
+                    ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         } catch {
             // Nothing of the transaction ran: safe to try again on another connection.
             throw NotBegun(underlying: error)
@@ -616,7 +625,8 @@ enum PostgresDialect {
                     output += "$\(nextPositional)"
                 }
                 index = end
-            case ":" where index + 1 < scalars.count && scalars[index + 1].properties.isAlphabetic
+            case ":"
+            where index + 1 < scalars.count && scalars[index + 1].properties.isAlphabetic
                 && (index == 0 || scalars[index - 1] != ":"):
                 var end = index + 1
                 while end < scalars.count, isIdentifier(scalars[end]) { end += 1 }

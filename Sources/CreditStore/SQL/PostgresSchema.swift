@@ -76,7 +76,10 @@ enum PostgresSchema {
     static func statements(_ script: String) -> [String] {
         script.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .map { $0.hasSuffix(";") ? String($0.dropLast()) : $0 }
-            .filter { !$0.isEmpty && !$0.split(separator: "\n").allSatisfy { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") } }
+            .filter {
+                !$0.isEmpty
+                    && !$0.split(separator: "\n").allSatisfy { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
+            }
     }
 
     /// Migrates the database (to `target`, or to the last migration), refusing one that holds a
