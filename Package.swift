@@ -123,6 +123,7 @@ let package = Package(
                 "HandbookCodec", "HandbookCrypto", "CodedErrors", "HandbookConfiguration",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -36,6 +36,16 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "EngineBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "HandbookCodec", package: "CreditHandbook"),
+                .product(name: "CreditStore", package: "CreditHandbook"),
+                .product(name: "IssuanceService", package: "CreditHandbook"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
             name: "StoreBenchmark",
             dependencies: [
                 "BenchmarkSupport",

@@ -8,10 +8,18 @@ scripts/install-deps.sh
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk >/dev/null; else echo "bench: install wrk (apt-get install wrk)" >&2; exit 1; fi
 fi
+cleanup=()
+trap 'for step in "${cleanup[@]}"; do $step; done' EXIT
 if ! scripts/pcscd.sh running; then
   scripts/pcscd.sh start
-  trap 'scripts/pcscd.sh stop' EXIT
+  cleanup+=("scripts/pcscd.sh stop")
 fi
+# PostgreSQL and a hot standby of it, for the engine comparison.
+if ! scripts/postgres.sh running; then
+  scripts/postgres.sh start >/dev/null
+  cleanup+=("scripts/postgres.sh stop")
+fi
+scripts/postgres.sh replica >/dev/null
 swift build --package-path Benchmarks --scratch-path .build-bench -c release
 .build-bench/release/CodecBenchmark
 echo
@@ -32,6 +40,10 @@ echo
 # The officials' console on the same database: the approval queue and the enterprise page, HTTP
 # (logged in) beside the store calls each page makes.
 .build-bench/release/ConsoleBenchmark --database ".build-bench/credit-$enterprises.sqlite"
+echo
+# The store on SQLite beside PostgreSQL (with a hot standby) in the same run.
+.build-bench/release/EngineBenchmark --postgres "$(scripts/postgres.sh url)" --replica "$(scripts/postgres.sh url replica)" \
+  --enterprises "${ENGINE_ENTERPRISES:-20000}"
 echo
 # Tap to verdict, offline and online, on the same database.
 .build-bench/release/VerifyBenchmark --database ".build-bench/credit-$enterprises.sqlite"

@@ -1,3 +1,4 @@
+import CreditStore
 import Foundation
 import TestSupport
 import Testing
@@ -78,8 +79,9 @@ public struct ServiceFolder: Sendable {
                 "crls": ["\(keys)/p256/crl.pem"],
             ],
             "readers": ["Virtual PCD 00 00"],
-            "packageFolder": url.appendingPathComponent("packages").path,
         ]
+        // Beside an SQLite file packages go to `<file>.packages`; a PostgreSQL database has no file.
+        if PostgresLocation.isURL(self.database) { all["packageFolder"] = url.appendingPathComponent("packages").path }
         all.merge(settings) { $1 }
         try JSONSerialization.data(withJSONObject: all).write(to: config)
         try await issuer(["init", "--config", config.path])

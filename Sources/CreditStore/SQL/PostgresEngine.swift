@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 
 /// Where a PostgreSQL credit database is: a `postgres://user@host:port/database` URL. The password
@@ -15,6 +16,12 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var user: String
     public var database: String
     var password: String?
+    /// TLS to the server: off on loopback unless asked for (`?sslmode=require`), and required —
+    /// with the server's certificate verified against the system's roots or `sslrootcert` and its
+    /// name checked — everywhere else.
+    public var tls: Bool
+    /// A PEM file of the certificate authorities the server's certificate must chain to.
+    public var rootCertificates: String?
 
     /// Whether `text` names a PostgreSQL database rather than an SQLite file.
     public static func isURL(_ text: String) -> Bool {
@@ -41,6 +48,22 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         port = components.port ?? 5432
         guard (1...65_535).contains(port) else { throw StoreError(.invalidInput, "database: port \(port)") }
         user = components.user ?? "postgres"
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        switch query["sslmode"] {
+        case nil: tls = !loopback
+        case "disable":
+            guard loopback else {
+                throw StoreError(
+                    .invalidInput, "database: sslmode=disable is allowed on loopback only; \(host) is not")
+            }
+            tls = false
+        case "require", "verify-full": tls = true
+        case let other?:
+            throw StoreError(.invalidInput, "database: sslmode \(other): disable (loopback only) or require")
+        }
+        rootCertificates = query["sslrootcert"]
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         database = path.isEmpty ? user : path
         if let password = environment["HANDBOOK_DATABASE_PASSWORD"] {
@@ -58,7 +81,30 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The URL without any password.
-    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+    public var description: String {
+        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        var text = "postgres://\(user)@\(host):\(port)/\(database)"
+        if tls == loopback {
+            text += tls ? "?sslmode=require" : "?sslmode=disable"
+        }
+        if let rootCertificates { text += (text.contains("?") ? "&" : "?") + "sslrootcert=\(rootCertificates)" }
+        return text
+    }
+
+    /// postgres-nio's TLS setting for this location.
+    func tlsConfiguration() throws(StoreError) -> PostgresConnection.Configuration.TLS {
+        guard tls else { return .disable }
+        do {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .fullVerification
+            if let rootCertificates {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(rootCertificates))
+            }
+            return .require(try NIOSSLContext(configuration: configuration))
+        } catch {
+            throw StoreError(.invalidInput, "database: TLS to \(host): \(error)")
+        }
+    }
 
     /// The same server, another database (tests create one per store).
     public func database(_ name: String) -> PostgresLocation {
@@ -106,7 +152,7 @@ final class PostgresEngine: SQLEngine {
         writable = !readOnly
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
-            database: location.database, tls: .disable)
+            database: location.database, tls: try location.tlsConfiguration())
         configuration.options.connectTimeout = .seconds(10)
         self.configuration = configuration
         var logger = Logger(label: "CreditStore.postgres")
@@ -681,7 +727,7 @@ public enum PostgresDatabases {
     static func administer(_ sql: String, on server: PostgresLocation) throws(StoreError) {
         var configuration = PostgresConnection.Configuration(
             host: server.host, port: server.port, username: server.user, password: server.password,
-            database: "postgres", tls: .disable)
+            database: "postgres", tls: try server.tlsConfiguration())
         configuration.options.connectTimeout = .seconds(10)
         do {
             let connection = try PostgresConnection.connect(

@@ -247,15 +247,7 @@ final class SQLiteEngine: SQLEngine {
         }
     }
 
-    func tableNames() throws(StoreError) -> [String] {
-        try readBlocking { db in
-            try String.fetchAll(
-                db,
-                sql:
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' AND name NOT LIKE '%_names%'"
-            )
-        }
-    }
+    func tableNames() throws(StoreError) -> [String] { Schema.tables }
 }
 
 /// The import's own SQLite connection: its staging tables live in the connection's temporary
