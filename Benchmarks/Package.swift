@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "BenchmarkSupport",
                 .product(name: "HandbookCodec", package: "CreditHandbook"),
+                .product(name: "HandbookCrypto", package: "CreditHandbook"),
                 .product(name: "CreditStore", package: "CreditHandbook"),
                 .product(name: "IssuanceService", package: "CreditHandbook"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -61,3 +61,29 @@ struct PostgresLocationTests {
         #expect(throws: StoreError.self) { _ = try missing.tlsConfiguration() }
     }
 }
+
+/// The statements' SQL as PostgreSQL receives it.
+@Suite("SQL translated for PostgreSQL")
+struct PostgresDialectTests {
+    @Test("placeholders become numbered parameters; literals, identifiers, comments and casts are left alone")
+    func placeholders() throws {
+        let (text, values) = try PostgresDialect.translate(
+            "SELECT '?', \"a?\" FROM t WHERE a = ? AND b = ? -- c = ?\nAND d::text = :name AND e = :name",
+            SQLArguments(named: ["name": "x"]) + SQLArguments([.integer(1), .text("two")]))
+        #expect(text == "SELECT '?', \"a?\" FROM t WHERE a = $1 AND b = $2 -- c = ?\nAND d::text = $3 AND e = $3")
+        #expect(values == [.integer(1), .text("two"), .text("x")])
+        let numbered = try PostgresDialect.translate(
+            "INSERT INTO main.x SELECT ?1, ?2 FROM temp.stage WHERE r = ?1", [Int64(7), "a"])
+        #expect(numbered.0 == "INSERT INTO public.x SELECT $1, $2 FROM pg_temp.stage WHERE r = $1")
+        #expect(numbered.1 == [.integer(7), .text("a")])
+        #expect(
+            try PostgresDialect.translate("SELECT * FROM t r INDEXED BY t_index JOIN u", []).0
+                == "SELECT * FROM t r JOIN u")
+    }
+
+    @Test("a statement with more parameters than arguments, or a name without one, is an error, not a crash")
+    func missingArguments() {
+        #expect(throws: StoreError.self) { _ = try PostgresDialect.translate("SELECT ?, ?", [Int64(1)]) }
+        #expect(throws: StoreError.self) { _ = try PostgresDialect.translate("SELECT :a", SQLArguments()) }
+    }
+}

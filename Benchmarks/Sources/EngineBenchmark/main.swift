@@ -10,6 +10,7 @@ import BenchmarkSupport
 import CreditStore
 import Foundation
 import HandbookCodec
+import HandbookCrypto
 import Hummingbird
 import IssuanceService
 import Logging
@@ -42,8 +43,13 @@ let imported = max(100, enterprises / 10)
 let importFiles = try dataset.writeImportFiles(
     to: folder.appendingPathComponent("import"), range: enterprises..<(enterprises + imported))
 let today = CardDate(Date())
-var logger = Logger(label: "bench")
-logger.logLevel = .error
+let logger: Logger = {
+    // Critical only: the requests wrk leaves in flight when a service is stopped are cancelled, and
+    // would each log an error.
+    var logger = Logger(label: "bench")
+    logger.logLevel = .critical
+    return logger
+}()
 
 struct EngineFigures {
     var name: String

@@ -127,11 +127,13 @@ public struct SQLArguments: Sendable, ExpressibleByArrayLiteral, ExpressibleByDi
     }
 
     public static func + (left: SQLArguments, right: SQLArguments) -> SQLArguments {
-        SQLArguments(left.positional + right.positional)
+        var sum = SQLArguments(left.positional + right.positional)
+        sum.named = left.named.merging(right.named) { $1 }
+        return sum
     }
 
     public static func += (left: inout SQLArguments, right: SQLArguments) {
-        left.positional += right.positional
+        left = left + right
     }
 
     public init(arrayLiteral elements: (any SQLBindable)?...) {
