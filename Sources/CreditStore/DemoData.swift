@@ -41,11 +41,16 @@ extension SQLCreditStore {
             try writeBlocking { db in
                 try self.requireCurrent(actor, db)
                 let revision = Int64(clamping: try Self.currentRevision(db) + 1)
+                let rows = DemoRows(db)
                 var records = 0
                 for index in start..<end {
-                    records += try Self.insert(
-                        try dataset.enterprise(index), index: index, revision: revision, now: self.now, db)
+                    records += try rows.add(
+                        try dataset.enterprise(index), index: index, revision: revision, now: self.now)
+                    if (index - start) % DemoRows.enterprisesPerFlush == DemoRows.enterprisesPerFlush - 1 {
+                        try rows.flush()
+                    }
                 }
+                try rows.flush()
                 try self.change(
                     db, by: actor.name, "demo.load", "enterprises \(start)..<\(end)", region: nil,
                     ["seed": String(dataset.seed), "enterprises": String(end - start), "records": String(records)])
@@ -60,78 +65,120 @@ extension SQLCreditStore {
                 arguments: [Int64(range.upperBound) + 1, Int64(range.upperBound) + 1])
         }
     }
+}
 
-    private static func insert(_ demo: DemoEnterprise, index: Int, revision: Int64, now: Int64, _ db: any SQLSession)
-        throws
-        -> Int
-    {
+/// The demo tables' rows, written many to a statement (``SQLBulkInsert``): a bulk load of a million
+/// enterprises is some thirty million rows, beyond what a statement per row loads in reasonable
+/// time on PostgreSQL.
+private final class DemoRows {
+    /// Enterprises whose rows are kept before they are written: some 2,500 rows.
+    static let enterprisesPerFlush = 100
+
+    let enterprises: SQLBulkInsert
+    let aliases: SQLBulkInsert
+    let qualifications: SQLBulkInsert
+    let practitioners: SQLBulkInsert
+    let registrations: SQLBulkInsert
+    let projects: SQLBulkInsert
+    let participants: SQLBulkInsert
+    let awards: SQLBulkInsert
+    let records: SQLBulkInsert
+    let cards: SQLBulkInsert
+    let documents: SQLBulkInsert
+
+    init(_ db: any SQLSession) {
+        enterprises = SQLBulkInsert(
+            db, head: "INSERT INTO enterprises (uscc, name, legal_representative, registered_region, updated_revision)",
+            columns: 5)
+        aliases = SQLBulkInsert(db, head: "INSERT INTO enterprise_aliases (kind, value, uscc)", columns: 3)
+        qualifications = SQLBulkInsert(
+            db,
+            head: """
+                INSERT INTO qualifications (certificate_number, category, uscc, grade, valid_from, valid_until,
+                    issuing_authority, updated_revision)
+                """, columns: 8)
+        practitioners = SQLBulkInsert(
+            db, head: "INSERT INTO practitioners (identity_type, identity_number, name, updated_revision)", columns: 4)
+        // The practitioner's id is looked up by identity; a missing one is NULL, which the NOT NULL
+        // column refuses (a join would drop the row without a word).
+        registrations = SQLBulkInsert(
+            db,
+            head: """
+                INSERT INTO registrations (registration_number, practitioner_id, uscc, registration_type, updated_revision)
+                SELECT v.column1, (SELECT p.id FROM practitioners p WHERE p.identity_type = v.column2
+                    AND p.identity_number = v.column3), v.column4, v.column5, v.column6 FROM (
+                """, columns: 6, tail: ") AS v")
+        projects = SQLBulkInsert(
+            db, head: "INSERT INTO projects (project_number, name, region, updated_revision)", columns: 4)
+        participants = SQLBulkInsert(
+            db,
+            head: "INSERT INTO project_participants (project_number, uscc, role, contract_amount, completion_date)",
+            columns: 5)
+        awards = SQLBulkInsert(db, head: "INSERT INTO awards (project_number, name)", columns: 2)
+        records = SQLBulkInsert(
+            db,
+            head: """
+                INSERT INTO credit_records (record_number, uscc, kind, behaviour_code, project_number, decision_number,
+                    authority, authority_level, decision_date, publication_months, published_from, published_until,
+                    summary, status, version, updated_revision)
+                """, columns: 16)
+        cards = SQLBulkInsert(
+            db,
+            head: """
+                INSERT INTO cards (serial, profile, state, uscc, current_document, updated_at, updated_revision, region)
+                """, columns: 8)
+        documents = SQLBulkInsert(
+            db,
+            head: """
+                INSERT INTO documents (document_number, card_serial, uscc, office_region, view_revision, issued_at,
+                    expires_on, state, sha256)
+                """, columns: 9)
+    }
+
+    /// Writes what was added, parents before the rows that refer to them.
+    func flush() throws {
+        for table in [
+            enterprises, aliases, qualifications, practitioners, registrations, projects, participants, awards,
+            records, cards, documents,
+        ] {
+            try table.flush()
+        }
+    }
+
+    /// Adds one enterprise's rows; returns its number of credit records.
+    func add(_ demo: DemoEnterprise, index: Int, revision: Int64, now: Int64) throws -> Int {
         let uscc = demo.enterprise.uscc.value
-        try db.statement(
-            sql: """
-                INSERT INTO enterprises (uscc, name, legal_representative, registered_region, updated_revision)
-                VALUES (?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                uscc, demo.enterprise.name, demo.enterprise.legalRepresentative, demo.enterprise.registeredRegion.code,
-                revision,
-            ])
-        let alias = db.statement(sql: "INSERT INTO enterprise_aliases (kind, value, uscc) VALUES (?, ?, ?)")
+        try enterprises.add([
+            uscc, demo.enterprise.name, demo.enterprise.legalRepresentative, demo.enterprise.registeredRegion.code,
+            revision,
+        ])
         if let code = demo.enterprise.organizationCode {
-            try alias.execute(arguments: ["organization-code", code.value, uscc])
+            try aliases.add(["organization-code", code.value, uscc])
         }
         if let number = demo.enterprise.registrationNumber {
-            try alias.execute(arguments: ["registration-number", number.value, uscc])
+            try aliases.add(["registration-number", number.value, uscc])
         }
-        let qualification = db.statement(
-            sql: """
-                INSERT INTO qualifications (certificate_number, category, uscc, grade, valid_from, valid_until,
-                    issuing_authority, updated_revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
         for item in demo.qualifications {
-            try qualification.execute(
-                arguments: [
-                    item.certificateNumber, item.category, uscc, item.grade, item.validFrom.description,
-                    item.validUntil.description, item.issuingAuthority, revision,
-                ])
-        }
-        let practitioner = db.statement(
-            sql:
-                "INSERT INTO practitioners (identity_type, identity_number, name, updated_revision) VALUES (?, ?, ?, ?)"
-        )
-        let registration = db.statement(
-            sql: """
-                INSERT INTO registrations (registration_number, practitioner_id, uscc, registration_type, updated_revision)
-                VALUES (?, (SELECT id FROM practitioners WHERE identity_type = ? AND identity_number = ?), ?, ?, ?)
-                """)
-        for item in demo.practitioners {
-            try practitioner.execute(arguments: [
-                item.identity.type.rawValue, item.identity.number, item.name, revision,
+            try qualifications.add([
+                item.certificateNumber, item.category, uscc, item.grade, item.validFrom.description,
+                item.validUntil.description, item.issuingAuthority, revision,
             ])
-            try registration.execute(
-                arguments: [
-                    item.registrationNumber, item.identity.type.rawValue, item.identity.number, uscc,
-                    item.registrationType, revision,
-                ])
         }
-        let project = db.statement(
-            sql: "INSERT INTO projects (project_number, name, region, updated_revision) VALUES (?, ?, ?, ?)")
-        let participant = db.statement(
-            sql: """
-                INSERT INTO project_participants (project_number, uscc, role, contract_amount, completion_date)
-                VALUES (?, ?, ?, ?, ?)
-                """)
-        let award = db.statement(sql: "INSERT INTO awards (project_number, name) VALUES (?, ?)")
+        for item in demo.practitioners {
+            try practitioners.add([item.identity.type.rawValue, item.identity.number, item.name, revision])
+            try registrations.add([
+                item.registrationNumber, item.identity.type.rawValue, item.identity.number, uscc,
+                item.registrationType, revision,
+            ])
+        }
         for item in demo.projects {
-            try project.execute(arguments: [item.number.value, item.name, item.region.code, revision])
-            try participant.execute(
-                arguments: [
-                    item.number.value, uscc, Int(item.role.rawValue), Int64(clamping: item.contractAmount),
-                    item.completionDate?.description,
-                ])
-            for name in item.awards { try award.execute(arguments: [item.number.value, name]) }
+            try projects.add([item.number.value, item.name, item.region.code, revision])
+            try participants.add([
+                item.number.value, uscc, Int(item.role.rawValue), Int64(clamping: item.contractAmount),
+                item.completionDate?.description,
+            ])
+            for name in item.awards { try awards.add([item.number.value, name]) }
         }
-        let record = db.statement(sql: upsertRecordSQL)
         for item in demo.records {
             let months =
                 (item.record.publishedUntil.year - item.record.publishedFrom.year) * 12
@@ -144,29 +191,19 @@ extension SQLCreditStore {
                 decisionDate: item.record.decisionDate, publicationMonths: months,
                 publishedFrom: item.record.publishedFrom, publishedUntil: item.record.publishedUntil,
                 summary: item.record.summary, status: item.withdrawn ? .withdrawn : .published, version: 1)
-            try record.execute(arguments: recordArguments(stored, revision: UInt64(clamping: revision)))
+            let arguments = SQLCreditStore.recordArguments(stored, revision: UInt64(clamping: revision))
+            try records.add(values: arguments.positional)
         }
         let document = try DocumentNumber(region: demo.province, serial: UInt64(clamping: index) + 1)
-        try db.statement(
-            sql: """
-                INSERT INTO cards (serial, profile, state, uscc, current_document, updated_at, updated_revision, region)
-                VALUES (?, 'handbook-32k', 'issued', ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                demo.card.description, uscc, document.value, now, revision, demo.enterprise.registeredRegion.code,
-            ])
-        try db.statement(
-            sql: """
-                INSERT INTO documents (document_number, card_serial, uscc, office_region, view_revision, issued_at,
-                    expires_on, state, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, 'current', ?)
-                """
-        ).execute(
-            arguments: [
-                document.value, demo.card.description, uscc, demo.province.code, revision, now,
-                try CardDate(secondsSince1970: now).adding(months: 12).description,
-                Data(Digest.sha256.hash(Array(document.value.utf8))),
-            ])
+        try cards.add([
+            demo.card.description, "handbook-32k", "issued", uscc, document.value, now, revision,
+            demo.enterprise.registeredRegion.code,
+        ])
+        try documents.add([
+            document.value, demo.card.description, uscc, demo.province.code, revision, now,
+            try CardDate(secondsSince1970: now).adding(months: 12).description, "current",
+            Data(Digest.sha256.hash(Array(document.value.utf8))),
+        ])
         return demo.records.count
     }
 }

@@ -281,3 +281,61 @@ extension SQLSession {
     /// The statement `sql`, to run with different arguments.
     public func statement(sql: String) -> SQLStatement { SQLStatement(session: self, sql: sql) }
 }
+
+/// Rows of one statement written many to a statement: `head VALUES (?, ?), (?, ?), … tail`.
+///
+/// A bulk load statement by statement is bound by the statements themselves: on PostgreSQL each is
+/// a message to another process, on SQLite a step of its virtual machine. Rows added here wait until
+/// ``flush()``, which writes them `rowsPerStatement` at a time and the rest in statements of
+/// power-of-two sizes, so a load plans only a handful of distinct statement texts. The caller flushes
+/// tables in the order their foreign keys need. `head` may end in `SELECT … FROM (` with `tail`
+/// closing it: the rows are then a `VALUES` list whose columns are `column1`, `column2`, … on both
+/// engines.
+final class SQLBulkInsert {
+    private let session: any SQLSession
+    private let head: String
+    private let tail: String
+    private let columns: Int
+    private let rowsPerStatement: Int
+    private var pending: [SQLValue] = []
+
+    /// Rows of `columns` values; `rowsPerStatement` keeps a statement's parameters well under both
+    /// engines' limits (SQLite 32,766, PostgreSQL 65,535).
+    init(_ session: any SQLSession, head: String, columns: Int, tail: String = "", rowsPerStatement: Int = 256) {
+        self.session = session
+        self.head = head
+        self.tail = tail
+        self.columns = max(1, columns)
+        self.rowsPerStatement = max(1, min(rowsPerStatement, 30_000 / max(1, columns)))
+    }
+
+    /// Adds one row; its values must be `columns` long.
+    func add(_ values: [(any SQLBindable)?]) throws(StoreError) {
+        try add(values: values.map { $0?.sqlValue ?? .null })
+    }
+
+    /// Adds one row of values already converted.
+    func add(values: [SQLValue]) throws(StoreError) {
+        guard values.count == columns else {
+            throw StoreError(.internal, "a bulk insert row of \(values.count) values where \(columns) are due")
+        }
+        pending += values
+    }
+
+    /// Writes every pending row.
+    func flush() throws {
+        var offset = 0
+        var remaining = pending.count / columns
+        var size = rowsPerStatement
+        while remaining > 0 {
+            while size > remaining { size /= 2 }
+            let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+            let sql = head + " VALUES " + Array(repeating: row, count: size).joined(separator: ", ") + tail
+            try session.execute(
+                sql: sql, arguments: SQLArguments(Array(pending[offset..<(offset + size * columns)])))
+            offset += size * columns
+            remaining -= size
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+}
