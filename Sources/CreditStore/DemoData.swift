@@ -88,17 +88,16 @@ private final class DemoRows {
 
     init(_ db: any SQLSession) {
         enterprises = SQLBulkInsert(
-            db, head: "INSERT INTO enterprises (uscc, name, legal_representative, registered_region, updated_revision)",
-            columns: 5)
-        aliases = SQLBulkInsert(db, head: "INSERT INTO enterprise_aliases (kind, value, uscc)", columns: 3)
+            db, into: "enterprises", ["uscc", "name", "legal_representative", "registered_region", "updated_revision"])
+        aliases = SQLBulkInsert(db, into: "enterprise_aliases", ["kind", "value", "uscc"])
         qualifications = SQLBulkInsert(
-            db,
-            head: """
-                INSERT INTO qualifications (certificate_number, category, uscc, grade, valid_from, valid_until,
-                    issuing_authority, updated_revision)
-                """, columns: 8)
+            db, into: "qualifications",
+            [
+                "certificate_number", "category", "uscc", "grade", "valid_from", "valid_until", "issuing_authority",
+                "updated_revision",
+            ])
         practitioners = SQLBulkInsert(
-            db, head: "INSERT INTO practitioners (identity_type, identity_number, name, updated_revision)", columns: 4)
+            db, into: "practitioners", ["identity_type", "identity_number", "name", "updated_revision"])
         // The practitioner's id is looked up by identity; a missing one is NULL, which the NOT NULL
         // column refuses (a join would drop the row without a word).
         registrations = SQLBulkInsert(
@@ -108,31 +107,26 @@ private final class DemoRows {
                 SELECT v.column1, (SELECT p.id FROM practitioners p WHERE p.identity_type = v.column2
                     AND p.identity_number = v.column3), v.column4, v.column5, v.column6 FROM (
                 """, columns: 6, tail: ") AS v")
-        projects = SQLBulkInsert(
-            db, head: "INSERT INTO projects (project_number, name, region, updated_revision)", columns: 4)
+        projects = SQLBulkInsert(db, into: "projects", ["project_number", "name", "region", "updated_revision"])
         participants = SQLBulkInsert(
-            db,
-            head: "INSERT INTO project_participants (project_number, uscc, role, contract_amount, completion_date)",
-            columns: 5)
-        awards = SQLBulkInsert(db, head: "INSERT INTO awards (project_number, name)", columns: 2)
+            db, into: "project_participants", ["project_number", "uscc", "role", "contract_amount", "completion_date"])
+        awards = SQLBulkInsert(db, into: "awards", ["project_number", "name"])
         records = SQLBulkInsert(
-            db,
-            head: """
-                INSERT INTO credit_records (record_number, uscc, kind, behaviour_code, project_number, decision_number,
-                    authority, authority_level, decision_date, publication_months, published_from, published_until,
-                    summary, status, version, updated_revision)
-                """, columns: 16)
+            db, into: "credit_records",
+            [
+                "record_number", "uscc", "kind", "behaviour_code", "project_number", "decision_number", "authority",
+                "authority_level", "decision_date", "publication_months", "published_from", "published_until",
+                "summary", "status", "version", "updated_revision",
+            ])
         cards = SQLBulkInsert(
-            db,
-            head: """
-                INSERT INTO cards (serial, profile, state, uscc, current_document, updated_at, updated_revision, region)
-                """, columns: 8)
+            db, into: "cards",
+            ["serial", "profile", "state", "uscc", "current_document", "updated_at", "updated_revision", "region"])
         documents = SQLBulkInsert(
-            db,
-            head: """
-                INSERT INTO documents (document_number, card_serial, uscc, office_region, view_revision, issued_at,
-                    expires_on, state, sha256)
-                """, columns: 9)
+            db, into: "documents",
+            [
+                "document_number", "card_serial", "uscc", "office_region", "view_revision", "issued_at", "expires_on",
+                "state", "sha256",
+            ])
     }
 
     /// Writes what was added, parents before the rows that refer to them.

@@ -282,7 +282,7 @@ extension SQLSession {
     public func statement(sql: String) -> SQLStatement { SQLStatement(session: self, sql: sql) }
 }
 
-/// Rows of one statement written many to a statement: `head VALUES (?, ?), (?, ?), … tail`.
+/// Rows written many to a statement: `head VALUES (?, ?), (?, ?), … tail`.
 ///
 /// A bulk load statement by statement is bound by the statements themselves: on PostgreSQL each is
 /// a message to another process, on SQLite a step of its virtual machine. Rows added here wait until
@@ -307,6 +307,12 @@ final class SQLBulkInsert {
         self.tail = tail
         self.columns = max(1, columns)
         self.rowsPerStatement = max(1, min(rowsPerStatement, 30_000 / max(1, columns)))
+    }
+
+    /// Rows of `columns` for `table`: `INSERT INTO table (columns…) VALUES …`.
+    convenience init(_ session: any SQLSession, into table: String, _ columns: [String]) {
+        self.init(
+            session, head: "INSERT INTO \(table) (\(columns.joined(separator: ", ")))", columns: columns.count)
     }
 
     /// Adds one row; its values must be `columns` long.
