@@ -71,7 +71,7 @@ extension SQLCreditStore {
 /// enterprises is some thirty million rows, beyond what a statement per row loads in reasonable
 /// time on PostgreSQL.
 private final class DemoRows {
-    /// Enterprises whose rows are kept before they are written: some 2,500 rows.
+    /// Enterprises whose rows are kept before they are written: some 2,800 rows.
     static let enterprisesPerFlush = 100
 
     let enterprises: SQLBulkInsert
