@@ -298,6 +298,8 @@ final class SQLBulkInsert {
     private let columns: Int
     private let rowsPerStatement: Int
     private var pending: [SQLValue] = []
+    /// The statement of each size written so far (at most nine: the full size and smaller powers of two).
+    private var statements: [Int: String] = [:]
 
     /// Rows of `columns` values; `rowsPerStatement` keeps a statement's parameters well under both
     /// engines' limits (SQLite 32,766, PostgreSQL 65,535).
@@ -335,13 +337,19 @@ final class SQLBulkInsert {
         var size = rowsPerStatement
         while remaining > 0 {
             while size > remaining { size /= 2 }
-            let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-            let sql = head + " VALUES " + Array(repeating: row, count: size).joined(separator: ", ") + tail
             try session.execute(
-                sql: sql, arguments: SQLArguments(Array(pending[offset..<(offset + size * columns)])))
+                sql: statement(rows: size), arguments: SQLArguments(Array(pending[offset..<(offset + size * columns)])))
             offset += size * columns
             remaining -= size
         }
         pending.removeAll(keepingCapacity: true)
+    }
+
+    private func statement(rows: Int) -> String {
+        if let known = statements[rows] { return known }
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        let sql = head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ", ") + tail
+        statements[rows] = sql
+        return sql
     }
 }
