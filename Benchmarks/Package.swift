@@ -14,7 +14,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
-        .target(name: "BenchmarkSupport", path: "Sources/BenchmarkSupport"),
+        .target(
+            name: "BenchmarkSupport", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Sources/BenchmarkSupport"),
         .executableTarget(
             name: "DocumentBenchmark",
             dependencies: [

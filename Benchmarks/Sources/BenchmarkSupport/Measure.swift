@@ -104,7 +104,7 @@ public func percentile(_ values: [Double], _ p: Double) -> Double {
 }
 
 /// The port a server in the same process was given, set from its start-up callback.
-public final class PortBox: @unchecked Sendable {
+final class PortBox: @unchecked Sendable {
     // @unchecked: `value` is only touched under `lock`.
     private let lock = NSLock()
     private var value = 0

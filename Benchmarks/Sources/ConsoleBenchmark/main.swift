@@ -88,13 +88,8 @@ let api = IssuanceAPI(
     packages: nil)
 let router = api.router()
 try OfficialsConsole(api: api, options: .init(secureCookie: false)).addRoutes(to: router)
-let portBox = PortBox()
-let app = Application(
-    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-    onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) }, logger: logger)
-let server = Task { try await app.runService() }
-while portBox.port == 0 { try await Task.sleep(for: .milliseconds(20)) }
-let port = portBox.port
+let server = try await LocalService.start(router, logger: logger)
+let port = server.port
 
 // Log in through the console's form; the session cookie goes with every request of the load.
 guard let loginURL = URL(string: "http://127.0.0.1:\(port)/console/login") else { exit(1) }
@@ -145,4 +140,4 @@ let pageDirect = try await concurrentLoad(keys, connections: connections, second
     _ = try await store.creditRecords(WorkListQuery(uscc: enterprise.uscc, newestFirst: true, limit: 200), by: approver)
 }
 say(line("enterprise page (\(keys.count) enterprises)", pageHTTP, pageDirect))
-server.cancel()
+server.stop()

@@ -103,26 +103,21 @@ func run(_ name: String, _ store: SQLCreditStore, standby: SQLCreditStore?) asyn
 
     // The service in this process on a free port.
     let api = IssuanceAPI(store: store, sessions: Sessions(lifetime: 3_600), issuer: nil, packages: nil)
-    let portBox = PortBox()
-    let app = Application(
-        router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) }, logger: logger)
-    let service = Task { try await app.runService() }
-    while portBox.port == 0 { try await Task.sleep(for: .milliseconds(20)) }
-    var login = URLRequest(url: URL(string: "http://127.0.0.1:\(portBox.port)/v1/login")!)
+    let service = try await LocalService.start(api.router(), logger: logger)
+    var login = URLRequest(url: URL(string: "http://127.0.0.1:\(service.port)/v1/login")!)
     login.httpMethod = "POST"
     login.httpBody = try JSONSerialization.data(withJSONObject: ["name": "bench-inspector", "password": password])
     let (loginData, _) = try await URLSession.shared.data(for: login)
     let token = (try JSONSerialization.jsonObject(with: loginData) as? [String: Any])?["token"] as? String ?? ""
     for connections in [16, 64] {
         figures.http["status \(connections)"] = try wrkLoad(
-            port: portBox.port, paths: picks.map { "/v1/cards/\($0.card)" }, connections: connections,
+            port: service.port, paths: picks.map { "/v1/cards/\($0.card)" }, connections: connections,
             seconds: duration, headers: ["Authorization": "Bearer \(token)"])
         figures.http["view \(connections)"] = try wrkLoad(
-            port: portBox.port, paths: picks.map { "/v1/enterprises/\($0.enterprise.uscc)/view" },
+            port: service.port, paths: picks.map { "/v1/enterprises/\($0.enterprise.uscc)/view" },
             connections: connections, seconds: duration, headers: ["Authorization": "Bearer \(token)"])
     }
-    service.cancel()
+    service.stop()
 
     if let standby {
         // Time from a commit on the primary to its revision being readable on the standby.

@@ -31,13 +31,8 @@ let catalog = try PublicCatalog(path: path)
 let site = try PublicSite(catalog: catalog, signing: nil, limiter: RateLimiter(burst: 1e12, perSecond: 1e12))
 var logger = Logger(label: "bench")
 logger.logLevel = .error
-let portBox = PortBox()
-let app = Application(
-    router: site.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-    onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) }, logger: logger)
-let server = Task { try await app.runService() }
-while portBox.port == 0 { try await Task.sleep(for: .milliseconds(20)) }
-let port = portBox.port
+let server = try await LocalService.start(site.router(), logger: logger)
+let port = server.port
 let today = CardDate(Date())
 
 typealias Figures = LoadFigures
@@ -83,4 +78,4 @@ for length in 1...3 {
 let pageHTTP = try wrk(enterprises.map { "/enterprises/\($0)" })
 let pageStore = try await direct(enterprises) { uscc in _ = try await catalog.enterprise(uscc, on: today) }
 say(line("enterprise page (\(enterprises.count) enterprises)", pageHTTP, pageStore))
-server.cancel()
+server.stop()

@@ -67,13 +67,8 @@ let credentials = OfficeCredentials(
 let issuer = CardIssuer(store: store, credentials: credentials, logger: logger)
 _ = try await issuer.recover()  // as the service does at start-up
 let api = IssuanceAPI(store: store, sessions: Sessions(lifetime: 3_600), issuer: issuer, packages: nil)
-let portBox = PortBox()
-let app = Application(
-    router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-    onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) }, logger: logger)
-let server = Task { try await app.runService() }
-while portBox.port == 0 { try await Task.sleep(for: .milliseconds(20)) }
-let port = portBox.port
+let server = try await LocalService.start(api.router(), logger: logger)
+let port = server.port
 
 var login = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/login")!)
 login.httpMethod = "POST"
@@ -148,4 +143,4 @@ for (index, profile) in CardProfile.all.enumerated() {
         "  \(pad(profile.name, 13)) re-issue median \(format(times[times.count / 2], decimals: 1)) ms (min \(format(times.first!, decimals: 1)), max \(format(times.last!, decimals: 1))), first issuance with personalisation \(format(first, decimals: 1)) ms; document \(bytes) bytes"
     )
 }
-server.cancel()
+server.stop()

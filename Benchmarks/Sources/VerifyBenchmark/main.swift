@@ -87,13 +87,8 @@ func credentials(_ algorithm: String) throws -> OfficeCredentials {
 let api = IssuanceAPI(
     store: store, sessions: Sessions(lifetime: 3_600),
     issuer: CardIssuer(store: store, credentials: try credentials("p256"), logger: logger), packages: nil)
-let portBox = PortBox()
-let app = Application(
-    router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-    onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) }, logger: logger)
-let server = Task { try await app.runService() }
-while portBox.port == 0 { try await Task.sleep(for: .milliseconds(20)) }
-let service = "http://127.0.0.1:\(portBox.port)"
+let server = try await LocalService.start(api.router(), logger: logger)
+let service = "http://127.0.0.1:\(server.port)"
 
 // The cards: one per row, each issued through pcscd, then taken out.
 let cards = [("handbook-8k", "p256"), ("handbook-32k", "p256"), ("handbook-64k", "p256"), ("handbook-32k", "sm2")]
@@ -295,4 +290,4 @@ do {
         "    before (two round trips): GET card status + GET current view: p50 \(format(percentile(two, 0.5), decimals: 2)) ms, p99 \(format(percentile(two, 0.99), decimals: 2)) ms"
     )
 }
-server.cancel()
+server.stop()
