@@ -4,6 +4,19 @@
 
 import PackageDescription
 
+/// A benchmark: its folder under Sources, the shared support, the project's `products` and `other`
+/// packages' products.
+func benchmark(_ name: String, _ products: [String], other: [Target.Dependency] = []) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: ["BenchmarkSupport"] + products.map { .product(name: $0, package: "CreditHandbook") } + other)
+}
+
+/// What a benchmark serving HTTP in its own process needs besides the project.
+let serviceLibraries: [Target.Dependency] = [
+    .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+]
+
 let package = Package(
     name: "CreditHandbookBenchmarks",
     dependencies: [
@@ -17,117 +30,37 @@ let package = Package(
         .target(
             name: "BenchmarkSupport", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "Sources/BenchmarkSupport"),
-        .executableTarget(
-            name: "DocumentBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "HandbookCodec", package: "CreditHandbook"),
-                .product(name: "HandbookCrypto", package: "CreditHandbook"),
-            ]
-        ),
-        .executableTarget(
-            name: "CardBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "HandbookCodec", package: "CreditHandbook"),
-                .product(name: "HandbookCrypto", package: "CreditHandbook"),
-                .product(name: "CardReader", package: "CreditHandbook"),
-                .product(name: "HandbookApplication", package: "CreditHandbook"),
-                .product(name: "ISO7816", package: "CreditHandbook"),
-                .product(name: "VirtualCard", package: "CreditHandbook"),
-            ]
-        ),
-        .executableTarget(
-            name: "EngineBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "HandbookCodec", package: "CreditHandbook"),
-                .product(name: "HandbookCrypto", package: "CreditHandbook"),
-                .product(name: "CreditStore", package: "CreditHandbook"),
-                .product(name: "IssuanceService", package: "CreditHandbook"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ]
-        ),
-        .executableTarget(
-            name: "StoreBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "HandbookCodec", package: "CreditHandbook"),
-                .product(name: "CreditStore", package: "CreditHandbook"),
-            ]
-        ),
-        .executableTarget(
-            name: "ServiceBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "HandbookCodec", package: "CreditHandbook"),
-                .product(name: "HandbookCrypto", package: "CreditHandbook"),
-                .product(name: "CreditStore", package: "CreditHandbook"),
-                .product(name: "CardReader", package: "CreditHandbook"),
-                .product(name: "HandbookApplication", package: "CreditHandbook"),
-                .product(name: "ISO7816", package: "CreditHandbook"),
-                .product(name: "VirtualCard", package: "CreditHandbook"),
-                .product(name: "IssuanceService", package: "CreditHandbook"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .executableTarget(
-            name: "VerifyBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "HandbookCodec", package: "CreditHandbook"),
-                .product(name: "HandbookCrypto", package: "CreditHandbook"),
-                .product(name: "CreditStore", package: "CreditHandbook"),
-                .product(name: "CardReader", package: "CreditHandbook"),
-                .product(name: "HandbookApplication", package: "CreditHandbook"),
-                .product(name: "ISO7816", package: "CreditHandbook"),
-                .product(name: "VirtualCard", package: "CreditHandbook"),
-                .product(name: "IssuanceService", package: "CreditHandbook"),
-                .product(name: "Verifier", package: "CreditHandbook"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .executableTarget(
-            name: "PublicSiteBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "HandbookCodec", package: "CreditHandbook"),
-                .product(name: "CreditStore", package: "CreditHandbook"),
-                .product(name: "PublicSite", package: "CreditHandbook"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .executableTarget(
-            name: "ConsoleBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "HandbookCodec", package: "CreditHandbook"),
-                .product(name: "HandbookCrypto", package: "CreditHandbook"),
-                .product(name: "CreditStore", package: "CreditHandbook"),
-                .product(name: "IssuanceService", package: "CreditHandbook"),
-                .product(name: "OfficialsConsole", package: "CreditHandbook"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .executableTarget(
-            name: "AvailabilityBenchmark",
-            dependencies: [
-                "BenchmarkSupport", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "HandbookCodec", package: "CreditHandbook"),
-            ]
-        ),
-        .executableTarget(
-            name: "CodecBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "HandbookCodec", package: "CreditHandbook"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-            ]
-        ),
+        benchmark("DocumentBenchmark", ["HandbookCodec", "HandbookCrypto"]),
+        benchmark(
+            "CardBenchmark",
+            ["HandbookCodec", "HandbookCrypto", "CardReader", "HandbookApplication", "ISO7816", "VirtualCard"]),
+        benchmark(
+            "EngineBenchmark", ["HandbookCodec", "HandbookCrypto", "CreditStore", "IssuanceService"],
+            other: serviceLibraries),
+        benchmark("StoreBenchmark", ["HandbookCodec", "CreditStore"]),
+        benchmark(
+            "ServiceBenchmark",
+            [
+                "HandbookCodec", "HandbookCrypto", "CreditStore", "CardReader", "HandbookApplication", "ISO7816",
+                "VirtualCard", "IssuanceService",
+            ],
+            other: serviceLibraries),
+        benchmark(
+            "VerifyBenchmark",
+            [
+                "HandbookCodec", "HandbookCrypto", "CreditStore", "CardReader", "HandbookApplication", "ISO7816",
+                "VirtualCard", "IssuanceService", "Verifier",
+            ],
+            other: serviceLibraries),
+        benchmark(
+            "PublicSiteBenchmark", ["HandbookCodec", "CreditStore", "PublicSite"],
+            other: serviceLibraries),
+        benchmark(
+            "ConsoleBenchmark",
+            ["HandbookCodec", "HandbookCrypto", "CreditStore", "IssuanceService", "OfficialsConsole"],
+            other: serviceLibraries),
+        benchmark("AvailabilityBenchmark", ["HandbookCodec"], other: [.product(name: "GRDB", package: "GRDB.swift")]),
+        benchmark("CodecBenchmark", ["HandbookCodec"], other: [.product(name: "SwiftASN1", package: "swift-asn1")]),
     ],
     swiftLanguageModes: [.v6]
 )
